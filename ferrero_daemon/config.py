@@ -1,0 +1,514 @@
+"""Configuration: ``config.toml`` validated by pydantic, plus secrets.
+
+Secrets never live in ``config.toml``. Each named secret is looked up, in order:
+
+1. ``$CREDENTIALS_DIRECTORY/<name>`` (systemd ``LoadCredential=``),
+2. the environment variable ``FERRERO_<NAME>`` (upper case),
+3. the file named in ``[secrets] <name> = "/path"``.
+
+A secret file that group or others can read is refused, with the ``chmod`` to run.
+An invalid configuration reports every problem at once, each with its TOML key path.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ferrero_daemon.errors import ConfigError, SecretFileError
+
+DEFAULT_CONFIG_PATH = Path("/etc/ferrero-daemon/config.toml")
+SECRET_NAMES = (
+    "dam_client_secret",
+    "dam_mtls_cert_password",
+    "db_password",
+    "smtp_password",
+    "webhook_token",
+    "llama_cloud_api_key",
+    "box_jwt_config",
+)
+MASK = "********"
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+Seconds = Annotated[float, Field(gt=0)]
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are mistakes, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Environment(StrEnum):
+    STAGING = "staging"
+    PRODUCTION = "production"
+    SANDBOX = "sandbox"
+    TEST = "test"
+
+
+class DamFields(Strict):
+    """DAM metadata field ids; they differ per OTMM installation."""
+
+    campaign_status: NonEmpty = "FERRERO.FIELD.CAMPAIGN_STATUS"
+    campaign_type: NonEmpty = "FERRERO.FIELD.CAMPAIGN_TYPE"
+    campaign_number: NonEmpty = "FERRERO.FIELD.CAMPAIGN_NUMBER"
+    campaign_name: NonEmpty = "FERRERO.FIELD.CAMPAIGN_NAME"
+    brand: NonEmpty = "FERRERO.FIELD.BRAND"
+    market: NonEmpty = "FERRERO.FIELD.MARKET"
+    asset_role: NonEmpty = "FERRERO.FIELD.ASSET_ROLE"
+    approval: NonEmpty = "FERRERO.FIELD.APPROVAL_STATUS"
+    comments: NonEmpty = "FERRERO.FIELD.REVIEW_COMMENTS"
+    comments_tabular: bool = False
+    tracking_id: NonEmpty = "FERRERO.FIELD.TRACKING_ID"
+    country: NonEmpty = "FERRERO.FIELD.COUNTRY"
+    language: NonEmpty = "FERRERO.FIELD.LANGUAGE"
+    job_number: NonEmpty = "FERRERO.FIELD.JOB_NUMBER"
+    creativex_score: NonEmpty = "FERRERO.FIELD.CREATIVEX_SCORE"
+    creativex_status: NonEmpty = "FERRERO.FIELD.CREATIVEX_STATUS"
+    creativex_guidelines: NonEmpty = "FERRERO.FIELD.CREATIVEX_GUIDELINES"
+
+
+class DamConfig(Strict):
+    auth_mode: Literal["oauth2", "mtls"] = "oauth2"
+    base_url: NonEmpty
+    auth_url: NonEmpty
+    client_id: str = ""
+    mtls_base_url: str = ""
+    mtls_cert_path: Path | None = None
+    ca_bundle: Path | None = None
+    requested_by: NonEmpty = "ferrero-daemon"
+    timeout_seconds: Seconds = 60.0
+    page_size: Annotated[int, Field(ge=1, le=1000)] = 100
+    master_role_value: NonEmpty = "Master"
+    derivative_role_value: NonEmpty = "Derivative"
+    masters_subfolder: str = ""
+    derivatives_subfolder: str = ""
+    metadata_model_id: NonEmpty = "FERRERO.MODEL.CAMPAIGN_ASSET"
+    security_policy_ids: list[int] = Field(default_factory=lambda: [1])
+    fields: DamFields = DamFields()
+    derivative_field_map: dict[str, str] = Field(default_factory=dict)
+
+
+class BoxFolders(Strict):
+    a1_a2: NonEmpty
+    a2_a3: NonEmpty
+    b1_b2: NonEmpty
+    creativex: NonEmpty
+
+
+class BoxConfig(Strict):
+    api_url: NonEmpty = "https://api.box.com/2.0"
+    upload_url: NonEmpty = "https://upload.box.com/api/2.0"
+    oauth_url: NonEmpty = "https://api.box.com/oauth2/token"
+    as_user_id: str = ""
+    timeout_seconds: Seconds = 120.0
+    chunk_parallelism: Annotated[int, Field(ge=1, le=16)] = 4
+    folders: BoxFolders
+    needs_attention_folder: NonEmpty = "_needs_attention"
+    rejected_folder: NonEmpty = "REJECTED"
+
+
+class DatabaseConfig(Strict):
+    host: NonEmpty = "localhost"
+    port: Annotated[int, Field(ge=1, le=65535)] = 5432
+    name: NonEmpty = "ferrero_tracking"
+    user: NonEmpty = "ferrero_user"
+    sslmode: Literal["disable", "prefer", "require", "verify-full"] = "prefer"
+    pool_min: Annotated[int, Field(ge=1)] = 1
+    pool_max: Annotated[int, Field(ge=1)] = 10
+    command_timeout_seconds: Seconds = 60.0
+
+
+class SmtpConfig(Strict):
+    host: NonEmpty
+    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    username: str = ""
+    starttls: bool = True
+    use_tls: bool = False
+    sender: NonEmpty
+    ca_bundle: Path | None = None
+    timeout_seconds: Seconds = 30.0
+
+
+class Recipients(Strict):
+    errors: list[NonEmpty] = Field(min_length=1)
+    success: list[NonEmpty] = Field(min_length=1)
+    reports: list[NonEmpty] = Field(min_length=1)
+
+
+class WebhookConfig(Strict):
+    url: str = ""
+    timeout_seconds: Seconds = 15.0
+
+
+class CreativeXConfig(Strict):
+    base_url: NonEmpty = "https://api.cloud.llamaindex.ai"
+    agent_name: NonEmpty = "Creativex-Extract"
+    timeout_seconds: Seconds = 600.0
+    poll_interval_seconds: Seconds = 2.0
+    default_score: str = "N/A"
+    default_status: str = "Not scored"
+
+
+class JobConfig(Strict):
+    enabled: bool = True
+    schedule: NonEmpty
+    max_duration_minutes: Annotated[float, Field(gt=0)] = 60.0
+    parallelism: Annotated[int, Field(ge=1, le=32)] = 4
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron_has_five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("expected a 5-field cron expression such as '*/5 * * * *'")
+        return value
+
+
+def _job(schedule: str, max_minutes: float = 60.0) -> JobConfig:
+    return JobConfig(schedule=schedule, max_duration_minutes=max_minutes)
+
+
+class JobsConfig(Strict):
+    a1_a2: JobConfig = _job("*/5 * * * *")
+    a2_a3: JobConfig = _job("*/5 * * * *")
+    a5_a6: JobConfig = _job("*/5 * * * *")
+    b1_b2: JobConfig = _job("*/5 * * * *")
+    creativex: JobConfig = _job("*/5 * * * *")
+    daily_report: JobConfig = _job("0 19 * * *", 15)
+    backup_daily: JobConfig = _job("0 2 * * *", 120)
+    backup_weekly: JobConfig = _job("0 3 * * 0", 240)
+    backup_check: JobConfig = _job("0 8 * * *", 60)
+
+    def items(self) -> list[tuple[str, JobConfig]]:
+        return [(name, getattr(self, name)) for name in type(self).model_fields]
+
+
+class RetentionConfig(Strict):
+    daily_keep: Annotated[int, Field(ge=1)] = 7
+    weekly_keep: Annotated[int, Field(ge=1)] = 4
+    manual_keep: Annotated[int, Field(ge=1)] = 10
+    safety_keep: Annotated[int, Field(ge=1)] = 5
+    max_age_days: Annotated[int, Field(ge=1)] = 35
+    floor: Annotated[int, Field(ge=1)] = 3
+
+
+class BackupConfig(Strict):
+    root: Path = Path("/var/lib/ferrero-daemon/backups")
+    pg_bin_dir: Path | None = None
+    min_free_gb: Annotated[float, Field(ge=0)] = 10.0
+    timeout_minutes: Annotated[float, Field(gt=0)] = 60.0
+    daily_max_age_hours: Annotated[float, Field(gt=0)] = 26.0
+    weekly_max_age_days: Annotated[float, Field(gt=0)] = 8.0
+    size_drop_percent: Annotated[float, Field(gt=0, le=100)] = 50.0
+    test_restore_every_days: Annotated[int, Field(ge=1)] = 7
+    retention: RetentionConfig = RetentionConfig()
+
+
+class ControlConfig(Strict):
+    socket_path: Path = Path("/run/ferrero-daemon/control.sock")
+    group: str = "ferrero-ops"
+
+
+class RuntimeConfig(Strict):
+    instance_name: str = ""
+    shutdown_deadline_seconds: Seconds = 60.0
+    misfire_grace_seconds: Annotated[int, Field(ge=1)] = 300
+    lease_seconds: Annotated[float, Field(ge=2)] = 30.0
+    outbox_interval_seconds: Seconds = 30.0
+
+
+class LoggingConfig(Strict):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Settings(Strict):
+    """Everything in ``config.toml``. No secret values: see ``Secrets``."""
+
+    environment: Environment
+    timezone: NonEmpty = "Europe/Rome"
+    dam: DamConfig
+    box: BoxConfig
+    database: DatabaseConfig = DatabaseConfig()
+    smtp: SmtpConfig
+    recipients: Recipients
+    webhook: WebhookConfig = WebhookConfig()
+    creativex: CreativeXConfig = CreativeXConfig()
+    jobs: JobsConfig = JobsConfig()
+    backups: BackupConfig = BackupConfig()
+    control: ControlConfig = ControlConfig()
+    runtime: RuntimeConfig = RuntimeConfig()
+    logging: LoggingConfig = LoggingConfig()
+    secrets: dict[str, Path] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from exc
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _known_secrets(cls, value: dict[str, Path]) -> dict[str, Path]:
+        unknown = sorted(set(value) - set(SECRET_NAMES))
+        if unknown:
+            raise ValueError(f"unknown secret(s) {unknown}; known: {list(SECRET_NAMES)}")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Secret:
+    """A secret value: masked in repr/str, revealed only on purpose."""
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str) -> None:
+        self._value = value
+        self.source = source
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK}, source={self.source!r})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Secrets:
+    values: Mapping[str, Secret] = field(default_factory=dict)
+
+    def get(self, name: str) -> Secret | None:
+        return self.values.get(name)
+
+    def require(self, name: str) -> str:
+        secret = self.values.get(name)
+        if secret is None:
+            raise ConfigError(_missing_secret_message(name))
+        return secret.reveal()
+
+    def optional(self, name: str) -> str | None:
+        secret = self.values.get(name)
+        return secret.reveal() if secret else None
+
+    def all_values(self) -> list[str]:
+        """Every loaded secret value and, for JSON secrets, every string inside it."""
+        found: list[str] = []
+        for secret in self.values.values():
+            found.append(secret.reveal())
+            found.extend(_json_strings(secret.reveal()))
+        return [v for v in found if len(v) >= 4]
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: Settings
+    secrets: Secrets
+    path: Path | None = None
+
+    @property
+    def instance(self) -> str:
+        return self.settings.runtime.instance_name or os.uname().nodename
+
+
+def _missing_secret_message(name: str) -> str:
+    return (
+        f"secret {name!r} is not set: put it in $CREDENTIALS_DIRECTORY/{name} "
+        f"(systemd LoadCredential=), the environment variable FERRERO_{name.upper()}, "
+        f"or a 0600 file named in [secrets] {name}"
+    )
+
+
+def _json_strings(text: str) -> list[str]:
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for item in node.values():
+                walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, str) and len(node) >= 8:
+            out.append(node)
+
+    walk(data)
+    return out
+
+
+def read_secret_file(path: Path, name: str) -> str:
+    """Read a secret file, refusing one that group or others may read."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise SecretFileError(f"secret {name!r}: file {path} does not exist") from exc
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SecretFileError(
+            f"secret {name!r}: file {path} is readable by group or others "
+            f"(mode {stat.filemode(mode)}); run: chmod 600 {path}"
+        )
+    value = path.read_text(encoding="utf-8").strip()
+    if not value:
+        raise SecretFileError(f"secret {name!r}: file {path} is empty")
+    return value
+
+
+def _load_secret(
+    name: str, files: Mapping[str, Path], env: Mapping[str, str], base: Path | None
+) -> Secret | None:
+    cred_dir = env.get("CREDENTIALS_DIRECTORY")
+    if cred_dir and (Path(cred_dir) / name).is_file():
+        # systemd already made the credential private to this unit; no mode check needed.
+        value = (Path(cred_dir) / name).read_text(encoding="utf-8").strip()
+        return Secret(value, "credentials directory") if value else None
+    env_name = f"FERRERO_{name.upper()}"
+    if env.get(env_name):
+        return Secret(env[env_name], f"environment {env_name}")
+    if name in files:
+        path = files[name] if files[name].is_absolute() or base is None else base / files[name]
+        return Secret(read_secret_file(path, name), f"file {path}")
+    return None
+
+
+def load_secrets(
+    settings: Settings, env: Mapping[str, str] | None = None, base: Path | None = None
+) -> tuple[Secrets, list[str]]:
+    """Load every secret; return them with the list of problems found."""
+    env = os.environ if env is None else env
+    values: dict[str, Secret] = {}
+    problems: list[str] = []
+    for name in SECRET_NAMES:
+        try:
+            secret = _load_secret(name, settings.secrets, env, base)
+        except (SecretFileError, OSError) as exc:
+            problems.append(f"secrets.{name}: {exc}")
+            continue
+        if secret is not None:
+            values[name] = secret
+    problems.extend(
+        f"secrets.{n}: {_missing_secret_message(n)}" for n in _required(settings) if n not in values
+    )
+    return Secrets(values), problems
+
+
+def _required(settings: Settings) -> list[str]:
+    needed = ["box_jwt_config"]
+    needed.append(
+        "dam_client_secret" if settings.dam.auth_mode == "oauth2" else "dam_mtls_cert_password"
+    )
+    if settings.smtp.username:
+        needed.append("smtp_password")
+    if settings.jobs.creativex.enabled:
+        needed.append("llama_cloud_api_key")
+    return needed
+
+
+def _semantic_problems(settings: Settings) -> list[str]:
+    problems: list[str] = []
+    dam = settings.dam
+    if dam.auth_mode == "oauth2" and not dam.client_id:
+        problems.append("dam.client_id: required when dam.auth_mode = 'oauth2'")
+    if dam.auth_mode == "mtls":
+        if not dam.mtls_base_url:
+            problems.append("dam.mtls_base_url: required when dam.auth_mode = 'mtls'")
+        if dam.mtls_cert_path is None:
+            problems.append("dam.mtls_cert_path: required when dam.auth_mode = 'mtls'")
+    if settings.database.pool_min > settings.database.pool_max:
+        problems.append("database.pool_min: must not exceed database.pool_max")
+    return problems
+
+
+def format_validation_error(exc: ValidationError) -> list[str]:
+    """One line per problem: ``dotted.key.path: what is expected``."""
+    lines = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling and section)"
+        lines.append(f"{path}: {message}")
+    return lines
+
+
+def parse_settings(data: Mapping[str, Any]) -> Settings:
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(problems=format_validation_error(exc)) from None
+    problems = _semantic_problems(settings)
+    if problems:
+        raise ConfigError(problems=problems)
+    return settings
+
+
+def config_path(explicit: str | Path | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("FERRERO_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Load, validate and attach secrets; raise ``ConfigError`` listing every problem."""
+    file = config_path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {file} does not exist; pass --config PATH") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
+    problems: list[str] = []
+    try:
+        settings = parse_settings(data)
+    except ConfigError as exc:
+        raise ConfigError(problems=[*exc.problems, *_secret_file_problems(data)]) from None
+    secrets, secret_problems = load_secrets(settings, env, base=file.parent)
+    problems.extend(secret_problems)
+    if problems:
+        raise ConfigError(problems=problems)
+    return Config(settings=settings, secrets=secrets, path=file)
+
+
+def _secret_file_problems(data: Mapping[str, Any]) -> list[str]:
+    """Report secret-file problems too when the rest of the config is invalid."""
+    files = data.get("secrets")
+    if not isinstance(files, dict):
+        return []
+    problems = []
+    for name, raw in files.items():
+        if name in SECRET_NAMES and isinstance(raw, str):
+            try:
+                read_secret_file(Path(raw), name)
+            except SecretFileError as exc:
+                problems.append(f"secrets.{name}: {exc}")
+    return problems
+
+
+def effective_config(config: Config) -> dict[str, Any]:
+    """The settings as plain data, with every secret shown only by where it came from."""
+    data = config.settings.model_dump(mode="json")
+    data["secrets"] = {
+        name: (f"{MASK} (from {s.source})" if (s := config.secrets.get(name)) else "(not set)")
+        for name in SECRET_NAMES
+    }
+    return data

@@ -1,0 +1,104 @@
+"""A real PostgreSQL for the test suite: started here, never assumed to be running.
+
+With ``PGHOST`` set, the suite uses that server (``PGPORT``, ``PGUSER``, ``PGPASSWORD``
+as usual). Otherwise it starts one from the ``pgserver`` wheel in a temporary
+directory, on a Unix socket only, and stops it at the end of the session.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import asyncpg
+
+from ferrero_daemon.clients.db import Database
+from ferrero_daemon.migrations import migrate
+
+TEMPLATE = "ferrero_template"
+
+
+@dataclass(frozen=True)
+class PgServer:
+    host: str
+    port: int
+    user: str
+    password: str | None
+    database: str = "postgres"
+    bin_dir: Path | None = None
+
+    def kwargs(self, database: str | None = None) -> dict[str, object]:
+        out: dict[str, object] = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "database": database or self.database,
+        }
+        if self.password:
+            out["password"] = self.password
+        return out
+
+    def with_database(self, name: str) -> PgServer:
+        return replace(self, database=name)
+
+
+def start_server() -> PgServer:
+    if os.environ.get("PGHOST"):
+        return PgServer(
+            host=os.environ["PGHOST"],
+            port=int(os.environ.get("PGPORT", "5432")),
+            user=os.environ.get("PGUSER", "postgres"),
+            password=os.environ.get("PGPASSWORD"),
+        )
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="xdg-"))
+    import pgserver
+
+    pgdata = Path(tempfile.mkdtemp(prefix="ferrero-pg-"))
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    atexit.register(shutil.rmtree, pgdata, ignore_errors=True)
+    info = server.get_postmaster_info()
+    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
+    return PgServer(
+        host=str(info.socket_dir),
+        port=int(info.port),
+        user="postgres",
+        password=None,
+        bin_dir=bin_dir,
+    )
+
+
+async def build_template(server: PgServer) -> None:
+    conn = await asyncpg.connect(**server.kwargs())
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}"')
+        await conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    finally:
+        await conn.close()
+    conn = await asyncpg.connect(**server.kwargs(TEMPLATE))
+    try:
+        await migrate(Database(conn))
+    finally:
+        await conn.close()
+
+
+async def create_database(server: PgServer, template: str = TEMPLATE) -> str:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(**server.kwargs())
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def drop_database(server: PgServer, name: str) -> None:
+    conn = await asyncpg.connect(**server.kwargs())
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
