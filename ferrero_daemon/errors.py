@@ -18,6 +18,7 @@ and tell someone.
     │   ├── ConflictError        the remote refused because of a conflicting state (lock, name)
     │   ├── IntegrityError       bytes arrived but their hash does not match
     │   └── InvalidInputError    an agency file, scorecard or metadata value we cannot use
+    ├── DryRunRefused            a dry run tried to change something (a bug in the workflow)
     ├── JobBusyError             a run of this job is already in progress
     └── ControlError             the control socket is unreachable or answered an error
 
@@ -92,6 +93,10 @@ class IntegrityError(PermanentError):
 
 class InvalidInputError(PermanentError):
     """An input (file name, scorecard, metadata value) cannot be used as it is."""
+
+
+class DryRunRefused(FerreroError):
+    """A dry run tried to change something; dry runs only read."""
 
 
 class JobBusyError(FerreroError):

@@ -1,0 +1,5 @@
+import sys
+
+from ferrero_daemon.cli import main
+
+sys.exit(main())

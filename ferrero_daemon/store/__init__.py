@@ -1,0 +1,1 @@
+"""Typed access to the tracking database, one module per area, over named queries."""

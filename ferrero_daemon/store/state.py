@@ -1,0 +1,27 @@
+"""``workflow_state``: small durable facts per workflow or job (pauses, alerts, cursors)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ferrero_daemon.clients.db import Database
+
+
+class StateStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, scope: str, key: str) -> Any:
+        raw = await self._db.fetchval("state_get", scope, key)
+        return None if raw is None else json.loads(raw)
+
+    async def put(self, scope: str, key: str, value: Any) -> None:
+        await self._db.execute("state_put", scope, key, json.dumps(value))
+
+    async def delete(self, scope: str, key: str) -> None:
+        await self._db.execute("state_delete", scope, key)
+
+    async def items(self, scope: str) -> dict[str, Any]:
+        rows = await self._db.fetch("state_list", scope)
+        return {r["key"]: json.loads(r["value"]) for r in rows}
