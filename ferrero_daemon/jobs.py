@@ -22,7 +22,17 @@ Trigger = Literal["schedule", "manual", "catchup", "startup"]
 Outcome = Literal["succeeded", "partial", "failed", "interrupted"]
 
 # job name -> "module:function"
-JOBS: dict[str, str] = {}
+JOBS: dict[str, str] = {
+    "a1_a2": "ferrero_daemon.workflows.a1_a2:run",
+    "a2_a3": "ferrero_daemon.workflows.a2_a3:run",
+    "a5_a6": "ferrero_daemon.workflows.a5_a6:run",
+    "b1_b2": "ferrero_daemon.workflows.b1_b2:run",
+    "creativex": "ferrero_daemon.workflows.creativex:run",
+    "daily_report": "ferrero_daemon.ops.report:run_job",
+    "backup_daily": "ferrero_daemon.ops.jobs:backup_daily",
+    "backup_weekly": "ferrero_daemon.ops.jobs:backup_weekly",
+    "backup_check": "ferrero_daemon.ops.jobs:backup_check",
+}
 
 
 @dataclass
