@@ -22,7 +22,6 @@ from ferrero_daemon.clients.types import (
     DamChildren,
     DamFolder,
     Download,
-    Email,
     Metadata,
 )
 from ferrero_daemon.errors import ConflictError, NotFoundError
@@ -226,21 +225,3 @@ class FakeBox:
         assert len(text) <= 256
         self.items[file_id] = replace(self.items[file_id], description=text)
         return self.items[file_id]
-
-
-@dataclass
-class FakeNotifier:
-    emails: dict[str, Email] = field(default_factory=dict)
-    webhooks: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    async def email(self, key: str, message: Email) -> bool:
-        if key in self.emails:
-            return False
-        self.emails[key] = message
-        return True
-
-    async def webhook(self, key: str, event: Mapping[str, Any]) -> bool:
-        if key in self.webhooks:
-            return False
-        self.webhooks[key] = event
-        return True

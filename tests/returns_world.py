@@ -26,8 +26,10 @@ from ferrero_daemon.clients.types import Scorecard
 from ferrero_daemon.config import Config
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport, resolve
+from ferrero_daemon.render import render
 from ferrero_daemon.services import Services
-from tests.returns_fakes import FakeBox, FakeDam, FakeNotifier
+from ferrero_daemon.store.outbox import Outbox
+from tests.returns_fakes import FakeBox, FakeDam
 
 A1_A2, A2_A3, CREATIVEX = "1001", "1002", "1004"
 _seq = itertools.count(1)
@@ -68,13 +70,22 @@ class CampaignRef:
     box_folder_id: str
 
 
+@dataclass(frozen=True)
+class QueuedMail:
+    key: str
+    to: str
+    subject: str
+    template: str
+    context: dict[str, Any]
+    text: str
+
+
 @dataclass
 class World:
     config: Config
     db: Database
     dam: FakeDam = field(default_factory=FakeDam)
     box: FakeBox = field(default_factory=FakeBox)
-    notifier: FakeNotifier = field(default_factory=FakeNotifier)
     scorer: FakeScorer = field(default_factory=FakeScorer)
 
     @property
@@ -88,7 +99,7 @@ class World:
             db=self.db,
             dam=self.dam,
             box=self.box,
-            notifier=self.notifier,
+            notifier=Outbox(self.db),
             scorer=self.scorer,
             clock=lambda: datetime.now(UTC),
         )
@@ -180,6 +191,41 @@ class World:
     def attention_folder(self, parent: str) -> str | None:
         folder = self.box.folder_named(parent, self.config.settings.box.needs_attention_folder)
         return folder.id if folder else None
+
+    async def reset(self) -> None:
+        """An empty world again: new DAM and Box, and no rows."""
+        self.dam, self.box, self.scorer = FakeDam(), FakeBox(), FakeScorer(dict(self.scorer.cards))
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "TRUNCATE derivative_assets, master_assets, campaign_status, creativex_scores,"
+                " asset_events, workflow_state, notification_outbox, attention_items"
+            )
+
+    async def emails(self, template: str | None = None) -> list[QueuedMail]:
+        """Queued mails, oldest first, each rendered (so a template hole fails the test)."""
+        mails = []
+        for row in await self.rows(
+            "SELECT dedupe_key, payload::text FROM notification_outbox WHERE kind = 'email' ORDER BY id"
+        ):
+            p = json.loads(row["payload"])
+            rendered = render(p["template"], p["context"])
+            mails.append(
+                QueuedMail(
+                    row["dedupe_key"],
+                    p["to"],
+                    p["subject"],
+                    p["template"],
+                    p["context"],
+                    rendered.text,
+                )
+            )
+        return [m for m in mails if template is None or m.template == template]
+
+    async def webhooks(self) -> list[dict[str, Any]]:
+        rows = await self.rows(
+            "SELECT payload::text FROM notification_outbox WHERE kind = 'webhook' ORDER BY id"
+        )
+        return [json.loads(r["payload"]) for r in rows]
 
     async def rows(self, sql: str, *args: Any) -> list[Any]:
         async with self.db.connection() as conn:

@@ -47,7 +47,7 @@ from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore
 from ferrero_daemon.store.scores import ScoreStore
 from ferrero_daemon.workflows import dam_lookup
 from ferrero_daemon.workflows.set_aside import SetAside
-from ferrero_daemon.workflows.status_moves import Move, move_campaign
+from ferrero_daemon.workflows.status_moves import Move, move_campaign, recover_moves
 from ferrero_daemon.workflows.streams import counted
 from ferrero_daemon.workflows.summary import Summary
 
@@ -94,6 +94,8 @@ class AgencyUploads:
     async def run(self) -> None:
         if not self.run_ctx.dry_run:
             await self.set_aside.finish_pending()
+            for _ in await recover_moves(self.s, self.run_ctx):
+                self.report.count("campaigns_a3")
         files = [i for i in await self.s.box.list_folder(self.folder_id) if i.type == "file"]
         self.run_ctx.progress.add_total(len(files))
         returned = {

@@ -28,7 +28,7 @@ from ferrero_daemon.store.announcements import SummaryEvent
 from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
 from ferrero_daemon.workflows import dam_lookup
-from ferrero_daemon.workflows.status_moves import Move, move_campaign
+from ferrero_daemon.workflows.status_moves import Move, move_campaign, recover_moves
 from ferrero_daemon.workflows.streams import counted, once
 from ferrero_daemon.workflows.summary import Summary
 
@@ -70,6 +70,9 @@ class Rejections:
 
     async def run(self) -> None:
         fields = self.settings.dam.fields
+        if not self.run_ctx.dry_run:
+            for _move in await recover_moves(self.s, self.run_ctx):
+                self.report.count("campaigns_a6")
         campaigns = await self.s.dam.find_folders({fields.campaign_status: "A5"})
         self.run_ctx.progress.add_total(len(campaigns))
         for campaign in campaigns:

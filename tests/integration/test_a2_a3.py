@@ -50,13 +50,13 @@ async def test_an_agency_upload_becomes_a_derivative_with_metadata(w: World) -> 
         "de",
     )
     assert w.dam.folders[campaign.dam_id].metadata[f.campaign_status] == "A3"
-    [hook] = w.notifier.webhooks.values()
+    [hook] = await w.webhooks()
     assert (hook["old_status"], hook["new_status"], hook["campaign_id"]) == (
         "A2",
         "A3",
         campaign.dam_id,
     )
-    [mail] = w.notifier.emails.values()
+    [mail] = await w.emails()
     assert mail.to == "success" and mail.template == "a2_a3_uploads"
     assert mail.context["unscored"] == [agency_name(tid)]
 
@@ -76,7 +76,7 @@ async def test_a_stored_score_goes_onto_the_derivative(w: World) -> None:
     assert asset.metadata[w.fields.creativex_score] == "83%"
     assert asset.metadata[w.fields.creativex_status] == "On Track"
     assert asset.metadata[w.fields.creativex_guidelines] == "5/6"
-    mail = next(m for m in w.notifier.emails.values() if m.template == "a2_a3_uploads")
+    mail = (await w.emails("a2_a3_uploads"))[0]
     assert mail.context["unscored"] == []
     assert mail.context["uploads"][0]["creativex_score"] == "83%"
 
@@ -90,11 +90,11 @@ async def test_one_mail_per_run_lists_every_upload(w: World) -> None:
     await w.run("a2_a3")
     await w.run("a2_a3")
 
-    mails = [m for m in w.notifier.emails.values() if m.template == "a2_a3_uploads"]
+    mails = await w.emails("a2_a3_uploads")
     assert len(mails) == 1
     assert sorted(u["country"] for u in mails[0].context["uploads"]) == ["DE", "FR", "IT"]
     assert len(w.derivatives(campaign)) == 3
-    assert len(w.notifier.webhooks) == 1
+    assert len(await w.webhooks()) == 1
 
 
 def _bad_check(tid: str) -> str:
@@ -132,7 +132,7 @@ async def test_a_file_that_cannot_be_taken_is_set_aside_and_reported_once(
     assert (
         row["box_file_id"] == file_id and reason in row["reason"] and row["reported_at"] is not None
     )
-    [mail] = w.notifier.emails.values()
+    [mail] = await w.emails()
     assert mail.to == "errors" and mail.context["file_name"] == name
     assert w.derivatives(campaign) == []
 

@@ -59,9 +59,9 @@ async def test_only_rejected_derivatives_go_back_with_their_comments(w: World) -
     assert description.startswith("Rejected: Logo too small") and len(description) <= 256
     assert long_comment.strip() in w.box.content[files[f"{de}.comments.txt"].id].decode()
     assert w.dam.folders[campaign.dam_id].metadata[w.fields.campaign_status] == "A6"
-    hooks = [h for h in w.notifier.webhooks.values() if h["new_status"] == "A6"]
+    hooks = [h for h in await w.webhooks() if h["new_status"] == "A6"]
     assert len(hooks) == 1
-    [mail] = [m for m in w.notifier.emails.values() if m.template == "a5_a6_rejections"]
+    [mail] = await w.emails("a5_a6_rejections")
     comments = {r["file"]: r["comment"] for r in mail.context["rejections"]}
     assert comments[de] == long_comment.strip()
     assert comments[it] == "(the reviewers left no comment)"
@@ -121,18 +121,18 @@ async def test_a_rejected_redelivery_rejected_again_goes_back_again(w: World) ->
     assert rejected is not None
     [video] = [i for i in w.box.files(rejected.id) if i.name == agency_name(tid)]
     assert w.box.content[video.id] == b"DE second cut"
-    assert len([h for h in w.notifier.webhooks.values() if h["new_status"] == "A6"]) == 2
-    mails = [m for m in w.notifier.emails.values() if m.template == "a5_a6_rejections"]
+    assert len([h for h in await w.webhooks() if h["new_status"] == "A6"]) == 2
+    mails = await w.emails("a5_a6_rejections")
     assert [m.context["rejections"][0]["comment"] for m in mails] == ["round one", "round two"]
 
 
 async def test_a_dry_run_sends_nothing(w: World) -> None:
     campaign, _ = await reviewed(w, {"DE": ("NOT APPROVED", "no")})
-    emails_before = dict(w.notifier.emails)
+    emails_before = await w.emails()
 
     report = await w.run("a5_a6", dry_run=True)
 
     assert report.counts == {"would_send": 1, "would_move_campaign": 1}
     assert w.box.folder_named(campaign.box_folder_id, "REJECTED") is None
     assert w.dam.folders[campaign.dam_id].metadata[w.fields.campaign_status] == "A5"
-    assert w.notifier.emails == emails_before
+    assert await w.emails() == emails_before

@@ -40,7 +40,7 @@ async def test_a_scorecard_becomes_one_row_and_leaves_box(w: World) -> None:
     )
     assert len(row["pdf_sha256"]) == 64
     assert w.box.files(CREATIVEX) == []
-    [mail] = w.notifier.emails.values()
+    [mail] = await w.emails()
     assert mail.template == "creativex_scores" and mail.context["scores"][0]["cqs_pct"] == 91.5
 
 
@@ -100,7 +100,7 @@ async def test_an_unusable_file_is_set_aside_with_the_reason(
     assert item.parent_id == w.attention_folder(CREATIVEX)
     assert item.description is not None and reason in item.description
     assert await w.rows("SELECT * FROM creativex_scores") == []
-    [mail] = w.notifier.emails.values()
+    [mail] = await w.emails()
     assert mail.to == "errors" and reason in mail.context["reason"]
     assert w.scorer.calls == (0 if card is None else 1)
 
@@ -128,7 +128,7 @@ async def test_a_late_score_is_written_onto_the_derivative_in_the_dam(w: World) 
     rows = {r["country"]: r for r in await w.rows("SELECT * FROM derivative_assets")}
     assert rows["DE"]["score_written"] and rows["DE"]["cqs_pct"] == 77.0
     assert not rows["FR"]["score_written"]
-    mail = next(m for m in w.notifier.emails.values() if m.template == "creativex_scores")
+    mail = (await w.emails("creativex_scores"))[0]
     assert mail.context["written"][0]["file"] == german
     assert (await w.run("creativex")).counts == {}
     assert w.box.files(A2_A3) == []
