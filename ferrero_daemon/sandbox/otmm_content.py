@@ -12,6 +12,7 @@ temporary one) while its size and SHA-1 are computed, so it can be served back.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import random
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +22,12 @@ from typing import Protocol
 
 BLOCK = 1024 * 1024
 _COUNTER = 8
+
+
+@functools.lru_cache(maxsize=8)
+def _tail(seed: int) -> bytes:
+    # Generated on first read, not at seeding: a sandbox seeds hundreds of assets.
+    return random.Random(seed).randbytes(BLOCK - _COUNTER)
 
 
 class Content(Protocol):
@@ -40,14 +47,11 @@ class SeededContent:
 
     seed: int
     size: int
-    _tail: bytes = field(init=False, repr=False)
     _sha1: str | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self._tail = random.Random(self.seed).randbytes(BLOCK - _COUNTER)
-
     def block(self, index: int) -> bytes:
-        return (index ^ self.seed).to_bytes(_COUNTER, "big", signed=False) + self._tail
+        counter = (index ^ self.seed) % 2**64
+        return counter.to_bytes(_COUNTER, "big") + _tail(self.seed)
 
     def blocks(self, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         end = self.size if end is None else min(end, self.size)

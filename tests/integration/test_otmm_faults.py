@@ -130,9 +130,9 @@ async def test_download_resumes_after_dropped_connection(
 
 
 async def test_wrong_client_secret_is_an_auth_error(
-    otmm: OtmmEmulator, make_config: Callable[..., Config]
+    otmm: OtmmEmulator, dam_make_config: Callable[..., Config]
 ) -> None:
-    config = make_config(otmm.config_overrides(), {"dam_client_secret": "not-the-secret"})
+    config = dam_make_config(otmm.config_overrides(), {"dam_client_secret": "not-the-secret"})
     async with OtmmClient.from_config(config) as client:
         with pytest.raises(AuthError, match="dam_client_secret") as caught:
             await client.probe()

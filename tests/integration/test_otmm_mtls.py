@@ -46,21 +46,21 @@ async def test_refused_without_a_client_certificate(otmm_mtls: OtmmEmulator) -> 
 
 
 async def test_refused_with_a_certificate_from_another_ca(
-    otmm_mtls: OtmmEmulator, make_config: Callable[..., Config], tmp_path: Path
+    otmm_mtls: OtmmEmulator, dam_make_config: Callable[..., Config], tmp_path: Path
 ) -> None:
     stranger = TestPki("someone-else").client_pfx(tmp_path / "other.pfx", "pw-other")
     overrides = otmm_mtls.config_overrides()
     overrides["dam"]["mtls_cert_path"] = str(stranger)
-    config = make_config(overrides, {"dam_mtls_cert_password": "pw-other"})
+    config = dam_make_config(overrides, {"dam_mtls_cert_password": "pw-other"})
     async with OtmmClient.from_config(config, backoff=0.0, attempts=1) as client:
         with pytest.raises(Exception, match="unreachable"):
             await client.probe()
 
 
 def test_wrong_pfx_password_is_a_clear_config_error(
-    otmm_mtls: OtmmEmulator, make_config: Callable[..., Config]
+    otmm_mtls: OtmmEmulator, dam_make_config: Callable[..., Config]
 ) -> None:
-    config = make_config(otmm_mtls.config_overrides(), {"dam_mtls_cert_password": "wrong"})
+    config = dam_make_config(otmm_mtls.config_overrides(), {"dam_mtls_cert_password": "wrong"})
     with pytest.raises(ConfigError, match="dam_mtls_cert_password"):
         OtmmClient.from_config(config)
 
