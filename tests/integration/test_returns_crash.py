@@ -3,23 +3,28 @@ no Box file is lost, no mail or webhook goes out twice."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
-from ferrero_daemon.clients.db import Database
-from ferrero_daemon.config import Config
+from ferrero_daemon.sandbox.box_auth import BoxApp
 from ferrero_daemon.store.outbox import Outbox
+from tests.postgres import PgServer
 from tests.returns_crash import Crash, Fuse, fused
-from tests.returns_world import A2_A3, CREATIVEX, CampaignRef, World, scorecard, world
+from tests.returns_world import CampaignRef, FakeScorer, World, scorecard, shared_database, world
 
 Scenario = Callable[[World], Awaitable[CampaignRef]]
 Check = Callable[[World, CampaignRef], Awaitable[None]]
 
 
+@pytest.fixture(scope="module")
+def db_name(pg: PgServer) -> Iterator[str]:
+    yield from shared_database(pg)
+
+
 @pytest.fixture
-async def w(make_config: Callable[..., Config], database: Database) -> AsyncIterator[World]:
-    async with world(make_config, database) as w:
+async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
+    async with world(pg, db_name, box_app) as w:
         yield w
 
 
@@ -55,20 +60,17 @@ async def upload_scenario(w: World) -> CampaignRef:
 
 
 async def upload_check(w: World, campaign: CampaignRef) -> None:
-    derivatives = [
-        a for a in w.dam.assets.values() if a.folder_id == campaign.dam_id and a.version >= 1
-    ]
-    assert len([a for a in derivatives if a.metadata.get(w.fields.asset_role) == "Derivative"]) == 1
-    assert w.box.files(A2_A3) == []
-    attention = w.attention_folder(A2_A3)
-    assert attention is not None and [f.name for f in w.box.files(attention)] == ["holiday.mov"]
+    assert len(w.derivatives(campaign, latest=False)) == 1
+    assert w.files(w.folders["a2_a3"]) == []
+    attention = w.attention_folder("a2_a3")
+    assert attention is not None and [f.name for f in w.files(attention)] == ["holiday.mov"]
     [row] = await w.rows("SELECT state FROM derivative_assets")
     assert row["state"] == "imported"
     [summary] = await w.emails("a2_a3_uploads")
     assert len(summary.context["uploads"]) == 1
     assert len(await w.emails("needs_attention")) == 1
     assert [h["new_status"] for h in await w.webhooks()] == ["A3"]
-    assert w.dam.folders[campaign.dam_id].metadata[w.fields.campaign_status] == "A3"
+    assert w.status(campaign) == "A3"
 
 
 async def test_a2_a3_survives_a_crash_at_every_step(w: World) -> None:
@@ -81,15 +83,15 @@ async def scoring_scenario(w: World) -> CampaignRef:
     tid = await w.master(campaign)
     w.upload(agency_name(tid))
     await w.run("a2_a3")
-    pdf = b"%PDF crash"
-    w.scorer.cards[pdf] = scorecard(agency_name(tid), 88.0)
-    w.box.add_file(CREATIVEX, "score.pdf", pdf)
+    assert isinstance(w.scorer, FakeScorer)
+    w.scorer.cards[b"%PDF crash"] = scorecard(agency_name(tid), 88.0)
+    w.drop_scorecard("score.pdf", b"%PDF crash")
     return campaign
 
 
 async def scoring_check(w: World, campaign: CampaignRef) -> None:
     assert len(await w.rows("SELECT * FROM creativex_scores")) == 1
-    assert w.box.files(CREATIVEX) == []
+    assert w.files(w.folders["creativex"]) == []
     [asset] = w.derivatives(campaign)
     assert asset.metadata[w.fields.creativex_score] == "88%"
     [mail] = await w.emails("creativex_scores")
@@ -109,22 +111,21 @@ async def rejection_scenario(w: World) -> CampaignRef:
     await w.run("a2_a3")
     for asset in w.derivatives(campaign):
         verdict = "NOT APPROVED" if asset.metadata[w.fields.country] == "DE" else "APPROVED"
-        await w.dam.update_asset_metadata(
-            asset.id, {w.fields.approval: verdict, w.fields.comments: "Logo"}
-        )
-    await w.dam.update_folder_metadata(campaign.dam_id, {w.fields.campaign_status: "A5"})
+        w.review(asset.id, {w.fields.approval: verdict, w.fields.comments: "Logo"})
+    w.set_status(campaign, "A5")
     return campaign
 
 
 async def rejection_check(w: World, campaign: CampaignRef) -> None:
-    rejected = w.box.folder_named(campaign.box_folder_id, "REJECTED")
+    rejected = w.subfolder(campaign.box_folder_id, "REJECTED")
     assert rejected is not None
-    files = sorted(f.name for f in w.box.files(rejected.id))
+    files = sorted(f.name for f in w.files(rejected))
     assert len(files) == 2 and files[1].endswith(".comments.txt")
+    assert all(f.version_number == 1 for f in w.files(rejected))
     [mail] = await w.emails("a5_a6_rejections")
     assert len(mail.context["rejections"]) == 1
     assert [h["new_status"] for h in await w.webhooks()] == ["A3", "A6"]
-    assert w.dam.folders[campaign.dam_id].metadata[w.fields.campaign_status] == "A6"
+    assert w.status(campaign) == "A6"
 
 
 async def test_a5_a6_survives_a_crash_at_every_step(w: World) -> None:
