@@ -52,7 +52,7 @@ def start_postgres(directory: Path) -> tuple[Postgres, Any]:
 
     # A Unix socket path must stay short (~107 bytes): keep the data dir's path short too.
     directory.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(directory, cleanup_mode="stop")
+    server = pgserver.get_server(directory, cleanup_mode="stop")  # type: ignore[attr-defined]
     info = server.get_postmaster_info()
     bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
     return Postgres(str(info.socket_dir), int(info.port), bin_dir), server
