@@ -305,7 +305,7 @@ class _PartUpload:
             self.endpoints["upload_part"],
             self.describe(),
             accept=(409,),
-            content=slices(self.data),
+            content=lambda: slices(self.data),
             headers={
                 "Content-Length": str(len(self.data)),
                 "Digest": f"sha={b64(sha1)}",
