@@ -190,6 +190,8 @@ class OtmmClient:
         mime_type: str | None = None,
     ) -> DamAsset:
         mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        # The body cannot be sent twice: check the folder (and our token) before the bytes go.
+        await self.get_folder(folder_id)
         manifest = {
             "upload_manifest": {"master_files": [{"file": {"file_name": name, "file_type": mime}}]}
         }
