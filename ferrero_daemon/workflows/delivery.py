@@ -168,11 +168,13 @@ class Delivery:
         self.run.progress.add_total(len(todo))
         if todo:
             folder_id = await self._box_folder(plan)
-            results = await asyncio.gather(*(self._deliver(plan, m, r, folder_id) for m, r in todo))
-            if not all(results):
-                log.info(
-                    "campaign_waiting", campaign=plan.campaign.id, missing=results.count(False)
-                )
+            # A task group, not gather: when the run is going down, every transfer of the
+            # campaign stops with it instead of running on unobserved.
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self._deliver(plan, m, r, folder_id)) for m, r in todo]
+            missing = sum(1 for task in tasks if not task.result())
+            if missing:
+                log.info("campaign_waiting", campaign=plan.campaign.id, missing=missing)
                 return
         if plan.problems or len(todo) < len(plan.to_deliver):
             return
