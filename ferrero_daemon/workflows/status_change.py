@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 from ferrero_daemon import logs
 from ferrero_daemon.campaigns import Transition, read_campaign, same_code
+from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Notifier
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.campaigns import CampaignStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
 from ferrero_daemon.store.masters import MasterStore
+from ferrero_daemon.store.outbox import Outbox
 from ferrero_daemon.workflows.delivery_notice import Notice, build_notice
 
 log = logs.get_logger(__name__)
@@ -74,9 +76,18 @@ class StatusChange:
             if not await CampaignStore(tx).complete(campaign_id, t.target):
                 return  # recorded by an earlier run: announced then
             await EventStore(tx).record(self._status_event(campaign_id, len(delivered)))
-            await self._announce(self.services.notifier, notice)
+            await self._announce(self._notifier_in(tx), notice)
         self.report.count("campaigns_advanced")
         log.info("campaign_advanced", campaign=campaign_id, old=t.source, new=t.target)
+
+    def _notifier_in(self, tx: Database) -> Notifier:
+        # The outbox queues in the transaction that records the change, so the change and
+        # its announcement commit together. Any other notifier (a dry run's recorder, a
+        # test's) is used as it is: the pending intent and the dedupe key still make a
+        # repeat after a crash queue nothing twice.
+        if isinstance(self.services.notifier, Outbox):
+            return Outbox(tx)
+        return self.services.notifier
 
     async def _announce(self, notifier: Notifier, notice: Notice) -> None:
         await notifier.email(f"{notice.key}:email", notice.email)

@@ -52,19 +52,27 @@ class MortalDatabase(Database):
         self._reaper = reaper
 
     async def execute(self, name: str, *args: Any) -> str:
-        result: str = await self._reaper.call(f"db {name}", lambda: super(MortalDatabase, self).execute(name, *args))
+        result: str = await self._reaper.call(
+            f"db {name}", lambda: super(MortalDatabase, self).execute(name, *args)
+        )
         return result
 
     async def fetch(self, name: str, *args: Any) -> list[Record]:
-        rows: list[Record] = await self._reaper.call(f"db {name}", lambda: super(MortalDatabase, self).fetch(name, *args))
+        rows: list[Record] = await self._reaper.call(
+            f"db {name}", lambda: super(MortalDatabase, self).fetch(name, *args)
+        )
         return rows
 
     async def fetchrow(self, name: str, *args: Any) -> Record | None:
-        row: Record | None = await self._reaper.call(f"db {name}", lambda: super(MortalDatabase, self).fetchrow(name, *args))
+        row: Record | None = await self._reaper.call(
+            f"db {name}", lambda: super(MortalDatabase, self).fetchrow(name, *args)
+        )
         return row
 
     async def fetchval(self, name: str, *args: Any) -> Any:
-        return await self._reaper.call(f"db {name}", lambda: super(MortalDatabase, self).fetchval(name, *args))
+        return await self._reaper.call(
+            f"db {name}", lambda: super(MortalDatabase, self).fetchval(name, *args)
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
@@ -108,5 +116,10 @@ class Mortal:
         return read
 
 
-DAM_EFFECTS = {"update_folder_metadata", "update_asset_metadata", "import_asset", "check_in_version"}
+DAM_EFFECTS = {
+    "update_folder_metadata",
+    "update_asset_metadata",
+    "import_asset",
+    "check_in_version",
+}
 BOX_EFFECTS = {"ensure_folder", "upload", "upload_version", "move", "delete", "set_description"}

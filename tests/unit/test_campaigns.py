@@ -56,7 +56,9 @@ def asset(name: str, role: object = None, **meta: object) -> DamAsset:
         ("B1", "", B1_B2, "wrong_type"),
     ],
 )
-def test_which_campaign_qualifies(status: str, kind: str, transition: object, expected: str) -> None:
+def test_which_campaign_qualifies(
+    status: str, kind: str, transition: object, expected: str
+) -> None:
     campaign = read_campaign(folder(status, kind), F)
     assert verdict(campaign, transition) == expected  # type: ignore[arg-type]
 

@@ -40,7 +40,9 @@ def row(aid: str, tid: str, state: MasterState = "delivered", size: int = 100) -
 
 
 def plan(assets: list[DamAsset], rows: list[MasterRow]):  # type: ignore[no-untyped-def]
-    return plan_campaign(CAMPAIGN, A1_A2, assets, rows, dam=DAM, folder_id=None, where="DAM folder f1")
+    return plan_campaign(
+        CAMPAIGN, A1_A2, assets, rows, dam=DAM, folder_id=None, where="DAM folder f1"
+    )
 
 
 def test_a_first_run_plans_every_master_as_new() -> None:
@@ -78,7 +80,9 @@ def test_a_campaign_without_masters_is_reported_with_where_we_looked() -> None:
 
 
 def test_the_notice_lists_each_file_and_announces_once_per_set_of_masters() -> None:
-    campaign = CampaignRow("f1", "C-1", "Summer", "Local comm", "Nutella", "IT", "A1", "77", "A2", None)
+    campaign = CampaignRow(
+        "f1", "C-1", "Summer", "Local comm", "Nutella", "IT", "A1", "77", "A2", None
+    )
     masters = [row("b", "TID000002", size=2_500_000), row("a", "TID000001", size=999)]
     notice = build_notice(A1_A2, campaign, masters, "test", AT)
     assert notice.email.to == "success"
@@ -97,3 +101,17 @@ def test_human_sizes() -> None:
     assert human_size(999) == "999 B"
     assert human_size(50_000_000) == "50.0 MB"
     assert human_size(3_200_000_000_000) == "3200.0 GB"
+
+
+def test_the_success_mail_renders_each_file_with_its_tracking_id_and_size() -> None:
+    from ferrero_daemon.render import render
+
+    campaign = CampaignRow(
+        "f1", "C-1", "Summer <b>", "Local comm", "Nutella", "IT", "A1", "77", None, None
+    )
+    masters = [row("a", "TID000001", size=50_000_000)]
+    notice = build_notice(A1_A2, campaign, masters, "test", AT)
+    mail = render(notice.email.template, notice.email.context)
+    assert "a_TID000001.mp4" in mail.text and "tracking ID TID000001, 50.0 MB" in mail.text
+    assert "https://app.box.com/folder/77" in mail.text
+    assert "Summer &lt;b&gt;" in mail.html and "<code>TID000001</code>" in mail.html
