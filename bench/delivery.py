@@ -63,7 +63,7 @@ async def main(masters: int, mb: int, parallelism: int) -> None:
             BoxEmulator() as box,
         ):
             database = await db.connect(make_config({}, {}), min_size=1)
-            async with open_world(otmm, box, make_config, database, jobs) as world:
+            async with open_world(otmm, box, make_config, database, jobs, box_tuning={}) as world:
                 size = mb * 1_000_000
                 world.campaign(
                     "B-1", "Bench", [(f"Master {i:02}.mp4", size) for i in range(masters)]

@@ -28,8 +28,12 @@ from ferrero_daemon.sandbox.otmm import OtmmEmulator
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.outbox import Outbox
 from tests.conftest import deep_merge
+from tests.fixtures.box import TEST_CHUNKED_MIN
 from tests.fixtures.otmm import FAST as OTMM_FAST
 from tests.integration.mortal import BOX_EFFECTS, DAM_EFFECTS, Mortal, MortalDatabase, Reaper
+
+
+BOX_FAST = {"chunked_threshold": TEST_CHUNKED_MIN, "backoff": 0.01}
 
 
 class NoScorer:
@@ -140,7 +144,7 @@ class World:
         out: dict[str, dict[str, str]] = {}
         for sub in self.box.store.children(self.box_root(job)):
             if sub.type == "folder":
-                out[sub.name] = {f.name: f.content.sha1() for f in self.box.files_in(sub.id)}
+                out[sub.name] = {f.name: f.content.sha1 for f in self.box.files_in(sub.id)}
         return out
 
     async def rows(self, sql: str, *args: Any) -> list[dict[str, Any]]:
@@ -178,6 +182,7 @@ async def open_world(
     make_config: Callable[..., Config],
     database: Database,
     overrides: dict[str, Any] | None = None,
+    box_tuning: dict[str, Any] | None = None,
 ) -> AsyncIterator[World]:
     settings = deep_merge(
         deep_merge(otmm.config_overrides(), box.config_overrides()), overrides or {}
@@ -185,6 +190,6 @@ async def open_world(
     config = make_config(settings, {**otmm.secrets(), **box.secrets()})
     async with (
         OtmmClient.from_config(config, **OTMM_FAST) as dam,
-        BoxApiClient.from_config(config) as box_client,
+        BoxApiClient.from_config(config, **(BOX_FAST if box_tuning is None else box_tuning)) as box_client,
     ):
         yield World(otmm, box, config, database, dam, box_client)
