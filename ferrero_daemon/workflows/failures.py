@@ -15,11 +15,11 @@ from ferrero_daemon.errors import (
 
 _HINTS: tuple[tuple[type[BaseException], str], ...] = (
     (TransientError, "temporary; the next run retries it"),
-    (AuthError, "credentials refused; run `ferrero-daemon check` and fix the secret"),
-    (ConflictError, "resolve the conflict named above in Box or OTMM; the next run retries"),
+    (AuthError, "credentials refused: run `ferrero-daemon check`; the next run retries it"),
+    (ConflictError, "resolve the conflict in Box or OTMM; the next run retries it"),
     (IntegrityError, "the bytes did not check out; the next run sends them again"),
-    (NotFoundError, "the item is gone or the configured folder id is wrong; check config.toml"),
-    (PermanentError, "fix the item in OTMM or Box; the next run retries it"),
+    (NotFoundError, "gone from the DAM or Box, or a configured id is wrong; the next run retries it"),
+    (PermanentError, "fix it in OTMM or Box; the next run retries it"),
     (DryRunRefused, "a dry run tried to change something: a bug, please report it"),
 )
 

@@ -190,6 +190,8 @@ async def open_world(
     config = make_config(settings, {**otmm.secrets(), **box.secrets()})
     async with (
         OtmmClient.from_config(config, **OTMM_FAST) as dam,
-        BoxApiClient.from_config(config, **(BOX_FAST if box_tuning is None else box_tuning)) as box_client,
+        BoxApiClient.from_config(
+            config, **(BOX_FAST if box_tuning is None else box_tuning)
+        ) as box_client,
     ):
         yield World(otmm, box, config, database, dam, box_client)

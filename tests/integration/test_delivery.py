@@ -62,7 +62,7 @@ async def test_a1_a2_delivers_each_master_once_then_moves_the_campaign_and_annou
             == row["sha1"]
             == world.otmm.content_sha1(row["dam_asset_id"])
         )
-        assert row["metadata"]["campaign"]["number"] == "C-1001"
+        assert _json(row["metadata"])["campaign"]["number"] == "C-1001"
     assert {r["original_filename"]: r["box_filename"].split("_")[0] for r in rows}["a/b.mov"] == "a"
     assert derivative not in {r["dam_asset_id"] for r in rows}
     assert world.status(seeded.campaign_id) == "A2"
@@ -197,7 +197,7 @@ async def test_transfers_run_in_parallel_up_to_the_configured_bound(
     jobs = {"jobs": {"a1_a2": {"schedule": "*/5 * * * *", "parallelism": 2}}}
     async with open_world(otmm, box_emulator, make_config, database, jobs) as world:
         world.campaign("C-30", "Wide", [(f"M{i}.mp4", 2000) for i in range(6)])
-        otmm.inject(r"/contents", delay=0.05, count=6)
+        box_emulator.inject(r"/files/content", method="POST", delay=0.05, count=6)
         gauge = _Gauge(world.box_client)
         report = await world.run("a1_a2", world.services().with_(box=gauge))
     assert report.counts["masters_delivered"] == 6
