@@ -20,13 +20,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ferrero_daemon.clients import db  # noqa: E402
-from ferrero_daemon.config import Config, Secret, Secrets, parse_settings  # noqa: E402
-from ferrero_daemon.sandbox.box import BoxEmulator  # noqa: E402
-from ferrero_daemon.sandbox.otmm import OtmmEmulator  # noqa: E402
-from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge  # noqa: E402
-from tests.integration.delivery_world import open_world  # noqa: E402
-from tests.postgres import build_template, create_database, start_server  # noqa: E402
+from ferrero_daemon.clients import db
+from ferrero_daemon.config import Config, Secret, Secrets, parse_settings
+from ferrero_daemon.sandbox.box import BoxEmulator
+from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
+from tests.integration.delivery_world import open_world
+from tests.postgres import build_template, create_database, start_server
 
 
 def rss_mb() -> float:

@@ -18,7 +18,10 @@ _HINTS: tuple[tuple[type[BaseException], str], ...] = (
     (AuthError, "credentials refused: run `ferrero-daemon check`; the next run retries it"),
     (ConflictError, "resolve the conflict in Box or OTMM; the next run retries it"),
     (IntegrityError, "the bytes did not check out; the next run sends them again"),
-    (NotFoundError, "gone from the DAM or Box, or a configured id is wrong; the next run retries it"),
+    (
+        NotFoundError,
+        "gone from the DAM or Box, or a configured id is wrong; the next run retries it",
+    ),
     (PermanentError, "fix it in OTMM or Box; the next run retries it"),
     (DryRunRefused, "a dry run tried to change something: a bug, please report it"),
 )

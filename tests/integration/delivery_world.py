@@ -32,7 +32,6 @@ from tests.fixtures.box import TEST_CHUNKED_MIN
 from tests.fixtures.otmm import FAST as OTMM_FAST
 from tests.integration.mortal import BOX_EFFECTS, DAM_EFFECTS, Mortal, MortalDatabase, Reaper
 
-
 BOX_FAST = {"chunked_threshold": TEST_CHUNKED_MIN, "backoff": 0.01}
 
 
