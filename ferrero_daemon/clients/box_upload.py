@@ -16,10 +16,9 @@ Any other content under that name is a ``ConflictError`` naming the file.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,12 +26,13 @@ import httpx
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.box_http import BoxHttp, retry_after
+from ferrero_daemon.clients.box_items import b64, conflict_of, item_from, sha1_hex
+from ferrero_daemon.clients.box_stream import ExactReader, slices
 from ferrero_daemon.clients.types import BoxItem, ByteStream
 from ferrero_daemon.errors import (
     ConflictError,
     FerreroError,
     IntegrityError,
-    InvalidInputError,
     NotFoundError,
     TransientError,
 )
@@ -41,6 +41,7 @@ log = logs.get_logger(__name__)
 
 CHUNKED_THRESHOLD = 20_000_000
 MAX_COMMIT_POLLS = 60
+HASH_READ = 1024 * 1024
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -50,38 +51,6 @@ class Lookup(Protocol):
     async def list_folder(self, folder_id: str) -> list[BoxItem]: ...
 
     async def file_info(self, file_id: str) -> BoxItem: ...
-
-
-def sha1_hex(data: bytes) -> str:
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
-
-
-def b64(hex_digest: str) -> str:
-    return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
-
-
-def item_from(data: dict[str, Any], parent_id: str | None = None) -> BoxItem:
-    parent = data.get("parent") or {}
-    size = data.get("size")
-    return BoxItem(
-        id=str(data["id"]),
-        name=str(data.get("name", "")),
-        type="folder" if data.get("type") == "folder" else "file",
-        size=int(float(size)) if size is not None else None,  # Box may send 1.2e10 (ref §3.2)
-        sha1=str(data["sha1"]).lower() if data.get("sha1") else None,
-        description=data.get("description"),
-        parent_id=str(parent["id"]) if parent.get("id") is not None else parent_id,
-    )
-
-
-def conflict_of(response: httpx.Response) -> dict[str, Any]:
-    """The conflicting item of a 409: an object for files, a list for folders (ref §3.8)."""
-    try:
-        conflicts = response.json()["context_info"]["conflicts"]
-    except (ValueError, KeyError, TypeError):
-        return {}
-    found = conflicts[0] if isinstance(conflicts, list) and conflicts else conflicts
-    return found if isinstance(found, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -96,38 +65,6 @@ class Target:
         if self.file_id:
             return f"upload of a new version of file {self.file_id} ({self.name!r})"
         return f"upload of {self.name!r} to folder {self.folder_id}"
-
-
-class ExactReader:
-    """Reads exact byte counts from a stream of arbitrary chunks."""
-
-    def __init__(self, chunks: ByteStream, what: str) -> None:
-        self._chunks: AsyncIterator[bytes] = aiter(chunks)
-        self._rest = b""
-        self._what = what
-
-    async def read(self, count: int) -> bytes:
-        pieces, have = [self._rest[:count]], len(self._rest[:count])
-        self._rest = self._rest[count:]
-        while have < count:
-            try:
-                chunk = await anext(self._chunks)
-            except StopAsyncIteration:
-                raise InvalidInputError(
-                    f"{self._what}: the stream ended after {have} of {count} expected bytes"
-                ) from None
-            need = count - have
-            pieces.append(chunk[:need])
-            self._rest = chunk[need:]
-            have += min(need, len(chunk))
-        return b"".join(pieces)
-
-    async def finish(self) -> None:
-        extra = len(self._rest)
-        async for chunk in self._chunks:
-            extra += len(chunk)
-        if extra:
-            raise InvalidInputError(f"{self._what}: the stream is {extra} bytes longer than said")
 
 
 class Uploader:
@@ -152,7 +89,7 @@ class Uploader:
         what = target.describe()
         if size < self.threshold:
             reader = ExactReader(chunks, what)
-            data = await reader.read(size)
+            data = bytes(await reader.read(size))
             await reader.finish()
             item = await self._direct(target, data)
         else:
@@ -267,8 +204,8 @@ class Uploader:
         if conflict.get("size") not in (None, size):
             raise _conflict_error(target, conflict, f"{conflict['size']} bytes, ours {size}")
         digest = hashlib.sha1(usedforsecurity=False)
-        for offset in range(0, size, self.threshold):
-            digest.update(await reader.read(min(self.threshold, size - offset)))
+        for offset in range(0, size, HASH_READ):
+            digest.update(await reader.read(min(HASH_READ, size - offset)))
         await reader.finish()
         return self._same_or_conflict(target, conflict, digest.hexdigest(), size)
 
@@ -343,7 +280,7 @@ class _PartUpload:
     endpoints: dict[str, str]
     what: str
     offset: int
-    data: bytes
+    data: bytearray
     total: int
 
     async def send(self, parts: dict[int, dict[str, Any]], slots: asyncio.Semaphore) -> None:
@@ -355,7 +292,7 @@ class _PartUpload:
             else:
                 parts[self.offset] = self._checked(response.json()["part"], sha1)
         finally:
-            self.data = b""
+            self.data = bytearray()
             slots.release()
 
     def describe(self) -> str:
@@ -368,8 +305,9 @@ class _PartUpload:
             self.endpoints["upload_part"],
             self.describe(),
             accept=(409,),
-            content=self.data,
+            content=lambda: slices(self.data),
             headers={
+                "Content-Length": str(len(self.data)),
                 "Digest": f"sha={b64(sha1)}",
                 "Content-Range": f"bytes {self.offset}-{end}/{self.total}",
                 "Content-Type": "application/octet-stream",
