@@ -26,7 +26,12 @@ from ferrero_daemon.config import Config, Secret, Secrets, parse_settings
 from tests.postgres import PgServer, build_template, create_database, drop_database, start_server
 
 # Each area's emulator and client fixtures live in their own module.
-pytest_plugins = ["tests.fixtures.otmm", "tests.fixtures.box", "tests.fixtures.comms"]
+pytest_plugins = [
+    "tests.fixtures.otmm",
+    "tests.fixtures.box",
+    "tests.fixtures.comms",
+    "tests.fixtures.ops",
+]
 
 BASE_SETTINGS: dict[str, Any] = {
     "environment": "test",
