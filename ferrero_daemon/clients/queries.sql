@@ -55,3 +55,42 @@ ORDER BY job, started_at DESC
 -- name: ops_running_jobs
 SELECT DISTINCT job FROM job_runs
 WHERE job = ANY($1::text[]) AND outcome = 'running' AND started_at > now() - interval '6 hours'
+-- ==== notification_outbox (comms) ===========================================
+
+-- name: outbox_insert
+INSERT INTO notification_outbox (kind, dedupe_key, payload) VALUES ($1, $2, $3::jsonb)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id
+
+-- name: outbox_claim
+-- Due rows, each taken by one deliverer: moving next_attempt_at past the lease hides
+-- the row from every other deliverer until this one reports back (or dies: then it
+-- is due again when the lease ends). SKIP LOCKED: two deliverers never wait on, or
+-- take, the same row.
+UPDATE notification_outbox AS o
+   SET next_attempt_at = $2 + make_interval(secs => $3), attempts = o.attempts + 1
+  FROM (SELECT id FROM notification_outbox
+         WHERE sent_at IS NULL AND next_attempt_at <= $2
+         ORDER BY next_attempt_at, id
+         LIMIT $1
+           FOR UPDATE SKIP LOCKED) AS due
+ WHERE o.id = due.id
+RETURNING o.id, o.kind, o.dedupe_key, o.payload, o.attempts, o.created_at
+
+-- name: outbox_mark_done
+UPDATE notification_outbox SET sent_at = $2, outcome = $3, note = $4, last_error = NULL
+ WHERE id = $1
+
+-- name: outbox_mark_failed
+UPDATE notification_outbox SET next_attempt_at = $2, last_error = $3 WHERE id = $1
+
+-- name: outbox_get
+SELECT id, kind, dedupe_key, payload, created_at, attempts, next_attempt_at, sent_at,
+       last_error, outcome, note
+  FROM notification_outbox WHERE dedupe_key = $1
+
+-- name: outbox_stats
+SELECT count(*) FILTER (WHERE sent_at IS NULL)                  AS pending,
+       count(*) FILTER (WHERE sent_at IS NULL AND attempts > 0) AS failing,
+       min(created_at) FILTER (WHERE sent_at IS NULL)           AS oldest_pending
+  FROM notification_outbox

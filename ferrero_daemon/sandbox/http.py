@@ -28,7 +28,8 @@ from typing import Any, Self
 from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-DROP_AFTER_KEY = "ferrero.drop_after_bytes"
+# A typed key: aiohttp warns (an error under our pytest settings) on plain string keys.
+DROP_AFTER_KEY = web.RequestKey("ferrero.drop_after_bytes", int)
 
 
 @dataclass

@@ -1,0 +1,158 @@
+"""Delivering the outbox: every due mail and webhook event, each retried until it goes.
+
+``deliver_pending`` claims due rows (``outbox_claim``: ``FOR UPDATE SKIP LOCKED`` and
+a lease, so two daemons never send one row twice), sends each, and records the
+result: sent, skipped (a webhook event with no webhook configured, with a note), or
+failed with its error and the time of the next attempt. The runtime calls it every
+``[runtime] outbox_interval_seconds`` and right after each job run. Delivery is at
+least once: a process killed between sending and recording sends that row again.
+
+Every failure is retried, permanent ones too: a refused login or a 5xx is usually a
+configuration fixed by a reload, and the mail must still arrive afterwards. The
+backoff (``backoff``) caps at an hour, so a fixed problem is noticed soon.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from asyncpg import Record
+
+from ferrero_daemon import logs
+from ferrero_daemon.clients.db import Database
+from ferrero_daemon.clients.types import Email
+from ferrero_daemon.errors import InvalidInputError, PermanentError, RateLimitedError
+
+log = logs.get_logger(__name__)
+
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=1)
+CLAIM_LEASE = timedelta(minutes=5)  # longer than any one send may take (its timeouts)
+BATCH = 50
+NO_WEBHOOK_NOTE = "no webhook configured ([webhook] url is empty); event not sent"
+
+
+class MailSender(Protocol):
+    async def send(self, message: Email, key: str | None = None) -> None: ...
+
+
+class WebhookPoster(Protocol):
+    @property
+    def enabled(self) -> bool: ...
+
+    async def post(self, event: Mapping[str, Any], key: str | None = None) -> int: ...
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)  # "key: message", one per failure
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.skipped + self.failed
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+    """Wait before attempt ``attempts + 1``: 30 s, 1 min, 2 min, … at most an hour,
+    and never sooner than a remote's ``Retry-After``."""
+    doublings = min(max(0, attempts - 1), 16)  # 2**16 × 30 s is far past the cap
+    delay = min(FIRST_RETRY * (1 << doublings), MAX_RETRY)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
+def _email(payload: Mapping[str, Any]) -> Email:
+    try:
+        return Email(
+            to=payload["to"],
+            subject=payload["subject"],
+            template=payload["template"],
+            context=payload.get("context", {}),
+        )
+    except KeyError as exc:
+        raise InvalidInputError(f"outbox mail without {exc.args[0]!r}") from exc
+
+
+async def _send(row: Record, mailer: MailSender, webhook: WebhookPoster | None) -> str | None:
+    """Deliver one row; the note to record when it was skipped, else None."""
+    payload = json.loads(row["payload"])
+    if row["kind"] == "email":
+        await mailer.send(_email(payload), key=row["dedupe_key"])
+        return None
+    if webhook is None or not webhook.enabled:
+        return NO_WEBHOOK_NOTE
+    await webhook.post(payload, key=row["dedupe_key"])
+    return None
+
+
+async def _record_failure(db: Database, row: Record, exc: Exception, now: datetime) -> str:
+    retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+    next_at = now + backoff(row["attempts"], retry_after)
+    # Our messages carry no secret; the redactor is the second line of defence.
+    message = logs.REDACTOR.scrub_text(f"{type(exc).__name__}: {exc}")[:1000]
+    await db.execute("outbox_mark_failed", row["id"], next_at, message)
+    level = log.error if isinstance(exc, PermanentError) else log.warning
+    level(
+        "outbox_delivery_failed",
+        kind=row["kind"],
+        key=row["dedupe_key"],
+        attempts=row["attempts"],
+        error=message,
+        retry_at=next_at.isoformat(),
+    )
+    return message
+
+
+@dataclass
+class _Run:
+    db: Database
+    mailer: MailSender
+    webhook: WebhookPoster | None
+    now: datetime
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+
+    async def deliver(self, row: Record) -> None:
+        try:
+            note = await _send(row, self.mailer, self.webhook)
+        except Exception as exc:  # one bad row must not hold back the others
+            self.report.failed += 1
+            error = await _record_failure(self.db, row, exc, self.now)
+            self.report.errors.append(f"{row['dedupe_key']}: {error}")
+            return
+        outcome = "sent" if note is None else "skipped"
+        await self.db.execute("outbox_mark_done", row["id"], self.now, outcome, note)
+        if note is None:
+            self.report.sent += 1
+        else:
+            self.report.skipped += 1
+            log.info("outbox_skipped", kind=row["kind"], key=row["dedupe_key"], note=note)
+
+
+async def deliver_pending(
+    db: Database,
+    mailer: MailSender,
+    webhook: WebhookPoster | None,
+    now: datetime,
+    *,
+    batch: int = BATCH,
+) -> DeliveryReport:
+    """Send every row due at ``now``; failures are rescheduled, never lost."""
+    run = _Run(db, mailer, webhook, now)
+    while True:
+        rows = await db.fetch("outbox_claim", batch, now, CLAIM_LEASE.total_seconds())
+        for row in sorted(rows, key=lambda r: r["id"]):
+            await run.deliver(row)
+        if len(rows) < batch:
+            break
+    report = run.report
+    if report.attempted:
+        log.info("outbox_delivered", sent=report.sent, skipped=report.skipped, failed=report.failed)
+    return report

@@ -1,0 +1,99 @@
+"""``notification_outbox``: mails and webhook events waiting to be delivered.
+
+``Outbox`` is the ``Notifier`` every workflow gets. Queuing is one INSERT keyed by
+the announcement's dedupe key, so a repeated run queues nothing new. To queue in
+the same transaction as the change being announced, build it on that transaction:
+``async with db.transaction() as tx: ...; await Outbox(tx).email(key, mail)``; a
+rollback then takes the mail with it. ``delivery.py`` sends what is queued.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from ferrero_daemon import logs
+from ferrero_daemon.clients.db import Database
+from ferrero_daemon.clients.types import Email
+
+log = logs.get_logger(__name__)
+Kind = Literal["email", "webhook"]
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    kind: Kind
+    key: str
+    payload: Mapping[str, Any]
+    created_at: datetime
+    attempts: int
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+    outcome: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    pending: int
+    failing: int
+    oldest_pending: datetime | None
+
+
+def email_payload(message: Email) -> dict[str, Any]:
+    return {
+        "to": message.to,
+        "subject": message.subject,
+        "template": message.template,
+        "context": dict(message.context),
+    }
+
+
+class Outbox:
+    """Queues notifications (implements ``Notifier``)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def email(self, key: str, message: Email) -> bool:
+        return await self._queue("email", key, email_payload(message))
+
+    async def webhook(self, key: str, event: Mapping[str, Any]) -> bool:
+        return await self._queue("webhook", key, dict(event))
+
+    async def _queue(self, kind: Kind, key: str, payload: Mapping[str, Any]) -> bool:
+        # default=str: dates and decimals in a mail's context arrive as their text.
+        row_id = await self._db.fetchval(
+            "outbox_insert", kind, key, json.dumps(payload, default=str)
+        )
+        new = row_id is not None
+        log.info("notification_queued", kind=kind, key=key, new=new)
+        return new
+
+    async def get(self, key: str) -> OutboxRow | None:
+        row = await self._db.fetchrow("outbox_get", key)
+        if row is None:
+            return None
+        return OutboxRow(
+            id=row["id"],
+            kind=row["kind"],
+            key=row["dedupe_key"],
+            payload=json.loads(row["payload"]),
+            created_at=row["created_at"],
+            attempts=row["attempts"],
+            next_attempt_at=row["next_attempt_at"],
+            sent_at=row["sent_at"],
+            last_error=row["last_error"],
+            outcome=row["outcome"],
+            note=row["note"],
+        )
+
+    async def stats(self) -> OutboxStats:
+        row = await self._db.fetchrow("outbox_stats")
+        assert row is not None
+        return OutboxStats(row["pending"], row["failing"], row["oldest_pending"])

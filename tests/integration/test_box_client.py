@@ -1,0 +1,380 @@
+"""Our ``BoxApiClient`` against the Box emulator: every operation, and the faults."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+from structlog.testing import capture_logs
+
+from ferrero_daemon.clients.box import BoxApiClient
+from ferrero_daemon.config import Config
+from ferrero_daemon.errors import (
+    AuthError,
+    ConflictError,
+    IntegrityError,
+    InvalidInputError,
+    NotFoundError,
+    TransientError,
+)
+from ferrero_daemon.sandbox.box import BoxEmulator
+from ferrero_daemon.sandbox.box_auth import BoxApp
+from tests.fixtures.box import TEST_PART_SIZE, box_config_for
+
+PARTS = r"/api/2\.0/files/upload_sessions/[^/]+$"
+
+
+def sha1(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+async def stream(data: bytes, chunk: int = 64 * 1024) -> AsyncIterator[bytes]:
+    for at in range(0, len(data), chunk):
+        yield data[at : at + chunk]
+
+
+# -- listing and folders --------------------------------------------------------------------
+async def test_list_folder_reads_every_page(box_emulator: BoxEmulator, box_config: Config) -> None:
+    folder = box_emulator.folder_ids["a2_a3"]
+    for n in range(7):
+        box_emulator.create_file(folder, f"f{n}.mp4", data=bytes([n]) * (n + 1))
+    box_emulator.create_folder(folder, "_needs_attention")
+    async with BoxApiClient.from_config(box_config, page_limit=3) as client:
+        items = await client.list_folder(folder)
+
+    assert [i.name for i in items] == ["_needs_attention"] + [f"f{n}.mp4" for n in range(7)]
+    assert items[3].size == 3 and items[3].sha1 == sha1(bytes([2]) * 3)
+    assert all(i.parent_id == folder for i in items)
+    assert len(box_emulator.requests_to(rf"/folders/{folder}/items")) == 3
+
+
+async def test_ensure_folder_creates_once_then_finds_it(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    parent = box_emulator.folder_ids["a2_a3"]
+
+    created = await box_client.ensure_folder(parent, "REJECTED")
+    again = await box_client.ensure_folder(parent, "rejected")
+
+    assert created.type == again.type == "folder"
+    assert again.id == created.id
+
+
+async def test_ensure_folder_refuses_when_a_file_has_the_name(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    parent = box_emulator.folder_ids["a2_a3"]
+    box_emulator.create_file(parent, "REJECTED", data=b"oops")
+
+    with pytest.raises(ConflictError, match="'REJECTED'"):
+        await box_client.ensure_folder(parent, "REJECTED")
+
+
+# -- uploads --------------------------------------------------------------------------------
+async def test_small_upload_in_one_request(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    folder = box_emulator.folder_ids["a1_a2"]
+    data = os.urandom(200_000)
+
+    item = await box_client.upload(folder, "Nutella_IT.mp4", len(data), stream(data))
+
+    assert item.sha1 == sha1(data) and item.size == len(data) and item.parent_id == folder
+    assert await box_emulator.read_file(item.id) == data
+    (request,) = box_emulator.requests_to(r"/api/2\.0/files/content$")
+    assert request.headers["Content-MD5"] == sha1(data)
+
+
+async def test_same_content_again_counts_as_uploaded(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    folder = box_emulator.folder_ids["a1_a2"]
+    data = b"master bytes"
+    first = await box_client.upload(folder, "M.mp4", len(data), stream(data))
+
+    with capture_logs() as logs:
+        again = await box_client.upload(folder, "m.MP4", len(data), stream(data))
+
+    assert again.id == first.id
+    assert len(box_emulator.uploaded()) == 1
+    assert "box_upload_already_present" in [e["event"] for e in logs]
+
+
+async def test_other_content_under_the_name_is_a_conflict(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    folder = box_emulator.folder_ids["a1_a2"]
+    box_emulator.create_file(folder, "M.mp4", data=b"theirs")
+
+    with pytest.raises(ConflictError, match=r"'M\.mp4'"):
+        await box_client.upload(folder, "M.mp4", 4, stream(b"ours"))
+
+
+async def test_a_stream_shorter_than_announced_is_refused(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    with pytest.raises(InvalidInputError, match="ended after 3 of 10"):
+        await box_client.upload("0", "short.bin", 10, stream(b"abc"))
+    assert box_emulator.uploaded() == []
+
+
+async def test_large_upload_goes_in_parallel_parts(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    data = os.urandom(5 * TEST_PART_SIZE + 123)
+    folder = box_emulator.folder_ids["b1_b2"]
+
+    item = await box_client.upload(folder, "MASTERS_big.mov", len(data), stream(data, 100_000))
+
+    assert item.sha1 == sha1(data) and item.size == len(data)
+    assert await box_emulator.read_file(item.id) == data
+    assert len(box_emulator.requests_to(PARTS, "PUT")) == 6
+
+
+async def test_memory_stays_within_part_size_times_parallelism(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    """The stream is never read further ahead of what Box has stored than the window."""
+    parallelism = box_client.settings.chunk_parallelism
+    box_emulator.inject(PARTS, method="PUT", delay=0.02, count=100)
+    data = os.urandom(12 * TEST_PART_SIZE)
+    chunk = 32 * 1024
+    ahead: list[int] = []
+
+    async def watched() -> AsyncIterator[bytes]:
+        for at in range(0, len(data), chunk):
+            stored = sum(
+                p.size for s in box_emulator.uploads.sessions.values() for p in s.parts.values()
+            )
+            ahead.append(at - stored)
+            yield data[at : at + chunk]
+
+    await box_client.upload("0", "window.bin", len(data), watched())
+
+    assert max(ahead) <= parallelism * TEST_PART_SIZE
+    assert max(ahead) > (parallelism - 1) * TEST_PART_SIZE  # the parts did overlap
+
+
+async def test_a_failing_part_is_sent_again(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    box_emulator.inject(PARTS, method="PUT", status=503)
+    box_emulator.inject(PARTS, method="PUT", drop=True)
+    data = os.urandom(4 * TEST_PART_SIZE)
+
+    item = await box_client.upload("0", "retry.bin", len(data), stream(data))
+
+    assert item.sha1 == sha1(data)
+    statuses = sorted(r.status for r in box_emulator.requests_to(PARTS, "PUT"))
+    assert statuses == [0, 200, 200, 200, 200, 503]
+
+
+async def test_commit_202_is_polled_after_retry_after(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    box_emulator.upload_settings.commit_pending = 2
+    data = os.urandom(4 * TEST_PART_SIZE + 5)
+
+    item = await box_client.upload("0", "commit.bin", len(data), stream(data))
+
+    assert item.sha1 == sha1(data)
+    assert [r.status for r in box_emulator.requests_to(r"/commit$")] == [202, 202, 201]
+
+
+async def test_chunked_409_with_same_content_is_already_uploaded(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    data = os.urandom(4 * TEST_PART_SIZE + 5)
+    first = await box_client.upload("0", "twice.bin", len(data), stream(data))
+
+    again = await box_client.upload("0", "twice.bin", len(data), stream(data))
+
+    assert again.id == first.id and again.sha1 == sha1(data)
+    assert len(box_emulator.requests_to(PARTS, "PUT")) == 5  # none the second time
+
+
+async def test_chunked_409_with_other_content_is_a_conflict(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    box_emulator.create_file("0", "taken.bin", size=4 * TEST_PART_SIZE + 5, seed=1)
+    data = os.urandom(4 * TEST_PART_SIZE + 5)
+
+    with pytest.raises(ConflictError, match=r"'taken\.bin'"):
+        await box_client.upload("0", "taken.bin", len(data), stream(data))
+
+
+async def test_upload_version_small_and_chunked(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    file = box_emulator.create_file("0", "Derivative.mp4", data=b"rejected cut")
+    small, big = b"second cut", os.urandom(4 * TEST_PART_SIZE)
+
+    v2 = await box_client.upload_version(file.id, "Derivative.mp4", len(small), stream(small))
+    v3 = await box_client.upload_version(file.id, "Derivative.mp4", len(big), stream(big))
+
+    assert v2.id == v3.id == file.id
+    assert v3.sha1 == sha1(big) == box_emulator.store.file(file.id).sha1
+    assert [c.kind for c in box_emulator.changes()] == ["version", "version"]
+
+
+# -- downloads ------------------------------------------------------------------------------
+async def test_download_streams_and_checks_sha1(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    file = box_emulator.create_file("0", "master.mov", size=3 * 1024 * 1024 + 1, seed=3)
+
+    async with box_client.download(file.id) as download:
+        digest, size = hashlib.sha1(), 0
+        async for chunk in download.chunks:
+            digest.update(chunk)
+            size += len(chunk)
+
+    assert (download.size, download.sha1, download.name) == (file.size, file.sha1, "master.mov")
+    assert (size, digest.hexdigest()) == (file.size, file.sha1)
+    (content,) = box_emulator.requests_to(r"^/dl/")
+    assert "Authorization" not in content.headers
+
+
+async def test_download_resumes_after_a_dropped_connection(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    file = box_emulator.create_file("0", "master.mov", size=2 * 1024 * 1024, seed=4)
+    box_emulator.inject(r"^/dl/", drop_after_bytes=1_500_000)
+
+    async with box_client.download(file.id) as download:
+        data = b"".join([c async for c in download.chunks])
+
+    assert sha1(data) == file.sha1
+    resumed = box_emulator.requests_to(r"^/dl/")[-1]
+    assert resumed.headers["Range"].startswith("bytes=") and resumed.status == 206
+
+
+async def test_download_with_wrong_sha1_raises_integrity_error(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    file = box_emulator.create_file("0", "bad.mov", data=b"bytes")
+    file.content.sha1 = "0" * 40  # the emulator now promises a hash the bytes do not have
+
+    with pytest.raises(IntegrityError, match=r"bad\.mov"):
+        async with box_client.download(file.id) as download:
+            async for _ in download.chunks:
+                pass
+
+
+async def test_download_of_a_missing_file(box_client: BoxApiClient) -> None:
+    with pytest.raises(NotFoundError, match="file 999"):
+        async with box_client.download("999"):
+            pass
+
+
+# -- move, describe, delete -----------------------------------------------------------------
+async def test_move_with_a_new_name(box_emulator: BoxEmulator, box_client: BoxApiClient) -> None:
+    source = box_emulator.folder_ids["a2_a3"]
+    target = box_emulator.create_folder(source, "_needs_attention")
+    file = box_emulator.create_file(source, "x.mp4", data=b"x")
+
+    moved = await box_client.move(file.id, target.id, "x (bad tracking id).mp4")
+
+    assert (moved.parent_id, moved.name) == (target.id, "x (bad tracking id).mp4")
+    assert [c.kind for c in box_emulator.changes()] == ["moved", "renamed"]
+
+
+async def test_move_onto_a_taken_name_is_a_conflict(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    target = box_emulator.create_folder("0", "dest")
+    box_emulator.create_file(target.id, "x.mp4", data=b"1")
+    file = box_emulator.create_file("0", "x.mp4", data=b"2")
+
+    with pytest.raises(ConflictError, match=f"file {file.id}"):
+        await box_client.move(file.id, target.id)
+
+
+async def test_description_is_trimmed_to_box_limit(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    file = box_emulator.create_file("0", "d.mp4", data=b"d")
+
+    item = await box_client.set_description(file.id, "Rejected: " + "too dark " * 50)
+
+    assert item.description is not None and len(item.description) == 256
+    assert box_emulator.store.file(file.id).description == item.description
+
+
+async def test_delete_and_delete_again(box_emulator: BoxEmulator, box_client: BoxApiClient) -> None:
+    file = box_emulator.create_file("0", "d.mp4", data=b"d")
+
+    await box_client.delete(file.id)
+    await box_client.delete(file.id)
+
+    assert [c.kind for c in box_emulator.changes()] == ["deleted"]
+
+
+# -- auth and faults ------------------------------------------------------------------------
+async def test_expired_token_is_renewed_once(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    await box_client.list_folder("0")
+    box_emulator.expire_tokens()
+
+    await box_client.list_folder("0")
+
+    assert box_emulator.tokens.issued == 2
+    assert [r.status for r in box_emulator.requests_to(r"/folders/0/items")] == [200, 401, 200]
+
+
+async def test_retry_after_of_a_429_is_honoured(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    box_emulator.inject(r"/folders/0/items", retry_after=0.05)
+
+    with capture_logs() as logs:
+        await box_client.list_folder("0")
+
+    (retry,) = [e for e in logs if e["event"] == "box_call_retry"]
+    assert retry["wait"] == 0.05
+
+
+async def test_503_then_success(box_emulator: BoxEmulator, box_client: BoxApiClient) -> None:
+    box_emulator.inject(r"/folders/0/items", status=503, count=2)
+
+    items = await box_client.list_folder("0")
+
+    assert len(items) == 4  # the four configured folders
+    assert [r.status for r in box_emulator.requests_to(r"/folders/0/items")] == [503, 503, 200]
+
+
+async def test_box_down_for_good_is_transient(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    box_emulator.inject(r"/folders/0/items", status=503, count=100)
+
+    with pytest.raises(TransientError, match="listing of folder 0: 503"):
+        await box_client.list_folder("0")
+    assert len(box_emulator.requests_to(r"/folders/0/items")) == 5
+
+
+async def test_wrong_app_is_an_auth_error_without_secrets(box_emulator: BoxEmulator) -> None:
+    other = BoxApp.generate()
+    config = box_config_for(box_emulator, {"box_jwt_config": other.config_json()})
+
+    async with BoxApiClient.from_config(config) as client:
+        with pytest.raises(AuthError, match="invalid_client") as raised:
+            await client.list_folder("0")
+
+    assert other.client_secret not in str(raised.value)
+    assert other.passphrase not in str(raised.value)
+
+
+async def test_probe_reports_each_folder(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    folders = {**box_emulator.folder_ids, "typo": "424242"}
+
+    await box_client.probe_token()
+    results = {p.key: p for p in await box_client.probe(folders)}
+
+    assert all(results[k].ok for k in box_emulator.folder_ids)
+    assert not results["typo"].ok and "404" in results["typo"].detail

@@ -1,0 +1,176 @@
+"""The outbox: queued once per key, delivered from PostgreSQL, never lost while SMTP is down."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from ferrero_daemon.clients.db import Database
+from ferrero_daemon.clients.mail import Mailer
+from ferrero_daemon.clients.types import Email
+from ferrero_daemon.clients.webhook import WebhookClient
+from ferrero_daemon.delivery import NO_WEBHOOK_NOTE, deliver_pending
+from ferrero_daemon.sandbox.smtp import SmtpEmulator
+from ferrero_daemon.sandbox.webhook import WebhookReceiver
+from ferrero_daemon.store.outbox import Outbox
+
+MAIL = Email(
+    to="success",
+    subject="Masters sent to the agency",
+    template="test_email",
+    context={"list": "success", "server": "smtp", "environment": "test"},
+)
+EVENT = {"event": "campaign_status_changed", "campaign": "C-1001", "to": "A2"}
+
+
+def later(minutes: float) -> datetime:
+    return datetime.now(UTC) + timedelta(minutes=minutes)
+
+
+async def test_a_key_is_queued_once(outbox: Outbox) -> None:
+    assert await outbox.email("a1_a2:C-1001:A2", MAIL) is True
+    assert await outbox.email("a1_a2:C-1001:A2", MAIL) is False
+    assert await outbox.webhook("a1_a2:C-1001:A2:hook", EVENT) is True
+    assert await outbox.webhook("a1_a2:C-1001:A2:hook", EVENT) is False
+    assert (await outbox.stats()).pending == 2
+
+
+async def test_queued_in_a_rolled_back_transaction_means_never_queued(database: Database) -> None:
+    class Abort(Exception):
+        pass
+
+    try:
+        async with database.transaction() as tx:
+            assert await Outbox(tx).email("k-rollback", MAIL)
+            raise Abort
+    except Abort:
+        pass
+    async with database.transaction() as tx:
+        assert await Outbox(tx).email("k-commit", MAIL)
+    outbox = Outbox(database)
+    assert await outbox.get("k-rollback") is None
+    assert await outbox.get("k-commit") is not None
+
+
+async def test_mail_and_webhook_are_delivered_and_marked_sent(
+    database: Database,
+    outbox: Outbox,
+    smtp_server: SmtpEmulator,
+    mailer: Mailer,
+    webhook_receiver: WebhookReceiver,
+    webhook_client: WebhookClient,
+) -> None:
+    await outbox.email("mail-1", MAIL)
+    await outbox.webhook("hook-1", EVENT)
+    now = later(0.1)
+    report = await deliver_pending(database, mailer, webhook_client, now)
+    assert (report.sent, report.failed) == (2, 0)
+    assert smtp_server.messages[0].subject == "[test] Masters sent to the agency"
+    assert smtp_server.messages[0].rcpt_tos == ("team@example.com",)
+    assert webhook_receiver.posts[0].body == EVENT
+    row = await outbox.get("mail-1")
+    assert row is not None
+    assert (row.outcome, row.sent_at, row.attempts) == ("sent", now, 1)
+    again = await deliver_pending(database, mailer, webhook_client, later(60))
+    assert again.attempted == 0
+    assert len(smtp_server.messages) == 1
+
+
+async def test_while_smtp_is_down_the_mail_waits_and_goes_out_later(
+    database: Database, outbox: Outbox, smtp_server: SmtpEmulator, mailer: Mailer
+) -> None:
+    await outbox.email("mail-down", MAIL)
+    await smtp_server.stop()
+    first = later(0.1)
+    report = await deliver_pending(database, mailer, None, first)
+    assert (report.sent, report.failed) == (0, 1)
+    row = await outbox.get("mail-down")
+    assert row is not None
+    assert row.sent_at is None
+    assert row.attempts == 1
+    assert row.last_error is not None
+    assert "unreachable" in row.last_error
+    assert smtp_server.password not in row.last_error
+    assert row.next_attempt_at == first + timedelta(seconds=30)
+
+    # Not due yet: nothing is tried before the backoff has passed.
+    assert (
+        await deliver_pending(database, mailer, None, first + timedelta(seconds=10))
+    ).attempted == 0
+
+    await smtp_server.start()
+    report = await deliver_pending(database, mailer, None, first + timedelta(seconds=31))
+    assert report.sent == 1
+    assert len(smtp_server.messages) == 1
+    row = await outbox.get("mail-down")
+    assert row is not None
+    assert (row.outcome, row.attempts, row.last_error) == ("sent", 2, None)
+
+
+async def test_a_refused_mail_backs_off_longer_each_time(
+    database: Database, outbox: Outbox, smtp_server: SmtpEmulator, mailer: Mailer
+) -> None:
+    await outbox.email("mail-451", MAIL)
+    smtp_server.fail_next(2, 451)
+    now = later(0.1)
+    for expected_wait in (30, 60):
+        await deliver_pending(database, mailer, None, now)
+        row = await outbox.get("mail-451")
+        assert row is not None
+        assert row.last_error is not None
+        assert "451" in row.last_error
+        assert row.next_attempt_at - now == timedelta(seconds=expected_wait)
+        now = row.next_attempt_at
+    assert (await deliver_pending(database, mailer, None, now)).sent == 1
+
+
+async def test_a_webhook_event_without_a_webhook_is_skipped_with_a_note(
+    database: Database, outbox: Outbox, mailer: Mailer
+) -> None:
+    await outbox.webhook("hook-none", EVENT)
+    disabled = WebhookClient("")
+    report = await deliver_pending(database, mailer, disabled, later(0.1))
+    await disabled.aclose()
+    assert (report.skipped, report.sent) == (1, 0)
+    row = await outbox.get("hook-none")
+    assert row is not None
+    assert (row.outcome, row.note) == ("skipped", NO_WEBHOOK_NOTE)
+    assert (await outbox.stats()).pending == 0
+
+
+async def test_a_failing_webhook_does_not_hold_back_the_mail(
+    database: Database,
+    outbox: Outbox,
+    smtp_server: SmtpEmulator,
+    mailer: Mailer,
+    webhook_receiver: WebhookReceiver,
+    webhook_client: WebhookClient,
+) -> None:
+    await outbox.webhook("hook-429", EVENT)
+    await outbox.email("mail-ok", MAIL)
+    webhook_receiver.inject("/hook/", retry_after=600)
+    now = later(0.1)
+    report = await deliver_pending(database, mailer, webhook_client, now)
+    assert (report.sent, report.failed) == (1, 1)
+    assert report.errors[0].startswith("hook-429: RateLimitedError")
+    row = await outbox.get("hook-429")
+    assert row is not None
+    assert row.next_attempt_at - now == timedelta(minutes=10)  # Retry-After beats 30 s
+
+
+async def test_two_deliverers_at_once_send_each_row_exactly_once(
+    database: Database, outbox: Outbox, smtp_server: SmtpEmulator, mailer: Mailer
+) -> None:
+    for i in range(12):
+        await outbox.email(f"mail-{i}", MAIL)
+    now = later(0.1)
+    one, two = await asyncio.gather(
+        deliver_pending(database, mailer, None, now, batch=3),
+        deliver_pending(database, mailer, None, now, batch=3),
+    )
+    assert one.sent > 0
+    assert two.sent > 0
+    assert one.sent + two.sent == 12
+    assert len(smtp_server.messages) == 12
+    keys = sorted(m.headers["X-Ferrero-Notification"] for m in smtp_server.messages)
+    assert keys == sorted(f"mail-{i}" for i in range(12))

@@ -1,0 +1,105 @@
+"""The webhook client against the receiver: bearer token, JSON, and each fault."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ferrero_daemon.clients.webhook import KEY_HEADER, WebhookClient
+from ferrero_daemon.errors import (
+    AuthError,
+    ConfigError,
+    NotFoundError,
+    RateLimitedError,
+    TransientError,
+)
+from ferrero_daemon.sandbox.webhook import WebhookReceiver
+from tests.fixtures.comms import comms_config
+
+EVENT = {"event": "campaign_status_changed", "campaign": "C-1001", "from": "A1", "to": "A2"}
+
+
+async def test_an_event_is_posted_as_json_with_the_bearer_token(
+    webhook_receiver: WebhookReceiver, webhook_client: WebhookClient
+) -> None:
+    assert await webhook_client.post(EVENT, key="status:C-1001:A2") == 200
+    (post,) = webhook_receiver.posts
+    assert post.body == EVENT
+    assert post.headers["Authorization"] == f"Bearer {webhook_receiver.token}"
+    assert post.headers["Content-Type"] == "application/json"
+    assert post.headers[KEY_HEADER] == "status:C-1001:A2"
+
+
+async def test_a_wrong_token_is_an_auth_error(webhook_receiver: WebhookReceiver) -> None:
+    client = WebhookClient.from_config(
+        comms_config(webhook_receiver, secrets={"webhook_token": "wrong-token"})
+    )
+    with pytest.raises(AuthError, match="webhook_token"):
+        await client.post(EVENT)
+    await client.aclose()
+    assert webhook_receiver.refused == 1
+    assert webhook_receiver.posts == []
+
+
+async def test_without_a_token_no_authorization_is_sent() -> None:
+    async with WebhookReceiver(token=None) as receiver:
+        client = WebhookClient(receiver.url)
+        await client.post(EVENT)
+        await client.aclose()
+    assert "Authorization" not in receiver.posts[0].headers
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "match"),
+    [
+        ({"status": 503}, TransientError, "HTTP 503"),
+        ({"retry_after": 7}, RateLimitedError, "HTTP 429"),
+        ({"status": 404}, NotFoundError, r"\[webhook\] url"),
+        ({"drop": True}, TransientError, "unreachable"),
+    ],
+)
+async def test_each_fault_reaches_the_client_as_our_error(
+    webhook_receiver: WebhookReceiver,
+    webhook_client: WebhookClient,
+    fault: dict[str, object],
+    error: type[Exception],
+    match: str,
+) -> None:
+    webhook_receiver.inject("/hook/", method="POST", **fault)  # type: ignore[arg-type]
+    with pytest.raises(error, match=match) as caught:
+        await webhook_client.post(EVENT)
+    if isinstance(caught.value, RateLimitedError):
+        assert caught.value.retry_after == 7
+    assert webhook_receiver.posts == []
+
+
+async def test_a_slow_webhook_times_out_as_transient(webhook_receiver: WebhookReceiver) -> None:
+    client = WebhookClient(webhook_receiver.url, webhook_receiver.token, timeout=0.2)
+    webhook_receiver.inject("/hook/", delay=2)
+    with pytest.raises(TransientError, match="timed out"):
+        await client.post(EVENT)
+    await client.aclose()
+
+
+async def test_probe_and_test_event(
+    webhook_receiver: WebhookReceiver, webhook_client: WebhookClient
+) -> None:
+    assert await webhook_client.probe() == f"{webhook_receiver.base_url} answered HTTP 200"
+    assert webhook_receiver.posts == []
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    await webhook_client.send_test(now)
+    assert webhook_receiver.posts[0].body == {
+        "event": "test",
+        "source": "ferrero-daemon check",
+        "environment": "test",
+        "sent_at": "2026-12-01T09:00:00+00:00",
+    }
+
+
+async def test_no_url_means_disabled_and_a_post_is_a_config_error() -> None:
+    client = WebhookClient("")
+    assert not client.enabled
+    with pytest.raises(ConfigError, match=r"\[webhook\] url"):
+        await client.post(EVENT)
+    await client.aclose()
