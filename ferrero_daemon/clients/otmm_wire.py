@@ -1,0 +1,204 @@
+"""OTMM JSON ↔ our value types, and OTMM answers → our error tree. No I/O.
+
+Read (`ref/otmm-api.md` §5): metadata is a tree of groups and fields, walked whole;
+a domain field yields its code (``field_value``), a tabular field its rows, keyed by
+the column id (and by the table id when the table has one column); an empty field
+``None``. Write (§8.2): a flat list, a string as ``{"type": "string"}`` (also for
+domain fields: [I] OTMM resolves the code; the UI's ``DomainValue`` form is accepted
+by the emulator too), a list as a ``MetadataTableField`` with ``values``, ``None``
+as an element without a value (clears the field, [I]).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from ferrero_daemon.clients.types import DamAsset, DamFolder, FieldValue, Metadata
+from ferrero_daemon.errors import (
+    AuthError,
+    ConflictError,
+    FerreroError,
+    InvalidInputError,
+    NotFoundError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+)
+
+FIELD = "com.artesia.metadata.MetadataField"
+TABLE = "com.artesia.metadata.MetadataTableField"
+SCALAR_CONDITION = "com.artesia.search.SearchScalarCondition"
+CONTAINS = "ARTESIA.OPERATOR.CHAR.CONTAINS"
+
+
+# -- metadata ----------------------------------------------------------------
+def _field_value(element: Mapping[str, Any]) -> FieldValue:
+    inner = (element.get("value") or {}).get("value")
+    if not isinstance(inner, Mapping):
+        return None
+    if "field_value" in inner:
+        found = (inner.get("field_value") or {}).get("value")
+    else:
+        found = inner.get("value")
+    return None if found is None else str(found)
+
+
+def _rows(element: Mapping[str, Any]) -> list[str]:
+    rows = []
+    for row in element.get("values") or []:
+        inner = row.get("value") if isinstance(row, Mapping) else None
+        if isinstance(inner, Mapping):
+            found = inner.get("value", (inner.get("field_value") or {}).get("value"))
+            found = inner.get("display_value") if found is None else found
+            if found is not None:
+                rows.append(str(found))
+    return rows
+
+
+def parse_metadata(tree: Mapping[str, Any] | None) -> dict[str, FieldValue]:
+    """Field id → value, for every field anywhere in an OTMM metadata tree."""
+    values: dict[str, FieldValue] = {}
+
+    def walk(elements: Any) -> None:
+        for element in elements or []:
+            if not isinstance(element, Mapping):
+                continue
+            element_id = str(element.get("id", ""))
+            children = element.get("metadata_element_list")
+            if "values" in element:
+                values[element_id] = _rows(element)
+            elif children is not None:
+                walk(children)
+                columns = [c for c in children if isinstance(c, Mapping) and "values" in c]
+                if element.get("type") == TABLE and len(columns) == 1:
+                    values[element_id] = _rows(columns[0])
+            elif element_id:
+                values[element_id] = _field_value(element)
+
+    walk((tree or {}).get("metadata_element_list"))
+    return values
+
+
+def edited_elements(values: Metadata) -> list[dict[str, Any]]:
+    elements: list[dict[str, Any]] = []
+    for field_id, value in values.items():
+        if isinstance(value, list):
+            rows = [{"value": {"type": "string", "value": row}} for row in value]
+            elements.append({"id": field_id, "type": TABLE, "values": rows})
+        elif value is None:
+            elements.append({"id": field_id, "type": FIELD})
+        else:
+            elements.append(
+                {
+                    "id": field_id,
+                    "type": FIELD,
+                    "value": {"value": {"type": "string", "value": value}},
+                }
+            )
+    return elements
+
+
+def contains_conditions(conditions: Mapping[str, str]) -> str:
+    """A ``search_condition_list`` ANDing a CONTAINS per field (post-filter the hits)."""
+    items = [
+        {
+            "type": SCALAR_CONDITION,
+            "metadata_field_id": field_id,
+            "relational_operator_id": CONTAINS,
+            "value": value,
+            **({"relational_operator": "and"} if index else {}),
+        }
+        for index, (field_id, value) in enumerate(conditions.items())
+    ]
+    return json.dumps({"search_condition_list": {"search_condition": items}})
+
+
+def matches_exactly(metadata: Mapping[str, FieldValue], conditions: Mapping[str, str]) -> bool:
+    return all(metadata.get(field_id) == value for field_id, value in conditions.items())
+
+
+# -- objects -----------------------------------------------------------------
+def is_folder(data: Mapping[str, Any]) -> bool:
+    return data.get("data_type") == "CONTAINER" or "container_type_id" in data
+
+
+def folder_from(data: Mapping[str, Any]) -> DamFolder:
+    return DamFolder(
+        id=str(data["asset_id"]),
+        name=str(data.get("name", "")),
+        metadata=parse_metadata(data.get("metadata")),
+    )
+
+
+def _size(data: Mapping[str, Any]) -> int | None:
+    if data.get("content_state") == "NO_CONTENT":
+        return None
+    size = data.get("content_size", (data.get("master_content_info") or {}).get("content_size"))
+    return int(size) if isinstance(size, int | str) and str(size).lstrip("-").isdigit() else None
+
+
+def asset_from(data: Mapping[str, Any], folder_id: str | None = None) -> DamAsset:
+    mime = data.get("mime_type") or (data.get("master_content_info") or {}).get("mime_type")
+    return DamAsset(
+        id=str(data["asset_id"]),
+        name=str(data.get("name", "")),
+        folder_id=folder_id or data.get("parent_folder_id"),
+        size=_size(data),
+        mime_type=str(mime) if mime else None,
+        version=int(data.get("version") or 1),
+        metadata=parse_metadata(data.get("metadata")),
+    )
+
+
+def dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]…``, or a ``TransientError`` naming the missing member."""
+    node = data
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            raise TransientError(f"OTMM answered without {'.'.join(keys)}; unexpected response")
+        node = node[key]
+    return node
+
+
+# -- errors ------------------------------------------------------------------
+def retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+def server_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase or "no details"
+    if isinstance(body, Mapping) and isinstance(body.get("exception_body"), Mapping):
+        return str(body["exception_body"].get("message") or "no details")
+    if isinstance(body, Mapping) and "error" in body:
+        return str(body.get("error_description") or body["error"])
+    return response.reason_phrase or "no details"
+
+
+def error_for(response: httpx.Response, what: str) -> FerreroError:
+    """The exception of our tree for a failed OTMM answer (``response`` already read)."""
+    status = response.status_code
+    text = f"{what}: OTMM answered {status}: {server_message(response)}"
+    if status == 429 or (status == 503 and retry_after(response) is not None):
+        return RateLimitedError(text, retry_after=retry_after(response))
+    if status in (408, 425) or status >= 500:
+        return TransientError(text)
+    kinds: dict[int, type[PermanentError]] = {
+        401: AuthError, 403: AuthError, 404: NotFoundError, 409: ConflictError, 423: ConflictError,
+    }  # fmt: skip
+    return kinds.get(status, InvalidInputError)(text)
