@@ -30,6 +30,7 @@ pytest_plugins = [
     "tests.fixtures.otmm",
     "tests.fixtures.box",
     "tests.fixtures.comms",
+    "tests.fixtures.runtime",
     "tests.fixtures.ops",
 ]
 

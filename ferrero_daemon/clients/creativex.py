@@ -36,6 +36,8 @@ from ferrero_daemon.errors import (
 
 log = logs.get_logger(__name__)
 SDK = "llama_cloud_services"
+GENERATED_CLIENT = "llama_cloud.client"  # installed with the SDK, a fraction of its weight
+PROBE_TIMEOUT = 15.0
 MAX_CONCURRENT = 4  # LlamaCloud rate-limits per key; the job's parallelism may be higher
 _DEPRECATED = r"This package \(llama-cloud-services\) is deprecated"
 _FAILED_JOB = r"Failure in job: "
@@ -118,8 +120,22 @@ class CreativeXClient:
         return card
 
     async def probe(self) -> str:
-        """The agent exists and the key is accepted: what ``check`` reports."""
-        agent = await self._ready()
+        """The agent exists and the key is accepted: what ``check`` reports.
+
+        One request through the SDK's generated async client, without the retries
+        ``get_agent`` makes (about 20 s of them when LlamaCloud is down), and without
+        importing the whole SDK (1.4 s instead of 3 s).
+        """
+        generated = await asyncio.to_thread(importlib.import_module, GENERATED_CLIENT)
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT) as http:
+            api = generated.AsyncLlamaCloud(
+                token=self._api_key,
+                base_url=self.base_url,
+                timeout=PROBE_TIMEOUT,
+                httpx_client=http,
+            )
+            with self._errors(f"looking up agent {self.agent_name!r}"):
+                agent = await api.llama_extract.get_extraction_agent_by_name(name=self.agent_name)
         return f"agent {self.agent_name!r} found ({agent.id}) at {self.base_url}"
 
     async def _ready(self) -> Any:

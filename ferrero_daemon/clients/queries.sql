@@ -55,6 +55,55 @@ ORDER BY job, started_at DESC
 -- name: ops_running_jobs
 SELECT DISTINCT job FROM job_runs
 WHERE job = ANY($1::text[]) AND outcome = 'running' AND started_at > now() - interval '6 hours'
+-- ==== runtime: job_runs, pauses, scheduler lease ===========================
+
+-- name: run_start
+INSERT INTO job_runs (run_id, job, trigger, dry_run, instance) VALUES ($1, $2, $3, $4, $5)
+RETURNING started_at
+
+-- name: run_finish
+UPDATE job_runs SET finished_at = now(), outcome = $2, counts = $3::jsonb, error = $4
+WHERE run_id = $1
+
+-- name: run_get
+SELECT run_id, job, trigger, dry_run, instance, started_at, finished_at, outcome, counts, error
+FROM job_runs WHERE run_id = $1
+
+-- name: runs_latest
+-- The last finished real (not dry) run of each job.
+SELECT DISTINCT ON (job) job, run_id, trigger, started_at, finished_at, outcome, error
+FROM job_runs WHERE finished_at IS NOT NULL AND NOT dry_run
+ORDER BY job, started_at DESC
+
+-- name: runs_interrupt_orphans
+-- Runs left 'running' by a daemon that died; called by the one lease holder only.
+UPDATE job_runs SET finished_at = now(), outcome = 'interrupted', error = $1
+WHERE outcome = 'running'
+RETURNING run_id, job
+
+-- name: pauses_list
+SELECT workflow AS job, value, updated_at FROM workflow_state WHERE key = 'paused' ORDER BY workflow
+
+-- name: lease_claim
+-- Take the lease when it is free or expired, or extend it when we hold it. The
+-- database clock decides, so clocks of the two hosts need not agree.
+INSERT INTO scheduler_lease AS l (name, holder, acquired_at, expires_at)
+VALUES ($1, $2, now(), now() + make_interval(secs => $3))
+ON CONFLICT (name) DO UPDATE
+    SET holder = EXCLUDED.holder,
+        acquired_at = CASE WHEN l.holder = EXCLUDED.holder THEN l.acquired_at ELSE now() END,
+        expires_at = EXCLUDED.expires_at
+    WHERE l.holder = EXCLUDED.holder OR l.expires_at < now()
+RETURNING holder
+
+-- name: lease_holds
+SELECT EXISTS (SELECT 1 FROM scheduler_lease WHERE name = $1 AND holder = $2 AND expires_at > now())
+
+-- name: lease_get
+SELECT holder, acquired_at, expires_at, expires_at > now() AS live FROM scheduler_lease WHERE name = $1
+
+-- name: lease_release
+DELETE FROM scheduler_lease WHERE name = $1 AND holder = $2
 -- ==== notification_outbox (comms) ===========================================
 
 -- name: outbox_insert

@@ -167,7 +167,6 @@ async def test_each_fault_on_upload_reaches_the_client(
     error: type[Exception],
     match: str,
 ) -> None:
-    await creativex_client.probe()
     llamacloud.inject("^/api/v1/files$", method="POST", **fault)  # type: ignore[arg-type]
     with pytest.raises(error, match=match):
         await creativex_client.extract(scorecard.render(scorecard.sample(SPOT)), "x.pdf")
@@ -178,7 +177,16 @@ async def test_each_fault_on_upload_reaches_the_client(
 async def test_llamacloud_down_after_start_is_transient(
     creativex_client: CreativeXClient, llamacloud: LlamaCloudEmulator
 ) -> None:
-    await creativex_client.probe()
+    await creativex_client.extract(scorecard.render(scorecard.sample(SPOT)), "x.pdf")
     await llamacloud.stop()
     with pytest.raises(TransientError, match="unreachable"):
         await creativex_client.extract(scorecard.render(scorecard.sample(SPOT)), "x.pdf")
+
+
+async def test_probe_fails_fast_when_llamacloud_is_down(llamacloud: LlamaCloudEmulator) -> None:
+    client = CreativeXClient.from_config(comms_config(llamacloud))
+    await llamacloud.stop()
+    async with asyncio.timeout(5):  # get_agent would retry for about 20 s
+        with pytest.raises(TransientError, match="unreachable"):
+            await client.probe()
+    await client.aclose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from structlog.testing import capture_logs
+
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
@@ -13,6 +15,7 @@ from ferrero_daemon.delivery import NO_WEBHOOK_NOTE, deliver_pending
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
 from ferrero_daemon.store.outbox import Outbox
+from tests.fixtures.comms import comms_config
 
 MAIL = Email(
     to="success",
@@ -174,3 +177,23 @@ async def test_two_deliverers_at_once_send_each_row_exactly_once(
     assert len(smtp_server.messages) == 12
     keys = sorted(m.headers["X-Ferrero-Notification"] for m in smtp_server.messages)
     assert keys == sorted(f"mail-{i}" for i in range(12))
+
+
+async def test_a_refused_login_is_recorded_and_logged_without_the_password(
+    database: Database, outbox: Outbox, smtp_server: SmtpEmulator
+) -> None:
+    wrong = Mailer.from_config(
+        comms_config(smtp_server, secrets={"smtp_password": "wrong-password-123"})
+    )
+    await outbox.email("mail-auth", MAIL)
+    with capture_logs() as events:
+        report = await deliver_pending(database, wrong, None, later(0.1))
+    assert report.failed == 1
+    row = await outbox.get("mail-auth")
+    assert row is not None
+    assert row.last_error is not None
+    assert row.last_error.startswith("AuthError: SMTP server")
+    assert "wrong-password-123" not in row.last_error
+    (failed,) = [e for e in events if e["event"] == "outbox_delivery_failed"]
+    assert (failed["log_level"], failed["key"], failed["attempts"]) == ("error", "mail-auth", 1)
+    assert "wrong-password-123" not in repr(events)

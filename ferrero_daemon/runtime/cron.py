@@ -1,0 +1,125 @@
+"""Crontab lines as APScheduler 3 triggers, with the two traps of 3.x removed.
+
+1. Weekdays: crontab counts Sunday as 0 (and 7); APScheduler 3's ``from_crontab``
+   counts Monday as 0, so ``0 3 * * 0`` would run on Mondays. The day-of-week field
+   is translated to day names here.
+2. Daylight saving: when clocks go back, a wall time such as 02:00 happens twice and
+   ``CronTrigger`` fires twice. A job pinned to an hour (the backups, the report) must
+   run once that night, so its second occurrence is skipped. A job whose hour field
+   has ``*`` (the polls) keeps firing through the repeated hour, as real time passes.
+   The spring-forward gap needs nothing: a nonexistent 02:00 fires once, an hour late.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from ferrero_daemon.config import Settings
+from ferrero_daemon.errors import ConfigError
+
+DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _day(token: str) -> int:
+    if token.isdigit():
+        value = int(token)
+        if value > 7:
+            raise ValueError(f"day of week {value} is out of range 0-7 (0 and 7 are Sunday)")
+        return value
+    name = token[:3].lower()
+    if name not in DAYS:
+        raise ValueError(f"unknown day of week {token!r}")
+    return DAYS.index(name)
+
+
+def _expand(token: str) -> set[int]:
+    value, _, step_text = token.partition("/")
+    step = int(step_text) if step_text else 1
+    if value == "*":
+        low, high = 0, 6
+    elif "-" in value:
+        first, last = value.split("-", 1)
+        low, high = _day(first), _day(last)
+    else:
+        low = _day(value)
+        high = 6 if step_text else low
+    if high < low:
+        raise ValueError(f"day-of-week range {value!r} runs backwards")
+    return {day % 7 for day in range(low, high + 1, step)}
+
+
+def day_of_week(field: str) -> str:
+    """A crontab day-of-week field as APScheduler 3 understands it (names, not numbers)."""
+    days: set[int] = set()
+    for token in field.split(","):
+        days |= _expand(token)
+    if len(days) == 7:
+        return "*"
+    return ",".join(DAYS[d] for d in sorted(days))
+
+
+def is_frequent(schedule: str) -> bool:
+    """A job that runs every hour or more often (its hour field has ``*``): a poll."""
+    return "*" in schedule.split()[1]
+
+
+class LocalCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 ships no types
+    """A ``CronTrigger`` that fires a pinned wall time once on the night clocks go back."""
+
+    def __init__(self, schedule: str, zone: tzinfo) -> None:
+        minute, hour, day, month, weekday = schedule.split()
+        super().__init__(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=day_of_week(weekday),
+            timezone=zone,
+        )
+        self.schedule = schedule
+        self.once_per_wall_time = not is_frequent(schedule)
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        while self.once_per_wall_time and fire is not None and _second_occurrence(fire):
+            # Step past it in UTC: wall-clock arithmetic would land back on the first one.
+            fire = super().get_next_fire_time(fire, fire.astimezone(UTC) + timedelta(seconds=1))
+        return fire
+
+
+def _second_occurrence(moment: datetime) -> bool:
+    return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
+
+
+def previous_fire_time(
+    trigger: CronTrigger, now: datetime, lookback: timedelta = timedelta(days=8)
+) -> datetime | None:
+    """The last time the trigger fired at or before ``now`` (within ``lookback``)."""
+    found: datetime | None = None
+    fire = trigger.get_next_fire_time(None, now - lookback)
+    while fire is not None and fire <= now:
+        found = fire
+        fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + timedelta(seconds=1))
+    return found
+
+
+def build_triggers(settings: Settings) -> dict[str, LocalCronTrigger]:
+    """A trigger per enabled job; every bad schedule is reported at once, by its key."""
+    triggers: dict[str, LocalCronTrigger] = {}
+    problems: list[str] = []
+    for name, job in settings.jobs.items():
+        if not job.enabled:
+            continue
+        try:
+            triggers[name] = LocalCronTrigger(job.schedule, settings.zone)
+        except ValueError as exc:
+            problems.append(
+                f"jobs.{name}.schedule: {job.schedule!r} is not a valid cron line: {exc}"
+            )
+    if problems:
+        raise ConfigError(problems=problems)
+    return triggers

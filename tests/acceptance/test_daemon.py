@@ -1,0 +1,185 @@
+"""``ferrero-daemon run`` as systemd sees it: a subprocess with its own NOTIFY_SOCKET."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from ferrero_daemon.config import Config
+from tests.fixtures.runtime import DaemonProcess, to_toml
+from tests.jobs import RELEASE_CHANNEL
+from tests.postgres import PgServer
+
+MakeDaemon = Callable[..., DaemonProcess]
+
+
+def status(daemon: DaemonProcess) -> dict:
+    out = daemon.cli("status", "--json")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def job(reply: dict, name: str) -> dict:
+    return next(j for j in reply["jobs"] if j["job"] == name)
+
+
+def release(pg: PgServer, database: str) -> None:
+    import asyncpg
+
+    async def notify() -> None:
+        conn = await asyncpg.connect(**pg.kwargs(database))
+        try:
+            await conn.execute(f"NOTIFY {RELEASE_CHANNEL}")
+        finally:
+            await conn.close()
+
+    asyncio.run(notify())
+
+
+def test_ready_watchdog_and_triggered_runs_report_their_outcome(make_daemon: MakeDaemon) -> None:
+    daemon = make_daemon().start(watchdog_usec=200_000)
+    ready = daemon.wait_notify("READY")
+    assert ready["STATUS"] == "active: 3 jobs scheduled, 0 running"
+    daemon.wait_notify("WATCHDOG")
+
+    ok = daemon.cli("trigger", "a2_a3", "--wait")
+    assert ok.returncode == 0, ok.stderr
+    assert "a2_a3: succeeded in" in ok.stdout and "(checked 1)" in ok.stdout
+
+    failed = daemon.cli("trigger", "a5_a6", "--wait")
+    assert failed.returncode == 1
+    assert "a5_a6: failed in" in failed.stdout
+    assert "RuntimeError: the test job fails on purpose" in failed.stdout
+
+    table = daemon.cli("status")
+    assert table.returncode == 0
+    rows = {line.split()[0]: line for line in table.stdout.splitlines()[3:]}
+    assert "(manual)  succeeded" in rows["a2_a3"] and "(manual)  failed" in rows["a5_a6"]
+
+
+def test_busy_job_refused_sigterm_interrupts_and_the_next_start_finishes_it(
+    make_daemon: MakeDaemon, pg: PgServer, pg_database: str
+) -> None:
+    daemon = make_daemon().start()
+    daemon.wait_notify("READY")
+    assert daemon.cli("trigger", "a1_a2").returncode == 0
+    daemon.wait_log("test_job_holding")
+
+    busy = daemon.cli("trigger", "a1_a2")
+    assert busy.returncode == 75
+    assert "job a1_a2 is already running (run " in busy.stderr and "Traceback" not in busy.stderr
+    running = job(status(daemon), "a1_a2")["running"]
+    assert running["progress"] == {
+        "done": 1,
+        "total": 2,
+        "bytes": 5 * 1024 * 1024,
+        "current": "master_01.mp4",
+    }
+
+    daemon.signal(signal.SIGTERM)
+    daemon.wait_notify("STOPPING")
+    assert daemon.wait_exit() == 0
+    daemon.wait_log("run_finished", outcome="interrupted")
+
+    daemon.start()
+    daemon.wait_notify("READY")
+    daemon.wait_log("catch_up", job="a1_a2", trigger="catchup")
+    daemon.wait_log("test_job_holding")
+    assert job(status(daemon), "a1_a2")["last_run"]["outcome"] == "interrupted"
+    release(pg, pg_database)
+    daemon.wait_log("run_finished", job="a1_a2", outcome="succeeded", trigger="catchup")
+    assert job(status(daemon), "a1_a2")["last_run"]["trigger"] == "catchup"
+
+
+def test_sighup_applies_a_new_schedule_and_refuses_an_invalid_config(
+    make_daemon: MakeDaemon,
+) -> None:
+    daemon = make_daemon().start()
+    daemon.wait_notify("READY")
+    before = job(status(daemon), "a5_a6")["next_run"]
+    text = daemon.config_path.read_text()
+    daemon.config_path.write_text(
+        text.replace(
+            '[jobs.a2_a3]\nenabled = true\nschedule = "0 12 1 1 *"',
+            '[jobs.a2_a3]\nenabled = true\nschedule = "30 9 * * mon"',
+        )
+    )
+
+    mark = len(daemon.notes.items)
+    daemon.signal(signal.SIGHUP)
+    reloading = daemon.wait_notify("RELOADING", start=mark)
+    assert int(reloading["MONOTONIC_USEC"]) > 0
+    daemon.wait_notify("READY", start=mark)
+    after = status(daemon)
+    assert job(after, "a2_a3")["schedule"] == "30 9 * * mon"
+    assert job(after, "a5_a6")["next_run"] == before  # an unchanged job keeps its phase
+
+    daemon.config_path.write_text(
+        text.replace('schedule = "0 12 1 1 *"', 'schedule = "99 * * * *"', 1)
+    )
+    mark = len(daemon.notes.items)
+    daemon.signal(signal.SIGHUP)
+    daemon.wait_notify("RELOADING", start=mark)
+    refused = daemon.wait_notify("READY", start=mark)
+    assert (
+        "reload refused, running on the previous config: jobs.a1_a2.schedule" in refused["STATUS"]
+    )
+    daemon.wait_log("reload_refused")
+    still = status(daemon)
+    assert job(still, "a2_a3")["schedule"] == "30 9 * * mon"
+    assert still["reload_error"].startswith(
+        "jobs.a1_a2.schedule: '99 * * * *' is not a valid cron line"
+    )
+
+    sync = daemon.cli("reload", "--wait")
+    assert sync.returncode == 1 and "jobs.a1_a2.schedule" in sync.stderr
+
+
+def test_a_pause_survives_a_restart(make_daemon: MakeDaemon) -> None:
+    daemon = make_daemon().start()
+    daemon.wait_notify("READY")
+    assert daemon.cli("pause", "a2_a3").returncode == 0
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit() == 0
+
+    daemon.start()
+    daemon.wait_notify("READY")
+    paused = job(status(daemon), "a2_a3")
+    assert paused["paused"] is True and paused["next_run"] is None
+    resumed = daemon.cli("resume", "a2_a3")
+    assert resumed.returncode == 0 and "next run 2027-01-01" in resumed.stdout
+    assert job(status(daemon), "a2_a3")["paused"] is False
+
+
+def test_a_standby_takes_over_after_kill_9_of_the_active_daemon(make_daemon: MakeDaemon) -> None:
+    alpha = make_daemon("alpha").start()
+    alpha.wait_notify("READY")
+    beta = make_daemon("beta").start()
+    assert beta.wait_notify("READY")["STATUS"] == "standby: waiting for the scheduler lease"
+    standby = status(beta)
+    assert standby["role"] == "standby" and standby["active_holder"].startswith("alpha/")
+    refused = beta.cli("trigger", "a2_a3")
+    assert refused.returncode == 1 and "is the standby" in refused.stderr
+
+    alpha.signal(signal.SIGKILL)
+    alpha.wait_exit()
+    beta.wait_log("lease_acquired", timeout=6)
+    assert status(beta)["role"] == "active"
+    assert beta.cli("trigger", "a2_a3", "--wait").returncode == 0
+
+
+def test_a_daemon_that_is_not_running_gets_one_line(
+    tmp_path: Path, make_config: Callable[..., Config]
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(to_toml({"control": {"socket_path": str(tmp_path / "none.sock")}}))
+    daemon = DaemonProcess(config, tmp_path / "none.sock", tmp_path / "n", env={})
+    out = daemon.cli("status")
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        f"ferrero-daemon status: the daemon is not running (nothing listens on {tmp_path / 'none.sock'}); "
+        "start it with `systemctl start ferrero-daemon`"
+    ]
