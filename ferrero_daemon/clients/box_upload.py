@@ -41,6 +41,7 @@ log = logs.get_logger(__name__)
 
 CHUNKED_THRESHOLD = 20_000_000
 MAX_COMMIT_POLLS = 60
+HASH_READ = 1024 * 1024
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -52,7 +53,7 @@ class Lookup(Protocol):
     async def file_info(self, file_id: str) -> BoxItem: ...
 
 
-def sha1_hex(data: bytes) -> str:
+def sha1_hex(data: bytes | bytearray) -> str:
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
@@ -99,28 +100,29 @@ class Target:
 
 
 class ExactReader:
-    """Reads exact byte counts from a stream of arbitrary chunks."""
+    """Reads exact byte counts from a stream of arbitrary chunks, copying each byte once."""
 
     def __init__(self, chunks: ByteStream, what: str) -> None:
         self._chunks: AsyncIterator[bytes] = aiter(chunks)
-        self._rest = b""
+        self._rest = memoryview(b"")
         self._what = what
 
-    async def read(self, count: int) -> bytes:
-        pieces, have = [self._rest[:count]], len(self._rest[:count])
-        self._rest = self._rest[count:]
+    async def read(self, count: int) -> bytearray:
+        out = bytearray(count)
+        have = 0
         while have < count:
-            try:
-                chunk = await anext(self._chunks)
-            except StopAsyncIteration:
-                raise InvalidInputError(
-                    f"{self._what}: the stream ended after {have} of {count} expected bytes"
-                ) from None
-            need = count - have
-            pieces.append(chunk[:need])
-            self._rest = chunk[need:]
-            have += min(need, len(chunk))
-        return b"".join(pieces)
+            if not self._rest:
+                try:
+                    self._rest = memoryview(await anext(self._chunks))
+                except StopAsyncIteration:
+                    raise InvalidInputError(
+                        f"{self._what}: the stream ended after {have} of {count} expected bytes"
+                    ) from None
+            take = min(count - have, len(self._rest))
+            out[have : have + take] = self._rest[:take]
+            self._rest = self._rest[take:]
+            have += take
+        return out
 
     async def finish(self) -> None:
         extra = len(self._rest)
@@ -128,6 +130,13 @@ class ExactReader:
             extra += len(chunk)
         if extra:
             raise InvalidInputError(f"{self._what}: the stream is {extra} bytes longer than said")
+
+
+async def slices(data: bytearray, size: int = 1024 * 1024) -> AsyncIterator[memoryview]:
+    """A part's body in pieces, so that the socket buffer never holds a second copy."""
+    view = memoryview(data)
+    for at in range(0, len(view), size):
+        yield view[at : at + size]
 
 
 class Uploader:
@@ -152,7 +161,7 @@ class Uploader:
         what = target.describe()
         if size < self.threshold:
             reader = ExactReader(chunks, what)
-            data = await reader.read(size)
+            data = bytes(await reader.read(size))
             await reader.finish()
             item = await self._direct(target, data)
         else:
@@ -267,8 +276,8 @@ class Uploader:
         if conflict.get("size") not in (None, size):
             raise _conflict_error(target, conflict, f"{conflict['size']} bytes, ours {size}")
         digest = hashlib.sha1(usedforsecurity=False)
-        for offset in range(0, size, self.threshold):
-            digest.update(await reader.read(min(self.threshold, size - offset)))
+        for offset in range(0, size, HASH_READ):
+            digest.update(await reader.read(min(HASH_READ, size - offset)))
         await reader.finish()
         return self._same_or_conflict(target, conflict, digest.hexdigest(), size)
 
@@ -343,7 +352,7 @@ class _PartUpload:
     endpoints: dict[str, str]
     what: str
     offset: int
-    data: bytes
+    data: bytearray
     total: int
 
     async def send(self, parts: dict[int, dict[str, Any]], slots: asyncio.Semaphore) -> None:
@@ -355,7 +364,7 @@ class _PartUpload:
             else:
                 parts[self.offset] = self._checked(response.json()["part"], sha1)
         finally:
-            self.data = b""
+            self.data = bytearray()
             slots.release()
 
     def describe(self) -> str:
@@ -368,8 +377,9 @@ class _PartUpload:
             self.endpoints["upload_part"],
             self.describe(),
             accept=(409,),
-            content=self.data,
+            content=slices(self.data),
             headers={
+                "Content-Length": str(len(self.data)),
                 "Digest": f"sha={b64(sha1)}",
                 "Content-Range": f"bytes {self.offset}-{end}/{self.total}",
                 "Content-Type": "application/octet-stream",

@@ -96,14 +96,13 @@ class SeededContent:
         return digest.hexdigest()
 
     def read(self, start: int, end: int) -> bytes:
-        out = bytearray()
-        block = self._block
+        block, pieces = self._block, []
         while start < end:
             at = start % len(block)
-            piece = block[at : at + (end - start)]
-            out += piece
+            piece = block[at : at + (end - start)]  # the whole block is not copied
+            pieces.append(piece)
             start += len(piece)
-        return bytes(out)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     async def chunks(self, start: int, end: int) -> AsyncIterator[bytes]:
         for lo, hi in _spans(start, end):
@@ -174,9 +173,9 @@ class Assembler:
     def __init__(self, receiver: Receiver) -> None:
         self.receiver = receiver
         self._next = 0
-        self._pending: dict[int, bytes] = {}
+        self._pending: dict[int, bytes | bytearray] = {}
 
-    def add(self, offset: int, data: bytes) -> None:
+    def add(self, offset: int, data: bytes | bytearray) -> None:
         self._pending[offset] = data
         while self._next in self._pending:
             piece = self._pending.pop(self._next)

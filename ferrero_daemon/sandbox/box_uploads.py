@@ -7,6 +7,7 @@ Chunked parts may arrive out of order; an ``Assembler`` feeds them in order.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -75,16 +76,32 @@ def _sha1_b64(hexdigest: str) -> str:
     return base64.b64encode(bytes.fromhex(hexdigest)).decode("ascii")
 
 
-def _digest_matches(header: str, data: bytes | None, hex_sha1: str | None = None) -> bool:
-    """A ``Digest: sha=<b64>`` (or ``sha-512=``) header against the bytes or a known SHA-1."""
+def _digest_matches(header: str, data: bytes | bytearray | None, sha1_hex: str) -> bool:
+    """A ``Digest: sha=<b64>`` (or ``sha-512=``) header against the bytes' known SHA-1."""
     algo, _, value = header.partition("=")
     algo = algo.strip().lower()
     if algo == "sha":
-        expected = hex_sha1 or hashlib.sha1(data or b"", usedforsecurity=False).hexdigest()
-        return value.strip() == _sha1_b64(expected)
+        return value.strip() == _sha1_b64(sha1_hex)
     if algo == "sha-512" and data is not None:
         return value.strip() == base64.b64encode(hashlib.sha512(data).digest()).decode()
     return False
+
+
+def _sha1(data: bytes | bytearray) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+async def _read_body(request: web.Request) -> bytearray:
+    """The whole body, copied once into a buffer of its announced size."""
+    length = request.content_length
+    if length is None:
+        return bytearray(await request.read())
+    body, have = bytearray(length), 0
+    async for chunk in request.content.iter_any():
+        body[have : have + len(chunk)] = chunk
+        have += len(chunk)
+    del body[have:]
+    return body
 
 
 def origin(request: web.Request) -> str:
@@ -245,7 +262,7 @@ class Uploads:
 
     async def put_part(self, request: web.Request) -> web.Response:
         session = self._session(request)
-        data = await request.read()
+        data = await _read_body(request)
         if isinstance(session, web.Response):
             return session
         match = _RANGE.fullmatch(request.headers.get("Content-Range", "").strip())
@@ -257,14 +274,10 @@ class Uploads:
             return box_error(416, "requested_range_not_satisfiable", problem)
         if start in session.parts:
             return box_error(409, "range_overlaps_existing_part", "Part already uploaded")
-        if not _digest_matches(request.headers.get("Digest", ""), data):
+        sha1 = await asyncio.to_thread(_sha1, data)  # off the loop: hashlib frees the GIL
+        if not _digest_matches(request.headers.get("Digest", ""), data, sha1):
             return box_error(400, "bad_digest", "The Digest header does not match the part")
-        part = Part(
-            secrets.token_hex(4).upper(),
-            start,
-            len(data),
-            hashlib.sha1(data, usedforsecurity=False).hexdigest(),
-        )
+        part = Part(secrets.token_hex(4).upper(), start, len(data), sha1)
         session.parts[start] = part
         session.assembler.add(start, data)
         return json_response({"part": part.as_json()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from ferrero_daemon.clients.box import BoxApiClient
+from ferrero_daemon.clients.box_auth import JwtTokens
 from ferrero_daemon.config import Config
 from ferrero_daemon.errors import (
     AuthError,
@@ -378,3 +380,40 @@ async def test_probe_reports_each_folder(
 
     assert all(results[k].ok for k in box_emulator.folder_ids)
     assert not results["typo"].ok and "404" in results["typo"].detail
+
+
+async def test_token_is_renewed_ahead_of_its_expiry(box_emulator: BoxEmulator) -> None:
+    box_emulator.tokens.lifetime = 100.0  # renewed a tenth of the lifetime early
+    now = [0.0]
+    tokens = JwtTokens(
+        box_emulator.app_config_json(),
+        f"{box_emulator.base_url}/oauth2/token",
+        clock=lambda: now[0],
+    )
+
+    first = await tokens.get()
+    now[0] = 89.0
+    same = await tokens.get()
+    now[0] = 91.0
+    renewed = await tokens.get()
+
+    assert first == same != renewed
+    assert box_emulator.tokens.issued == 2
+
+
+async def test_concurrent_calls_share_one_token(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    await asyncio.gather(*(box_client.list_folder("0") for _ in range(8)))
+
+    assert box_emulator.tokens.issued == 1
+
+
+async def test_a_token_refused_twice_is_an_auth_error(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    box_emulator.inject(r"/folders/0/items", status=401, count=2)
+
+    with pytest.raises(AuthError, match="listing of folder 0: 401"):
+        await box_client.list_folder("0")
+    assert box_emulator.tokens.issued == 2
