@@ -17,6 +17,7 @@ import importlib
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import PurePosixPath
 from typing import Any
 
 import httpx
@@ -85,7 +86,10 @@ class CreativeXClient:
 
     async def extract(self, pdf: bytes, filename: str) -> Scorecard:
         agent = await self._ready()
-        name = filename if filename.lower().endswith(".pdf") else f"{filename}.pdf"
+        # Only the base name goes to LlamaCloud (a path would be stored there too, ref §2.3),
+        # and the extension is what its file-type detection reads.
+        name = PurePosixPath(filename.replace("\\", "/")).name
+        name = name if name.lower().endswith(".pdf") else f"{name}.pdf"
         source = self._sdk.SourceText(file=pdf, filename=name)
         async with self._slots:
             with self._errors(f"extracting {filename!r}"):

@@ -15,7 +15,7 @@ import mimetypes
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -28,6 +28,7 @@ from ferrero_daemon.clients.types import (
     ByteStream,
     DamAsset,
     DamChildren,
+    DamClient,
     DamFolder,
     Download,
     Metadata,
@@ -190,6 +191,8 @@ class OtmmClient:
         mime_type: str | None = None,
     ) -> DamAsset:
         mime = mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        # The body cannot be sent twice: check the folder (and our token) before the bytes go.
+        await self.get_folder(folder_id)
         manifest = {
             "upload_manifest": {"master_files": [{"file": {"file_name": name, "file_type": mime}}]}
         }
@@ -318,6 +321,8 @@ class OtmmClient:
         await self._edit("folders", folder_id, "edited_folder", values)
 
     async def _edit(self, kind: str, object_id: str, root: str, values: Metadata) -> None:
+        if not values:
+            return
         what = f"metadata update of DAM {kind[:-1]} {object_id}"
         # Folders are locked through the asset state service with the folder id (§8.1).
         await self._change_state(object_id, "lock", what)
@@ -351,3 +356,9 @@ class OtmmClient:
             log.warning(
                 "dam_state_release_failed", object_id=object_id, action=action, error=str(exc)
             )
+
+
+if TYPE_CHECKING:  # mypy proves that OtmmClient implements DamClient exactly
+
+    def _is_a_dam_client(client: OtmmClient) -> DamClient:
+        return client

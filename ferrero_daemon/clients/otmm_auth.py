@@ -51,18 +51,19 @@ class TokenSource:
         self._secret = client_secret
         self._clock = clock
         self._token: str | None = None
-        self._expires_at = 0.0
+        self._refresh_at = 0.0
         self._lock = asyncio.Lock()
 
+    def _fresh(self) -> bool:
+        return self._token is not None and self._clock() < self._refresh_at
+
     async def get(self) -> str:
-        token = self._token
-        if token is not None and self._clock() < self._expires_at - REFRESH_MARGIN:
-            return token
-        async with self._lock:
-            if self._token is None or self._clock() >= self._expires_at - REFRESH_MARGIN:
-                await self._fetch()
-            assert self._token is not None
-            return self._token
+        if not self._fresh():
+            async with self._lock:
+                if not self._fresh():
+                    await self._fetch()
+        assert self._token is not None
+        return self._token
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` (the server refused it); a newer one is kept."""
@@ -89,7 +90,9 @@ class TokenSource:
         body = response.json()
         self._token = str(body["access_token"])
         lifetime = float(body.get("expires_in") or 3600)
-        self._expires_at = self._clock() + lifetime
+        # A minute early; half the lifetime early for very short-lived tokens, so a
+        # 60 s token is not fetched again for every call.
+        self._refresh_at = self._clock() + lifetime - min(REFRESH_MARGIN, lifetime / 2)
         log.info("dam_token_fetched", expires_in=lifetime)
 
 

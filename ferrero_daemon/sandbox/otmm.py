@@ -15,6 +15,7 @@ and demands a client certificate signed by its own test CA (``sandbox/pki.py``).
 from __future__ import annotations
 
 import secrets
+import ssl
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ class OtmmEmulator(EmulatorServer):
             self.store.root.id, "Campaigns", {}, container_type="FERRERO.FOLDER.CAMPAIGNS"
         ).id
 
-    def _mtls_context(self, directory: Path | None) -> Any:
+    def _mtls_context(self, directory: Path | None) -> ssl.SSLContext | None:
         if directory is None:
             return None
         directory.mkdir(parents=True, exist_ok=True)

@@ -114,11 +114,16 @@ class Spooler:
 
     async def write_all(self, chunks: AsyncIterator[bytes]) -> SpooledContent:
         handle = await asyncio.to_thread(self.path.open, "wb")
+
+        def consume(piece: bytes) -> None:
+            # hashlib and file writes release the GIL: the loop keeps reading meanwhile.
+            self._digest.update(piece)
+            handle.write(piece)
+
         try:
             async for piece in chunks:
-                self._digest.update(piece)
                 self.size += len(piece)
-                await asyncio.to_thread(handle.write, piece)
+                await asyncio.to_thread(consume, piece)
         finally:
             handle.close()
         return SpooledContent(self.path, self.size, self._digest.hexdigest())

@@ -11,6 +11,7 @@ has no side door for it, and a test or the sandbox runs in the same process.
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +24,17 @@ from typing import Any, Self
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from ferrero_daemon.sandbox.pki import TestPki
+
+
+class _QuietLoginData(logging.Filter):
+    """aiosmtpd 1.4 sets its own deprecated ``Session.login_data`` after every AUTH and
+    logs a warning about it, once per connection: not ours to fix, noise in our logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Session.login_data is deprecated")
+
+
+logging.getLogger("mail.log").addFilter(_QuietLoginData())
 
 DEFAULT_USER = "postmaster@mg.sandbox.test"
 DEFAULT_PASSWORD = "sandbox-smtp-password"  # noqa: S105 (the sandbox's own, not a real one)
@@ -81,7 +93,7 @@ class _Handler:
         self._emulator = emulator
 
     async def handle_DATA(self, _server: SMTP, session: Session, envelope: Envelope) -> str:
-        return self._emulator._accept(session, envelope)
+        return await self._emulator._accept(session, envelope)
 
 
 class SmtpEmulator:
@@ -160,7 +172,7 @@ class SmtpEmulator:
             self.auth_failures += 1
         return AuthResult(success=ok, handled=False, auth_data=data.login.decode())
 
-    def _accept(self, session: Session, envelope: Envelope) -> str:
+    async def _accept(self, session: Session, envelope: Envelope) -> str:
         if self._faults:
             fault = self._faults[0]
             fault.count -= 1
@@ -169,12 +181,9 @@ class SmtpEmulator:
             return f"{fault.code} {fault.text}"
         login = session.auth_data if isinstance(session.auth_data, str) else None
         self.messages.append(parse_message(envelope, login))
-        asyncio.get_running_loop().create_task(self._notify())
-        return "250 2.0.0 Ok: queued"
-
-    async def _notify(self) -> None:
         async with self._arrived:
             self._arrived.notify_all()
+        return "250 2.0.0 Ok: queued"
 
     # -- admin ------------------------------------------------------------------
     def fail_next(self, count: int = 1, code: int = 451, text: str | None = None) -> None:

@@ -65,7 +65,7 @@ async def test_a_scorecard_becomes_a_validated_score(
     other = scorecard.sample("FR_fr_Hiver_30s.mp4", score_format="fraction")
     assert first.cqs_pct != other.cqs_pct
     card = await creativex_client.extract(scorecard.render(first), "DE_de_Summer.pdf")
-    card2 = await creativex_client.extract(scorecard.render(other), "FR_fr_Hiver")
+    card2 = await creativex_client.extract(scorecard.render(other), "/tmp/box/FR_fr_Hiver")
     assert (card.creative_name, card.cqs_pct) == (SPOT, first.cqs_pct)
     assert (card.guidelines_met, card.guidelines_total) == (first.met, first.total)
     assert card.channel == "Meta"

@@ -189,3 +189,14 @@ async def test_tabular_comments_round_trip(otmm: OtmmEmulator, dam_client: OtmmC
 
 async def test_probe(dam_client: OtmmClient) -> None:
     assert "OAuth2 token accepted" in await dam_client.probe()
+
+
+async def test_import_of_a_short_stream_is_refused(
+    otmm: OtmmEmulator, dam_client: OtmmClient
+) -> None:
+    from ferrero_daemon.errors import InvalidInputError
+
+    campaign = otmm.create_campaign("C")
+    with pytest.raises(InvalidInputError, match="ended after 1000 of its announced 2000"):
+        await dam_client.import_asset(campaign, "x.mp4", 2000, SeededContent(1, 1000).chunks(), {})
+    assert otmm.imported() == []

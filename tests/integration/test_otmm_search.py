@@ -54,6 +54,12 @@ async def test_contains_a1_also_matches_a10_but_client_filters(
 
     assert await ids(http, [cond(status, "A1")]) == {a1, a10}  # as the real index does
     assert await ids(http, [cond(status, "A1", "ARTESIA.OPERATOR.CHAR.IS")]) == {a1}
+    as_get = await http.get("/search/text", params={"search_condition_list": json.dumps(
+        {"search_condition_list": {"search_condition": [cond(status, "A1")]}}), "return_type": "ids"})  # fmt: skip
+    assert set(as_get.json()["search_result_resource"]["search_result"]["asset_id_list"]) == {
+        a1,
+        a10,
+    }
     assert [f.id for f in await dam_client.find_folders({status: "A1"})] == [a1]
 
 

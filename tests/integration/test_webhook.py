@@ -75,8 +75,8 @@ async def test_each_fault_reaches_the_client_as_our_error(
 
 
 async def test_a_slow_webhook_times_out_as_transient(webhook_receiver: WebhookReceiver) -> None:
-    client = WebhookClient(webhook_receiver.url, webhook_receiver.token, timeout=0.2)
-    webhook_receiver.inject("/hook/", delay=2)
+    client = WebhookClient(webhook_receiver.url, webhook_receiver.token, timeout=0.1)
+    webhook_receiver.inject("/hook/", delay=0.4)
     with pytest.raises(TransientError, match="timed out"):
         await client.post(EVENT)
     await client.aclose()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
+from ferrero_daemon.clients.otmm_stream import StreamedMultipart
 from ferrero_daemon.clients.otmm_wire import error_for, parse_metadata
 from ferrero_daemon.errors import (
     AuthError,
@@ -100,3 +102,28 @@ def test_parse_range() -> None:
     assert parse_range("items=1-2", 10) is None
     with pytest.raises(RangeNotSatisfiable):
         parse_range("bytes=10-", 10)
+
+
+async def _chunks(*pieces: bytes) -> AsyncIterator[bytes]:
+    for piece in pieces:
+        yield piece
+
+
+async def test_streamed_multipart_announces_its_exact_length() -> None:
+    body = StreamedMultipart(
+        [("parent_folder_id", "abc", "text/plain")],
+        file_field="files", filename='we"ird.mp4', mime_type="video/mp4",
+        size=6, chunks=_chunks(b"abc", b"def"),
+    )  # fmt: skip
+    data = b"".join([piece async for piece in body.body()])
+    assert len(data) == int(body.headers["Content-Length"])
+    assert b'filename="we%22ird.mp4"' in data and b"\r\nabcdef\r\n" in data
+
+
+@pytest.mark.parametrize("pieces", [(b"abc",), (b"abc", b"defg")])
+async def test_streamed_multipart_refuses_a_wrong_length(pieces: tuple[bytes, ...]) -> None:
+    body = StreamedMultipart(
+        [], file_field="f", filename="x", mime_type="a/b", size=6, chunks=_chunks(*pieces)
+    )
+    with pytest.raises(InvalidInputError, match="announced 6 bytes"):
+        _ = [piece async for piece in body.body()]
