@@ -24,13 +24,8 @@ import httpx
 from ferrero_daemon import logs
 from ferrero_daemon.clients.box_auth import JwtTokens
 from ferrero_daemon.clients.box_http import BoxHttp, box_error, retry_after
-from ferrero_daemon.clients.box_upload import (
-    CHUNKED_THRESHOLD,
-    Target,
-    Uploader,
-    conflict_of,
-    item_from,
-)
+from ferrero_daemon.clients.box_items import conflict_of, item_from
+from ferrero_daemon.clients.box_upload import CHUNKED_THRESHOLD, Target, Uploader
 from ferrero_daemon.clients.types import BoxItem, ByteStream, Download
 from ferrero_daemon.config import BoxConfig, Config
 from ferrero_daemon.errors import (

@@ -112,7 +112,11 @@ class BoxHttp:
         accept: Collection[int] = (),
         **kwargs: Any,
     ) -> httpx.Response:
-        """One request (no retry); statuses in ``accept`` are returned, not raised."""
+        """One request (no retry); statuses in ``accept`` are returned, not raised.
+
+        A streamed body is passed as ``content=`` a function returning the stream, so
+        that the send after a 401 can read it again.
+        """
         response = await self._send(method, url, what, kwargs)
         if response.is_success or response.status_code in accept:
             return response
@@ -133,6 +137,8 @@ class BoxHttp:
         self, method: str, url: str, what: str, token: str, kwargs: dict[str, Any]
     ) -> httpx.Response:
         options = {k: v for k, v in kwargs.items() if k != "headers"}
+        if callable(options.get("content")):  # a streamed body: a fresh stream for each send
+            options["content"] = options["content"]()
         headers = {**self._headers, **kwargs.get("headers", {}), "Authorization": f"Bearer {token}"}
         try:
             response = await self.client.request(method, url, headers=headers, **options)

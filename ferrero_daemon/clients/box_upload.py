@@ -16,10 +16,9 @@ Any other content under that name is a ``ConflictError`` naming the file.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,12 +26,13 @@ import httpx
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.box_http import BoxHttp, retry_after
+from ferrero_daemon.clients.box_items import b64, conflict_of, item_from, sha1_hex
+from ferrero_daemon.clients.box_stream import ExactReader, slices
 from ferrero_daemon.clients.types import BoxItem, ByteStream
 from ferrero_daemon.errors import (
     ConflictError,
     FerreroError,
     IntegrityError,
-    InvalidInputError,
     NotFoundError,
     TransientError,
 )
@@ -53,38 +53,6 @@ class Lookup(Protocol):
     async def file_info(self, file_id: str) -> BoxItem: ...
 
 
-def sha1_hex(data: bytes | bytearray) -> str:
-    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
-
-
-def b64(hex_digest: str) -> str:
-    return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
-
-
-def item_from(data: dict[str, Any], parent_id: str | None = None) -> BoxItem:
-    parent = data.get("parent") or {}
-    size = data.get("size")
-    return BoxItem(
-        id=str(data["id"]),
-        name=str(data.get("name", "")),
-        type="folder" if data.get("type") == "folder" else "file",
-        size=int(float(size)) if size is not None else None,  # Box may send 1.2e10 (ref §3.2)
-        sha1=str(data["sha1"]).lower() if data.get("sha1") else None,
-        description=data.get("description"),
-        parent_id=str(parent["id"]) if parent.get("id") is not None else parent_id,
-    )
-
-
-def conflict_of(response: httpx.Response) -> dict[str, Any]:
-    """The conflicting item of a 409: an object for files, a list for folders (ref §3.8)."""
-    try:
-        conflicts = response.json()["context_info"]["conflicts"]
-    except (ValueError, KeyError, TypeError):
-        return {}
-    found = conflicts[0] if isinstance(conflicts, list) and conflicts else conflicts
-    return found if isinstance(found, dict) else {}
-
-
 @dataclass(frozen=True)
 class Target:
     """Where an upload goes: a new file in a folder, or a new version of ``file_id``."""
@@ -97,46 +65,6 @@ class Target:
         if self.file_id:
             return f"upload of a new version of file {self.file_id} ({self.name!r})"
         return f"upload of {self.name!r} to folder {self.folder_id}"
-
-
-class ExactReader:
-    """Reads exact byte counts from a stream of arbitrary chunks, copying each byte once."""
-
-    def __init__(self, chunks: ByteStream, what: str) -> None:
-        self._chunks: AsyncIterator[bytes] = aiter(chunks)
-        self._rest = memoryview(b"")
-        self._what = what
-
-    async def read(self, count: int) -> bytearray:
-        out = bytearray(count)
-        have = 0
-        while have < count:
-            if not self._rest:
-                try:
-                    self._rest = memoryview(await anext(self._chunks))
-                except StopAsyncIteration:
-                    raise InvalidInputError(
-                        f"{self._what}: the stream ended after {have} of {count} expected bytes"
-                    ) from None
-            take = min(count - have, len(self._rest))
-            out[have : have + take] = self._rest[:take]
-            self._rest = self._rest[take:]
-            have += take
-        return out
-
-    async def finish(self) -> None:
-        extra = len(self._rest)
-        async for chunk in self._chunks:
-            extra += len(chunk)
-        if extra:
-            raise InvalidInputError(f"{self._what}: the stream is {extra} bytes longer than said")
-
-
-async def slices(data: bytearray, size: int = 1024 * 1024) -> AsyncIterator[memoryview]:
-    """A part's body in pieces, so that the socket buffer never holds a second copy."""
-    view = memoryview(data)
-    for at in range(0, len(view), size):
-        yield view[at : at + size]
 
 
 class Uploader:
@@ -377,7 +305,7 @@ class _PartUpload:
             self.endpoints["upload_part"],
             self.describe(),
             accept=(409,),
-            content=slices(self.data),
+            content=lambda: slices(self.data),
             headers={
                 "Content-Length": str(len(self.data)),
                 "Digest": f"sha={b64(sha1)}",

@@ -7,7 +7,7 @@ import asyncio
 import importlib
 import signal
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ferrero_daemon.commands import Subparsers
 
@@ -28,6 +28,14 @@ class Emulator(Protocol):
     async def start(self) -> str: ...
 
     async def stop(self) -> None: ...
+
+    def config_overrides(self) -> dict[str, Any]:
+        """The config sections a daemon needs to talk to this emulator."""
+        ...
+
+    def secrets(self) -> dict[str, str]:
+        """The secrets (by name) this emulator accepts."""
+        ...
 
 
 def register(sub: Subparsers) -> None:

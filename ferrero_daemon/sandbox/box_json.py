@@ -12,6 +12,7 @@ from aiohttp import web
 from ferrero_daemon.sandbox.box_store import (
     File,
     Folder,
+    InvalidNameError,
     Item,
     ItemNotFoundError,
     NameInUseError,
@@ -174,5 +175,7 @@ def store_errors(handler: Method[S]) -> Method[S]:
             return not_found(f"item {exc}")
         except NameInUseError as exc:
             return name_in_use(exc.existing, as_list=isinstance(exc.existing, Folder))
+        except InvalidNameError as exc:
+            return box_error(400, exc.code, str(exc))
 
     return wrapper

@@ -84,6 +84,27 @@ class ItemNotFoundError(Exception):
     pass
 
 
+class InvalidNameError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+NAME_LIMIT = 255
+
+
+def check_name(name: str) -> None:
+    """Box's name rules (ref §3.8 [DOC]): what Box refuses, the emulator refuses."""
+    if len(name) > NAME_LIMIT:
+        raise InvalidNameError("item_name_too_long", f"Item name is longer than {NAME_LIMIT}")
+    if (
+        name in ("", ".", "..")
+        or name != name.rstrip()
+        or any(c in "/\\" or not c.isprintable() for c in name)
+    ):
+        raise InvalidNameError("item_name_invalid", f"Item name {name!r} is invalid")
+
+
 class Store:
     """Every item by id, with case-insensitive name lookup per folder."""
 
@@ -128,6 +149,7 @@ class Store:
         return None
 
     def check_free(self, folder_id: str, name: str, except_id: str | None = None) -> None:
+        check_name(name)
         self.folder(folder_id)
         existing = self.find_name(folder_id, name)
         if existing is not None and existing.id != except_id:

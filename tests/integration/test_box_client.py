@@ -19,6 +19,7 @@ from ferrero_daemon.errors import (
     IntegrityError,
     InvalidInputError,
     NotFoundError,
+    PermanentError,
     TransientError,
 )
 from ferrero_daemon.sandbox.box import BoxEmulator
@@ -417,3 +418,51 @@ async def test_a_token_refused_twice_is_an_auth_error(
     with pytest.raises(AuthError, match="listing of folder 0: 401"):
         await box_client.list_folder("0")
     assert box_emulator.tokens.issued == 2
+
+
+async def test_a_name_box_refuses_is_a_permanent_error(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    with pytest.raises(PermanentError, match="item_name_invalid"):
+        await box_client.upload("0", "bad/name.mp4", 1, stream(b"x"))
+    assert len(box_emulator.requests_to(r"/files/content$")) == 1  # not retried
+
+
+async def test_download_not_ready_202_is_waited_out(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    file = box_emulator.create_file("0", "fresh.mp4", data=b"just uploaded")
+    box_emulator.inject(rf"/files/{file.id}/content$", status=202, retry_after=0.01)
+
+    async with box_client.download(file.id) as download:
+        data = b"".join([c async for c in download.chunks])
+
+    assert data == b"just uploaded"
+    assert [r.status for r in box_emulator.requests_to(rf"/files/{file.id}/content$")] == [202, 302]
+
+
+async def test_token_expiring_during_a_chunked_upload_is_renewed(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    box_emulator.inject(PARTS, method="PUT", status=401)  # as if it expired right then
+    data = os.urandom(4 * TEST_PART_SIZE)
+
+    item = await box_client.upload("0", "long.bin", len(data), stream(data))
+
+    assert item.sha1 == sha1(data)
+    assert box_emulator.tokens.issued == 2
+    assert sorted(r.status for r in box_emulator.requests_to(PARTS, "PUT")) == [200] * 4 + [401]
+
+
+async def test_a_part_refused_for_good_aborts_the_session(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    box_emulator.inject(PARTS, method="PUT", status=400, body={"code": "bad_request"}, count=100)
+    data = os.urandom(4 * TEST_PART_SIZE)
+
+    with pytest.raises(PermanentError, match="part at"):
+        await box_client.upload("0", "refused.bin", len(data), stream(data))
+
+    assert box_emulator.uploads.sessions == {}
+    assert [r.status for r in box_emulator.requests_to(PARTS, "DELETE")] == [204]
+    assert box_emulator.uploaded() == []

@@ -338,3 +338,18 @@ async def test_admin_over_http(box_emulator: BoxEmulator, http: httpx.AsyncClien
     ]
     assert box_emulator.upload_settings.commit_pending == 3
     assert after.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("a/b.mp4", "item_name_invalid"),
+        ("a\\b.mp4", "item_name_invalid"),
+        ("trailing.mp4 ", "item_name_invalid"),
+        ("..", "item_name_invalid"),
+        ("x" * 256, "item_name_too_long"),
+    ],
+)
+async def test_names_box_refuses_are_refused(http: httpx.AsyncClient, name: str, code: str) -> None:
+    answer = await http.post("/2.0/folders", json={"name": name, "parent": {"id": "0"}})
+    assert (answer.status_code, answer.json()["code"]) == (400, code)

@@ -10,7 +10,8 @@ import pytest
 
 from ferrero_daemon.clients.box_auth import jwt_config, oauth_base
 from ferrero_daemon.clients.box_http import box_error, retry_after
-from ferrero_daemon.clients.box_upload import ExactReader, conflict_of, item_from
+from ferrero_daemon.clients.box_items import conflict_of, item_from
+from ferrero_daemon.clients.box_stream import ExactReader
 from ferrero_daemon.errors import (
     AuthError,
     ConfigError,

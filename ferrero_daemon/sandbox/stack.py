@@ -1,0 +1,204 @@
+"""Everything the daemon talks to, on this machine: PostgreSQL and the five emulators.
+
+``SandboxStack`` starts an embedded PostgreSQL (the ``pgserver`` wheel, Unix socket
+only) and the OTMM, Box, LlamaCloud, SMTP and webhook emulators on 127.0.0.1, then
+writes a complete ``config.toml`` for a daemon and its secrets as a systemd
+credentials directory (0600 files), exactly as production would have them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
+
+import asyncpg
+
+from ferrero_daemon.commands.emulate import EMULATORS, Emulator, create
+
+EMULATOR_ORDER = ("otmm", "box", "llamacloud", "smtp", "webhook")
+
+
+@dataclass
+class Postgres:
+    host: str
+    port: int
+    bin_dir: Path
+    database: str = "ferrero_tracking"
+    user: str = "postgres"
+
+    async def create_database(self) -> None:
+        conn = await asyncpg.connect(
+            host=self.host, port=self.port, user=self.user, database="postgres"
+        )
+        try:
+            exists = await conn.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", self.database
+            )
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{self.database}"')
+        finally:
+            await conn.close()
+
+
+def start_postgres(directory: Path) -> tuple[Postgres, Any]:
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="xdg-"))
+    import pgserver
+
+    # A Unix socket path must stay short (~107 bytes): keep the data dir's path short too.
+    directory.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(directory, cleanup_mode="stop")  # type: ignore[attr-defined]
+    info = server.get_postmaster_info()
+    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
+    return Postgres(str(info.socket_dir), int(info.port), bin_dir), server
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = (
+            _merge(out[key], value)
+            if isinstance(value, dict) and isinstance(out.get(key), dict)
+            else value
+        )
+    return out
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def to_toml(data: dict[str, Any], prefix: str = "") -> str:
+    """Enough TOML for a config: scalars, lists, nested tables (keys quoted when needed)."""
+    scalars = [(k, v) for k, v in data.items() if not isinstance(v, dict)]
+    tables = [(k, v) for k, v in data.items() if isinstance(v, dict)]
+    lines = [
+        f"{json.dumps(k) if not k.replace('_', '').isalnum() else k} = {_toml_value(v)}"
+        for k, v in scalars
+    ]
+    out = "\n".join(lines)
+    for key, value in tables:
+        name = f"{prefix}.{key}" if prefix else key
+        out += f"\n\n[{name}]\n" + to_toml(value, name)
+    return out.strip() + "\n"
+
+
+@dataclass
+class SandboxStack:
+    workdir: Path
+    emulators: dict[str, Emulator] = field(default_factory=dict)
+    postgres: Postgres | None = None
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    _pg_server: Any = None
+
+    @property
+    def config_path(self) -> Path:
+        return self.workdir / "config.toml"
+
+    @property
+    def credentials_dir(self) -> Path:
+        return self.workdir / "credentials"
+
+    @property
+    def socket_path(self) -> Path:
+        return self.workdir / "control.sock"
+
+    def daemon_env(self) -> dict[str, str]:
+        return {
+            "CREDENTIALS_DIRECTORY": str(self.credentials_dir),
+            "FERRERO_CONFIG": str(self.config_path),
+        }
+
+    async def __aenter__(self) -> Self:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir.chmod(0o700)
+        self.postgres, self._pg_server = start_postgres(self.workdir / "pg")
+        await self.postgres.create_database()
+        for name in EMULATOR_ORDER:
+            assert name in EMULATORS
+            emulator = create(name, data_dir=self.workdir / name)
+            await emulator.start()
+            self._stack.push_async_callback(emulator.stop)
+            self.emulators[name] = emulator
+        self.write_config()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+        if self._pg_server is not None:
+            self._pg_server.cleanup()
+
+    def settings(self) -> dict[str, Any]:
+        assert self.postgres is not None
+        data: dict[str, Any] = {
+            "environment": "sandbox",
+            "timezone": "Europe/Rome",
+            "database": {
+                "host": self.postgres.host,
+                "port": self.postgres.port,
+                "name": self.postgres.database,
+                "user": self.postgres.user,
+                "sslmode": "disable",
+            },
+            "recipients": {
+                "errors": ["dam-ops@sandbox.test"],
+                "success": ["campaign-team@sandbox.test"],
+                "reports": ["campaign-managers@sandbox.test"],
+            },
+            "backups": {
+                "root": str(self.workdir / "backups"),
+                "pg_bin_dir": str(self.postgres.bin_dir),
+                "min_free_gb": 0.1,
+            },
+            "control": {"socket_path": str(self.socket_path), "group": ""},
+            "runtime": {
+                "shutdown_deadline_seconds": 20,
+                "lease_seconds": 10,
+                "outbox_interval_seconds": 2,
+            },
+        }
+        for emulator in self.emulators.values():
+            data = _merge(data, emulator.config_overrides())
+        # The sandbox drives every job itself: a schedule far away keeps the timer quiet.
+        data["jobs"] = {
+            name: {"schedule": "0 4 1 1 *"}
+            for name in (
+                "a1_a2",
+                "a2_a3",
+                "a5_a6",
+                "b1_b2",
+                "creativex",
+                "daily_report",
+                "backup_daily",
+                "backup_weekly",
+                "backup_check",
+            )
+        }
+        return data
+
+    def write_config(self) -> None:
+        self.config_path.write_text(
+            "# Written by `ferrero-daemon sandbox`: every system here is a local emulator.\n"
+            + to_toml(self.settings()),
+            encoding="utf-8",
+        )
+        self.credentials_dir.mkdir(mode=0o700, exist_ok=True)
+        for emulator in self.emulators.values():
+            for name, value in emulator.secrets().items():
+                path = self.credentials_dir / name
+                path.write_text(value, encoding="utf-8")
+                path.chmod(0o600)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
