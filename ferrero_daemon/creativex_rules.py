@@ -93,14 +93,27 @@ def guideline_counts(data: Mapping[str, Any]) -> Counts:
     guidelines = _guidelines(data)
     if not guidelines:
         return Counts(printed_met, printed_total)
-    met = sum(1 for g in guidelines if g.get("passed") is True)
-    total = sum(1 for g in guidelines if g.get("passed") is not None)
+    results = [guideline_passed(g.get("passed")) for g in guidelines]
+    met = sum(1 for r in results if r is True)
+    total = sum(1 for r in results if r is not None)
     warnings = []
     if printed_met is not None and printed_met != met:
         warnings.append(f"printed guidelines met {printed_met}, the list shows {met}")
     if printed_total is not None and printed_total != total:
         warnings.append(f"printed guidelines total {printed_total}, the list shows {total}")
     return Counts(met, total, tuple(warnings))
+
+
+_YES = frozenset({"true", "yes", "pass", "passed", "met", "✓", "✔"})
+_NO = frozenset({"false", "no", "fail", "failed", "not met", "✗", "✘"})
+
+
+def guideline_passed(value: Any) -> bool | None:
+    """A guideline's result; the schema asks for a boolean, a model may answer in words."""
+    if isinstance(value, bool) or value is None:
+        return value
+    text = str(value).strip().casefold()
+    return True if text in _YES else False if text in _NO else None
 
 
 def _guidelines(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -116,7 +129,11 @@ def weight_warning(data: Mapping[str, Any], cqs_pct: float) -> str | None:
     weights = [_number(g.get("weight_percent")) for g in guidelines]
     if not guidelines or any(w is None for w in weights):
         return None
-    passed = sum(w or 0.0 for g, w in zip(guidelines, weights, strict=True) if g.get("passed"))
+    passed = sum(
+        w or 0.0
+        for g, w in zip(guidelines, weights, strict=True)
+        if guideline_passed(g.get("passed"))
+    )
     if abs(passed - cqs_pct) > WEIGHT_TOLERANCE:
         return f"passed guideline weights add up to {passed:g}%, the score is {cqs_pct:g}%"
     return None

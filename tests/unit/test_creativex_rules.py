@@ -110,3 +110,14 @@ def test_blank_names_become_none() -> None:
 def test_score_text_parsing() -> None:
     assert parse_score_text("Score: 91.5 %") == 91.5
     assert parse_score_text("none") is None
+
+
+def test_a_result_given_in_words_is_understood() -> None:
+    data = extraction()
+    words = ["Pass", "met", "FAIL", "✓", "unreadable"]
+    for guideline, word in zip(data["guidelines"], words, strict=True):
+        guideline["passed"] = word
+    card = validate(
+        data | {"guidelines_met": 3, "guidelines_total": 4, "creative_quality_score": 60}
+    )
+    assert (card.guidelines_met, card.guidelines_total, card.warnings) == (3, 4, ())
