@@ -43,6 +43,79 @@ RETURNING id
 -- name: events_for_tracking_id
 SELECT * FROM asset_events WHERE tracking_id = $1 ORDER BY occurred_at, id
 
+-- ==== delivery: campaign_status (a1_a2, b1_b2) ==============================
+
+-- name: delivery_campaign_seen
+INSERT INTO campaign_status
+    (campaign_id, campaign_number, campaign_name, campaign_type, brand, market, status)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (campaign_id) DO UPDATE SET
+    campaign_number = EXCLUDED.campaign_number,
+    campaign_name = EXCLUDED.campaign_name,
+    campaign_type = EXCLUDED.campaign_type,
+    brand = EXCLUDED.brand,
+    market = EXCLUDED.market,
+    status = EXCLUDED.status,
+    updated_at = now()
+RETURNING *
+
+-- name: delivery_campaign_get
+SELECT * FROM campaign_status WHERE campaign_id = $1
+
+-- name: delivery_campaign_set_box_folder
+UPDATE campaign_status SET box_folder_id = $2, updated_at = now() WHERE campaign_id = $1
+
+-- name: delivery_campaign_mark_pending
+UPDATE campaign_status SET pending_status = $2, pending_since = now(), updated_at = now()
+WHERE campaign_id = $1
+
+-- name: delivery_campaign_complete
+UPDATE campaign_status
+SET status = $2, pending_status = NULL, pending_since = NULL,
+    status_changed_at = now(), updated_at = now()
+WHERE campaign_id = $1 AND pending_status = $2
+RETURNING campaign_id
+
+-- name: delivery_campaign_clear_pending
+UPDATE campaign_status SET pending_status = NULL, pending_since = NULL, updated_at = now()
+WHERE campaign_id = $1
+
+-- name: delivery_campaigns_pending
+SELECT * FROM campaign_status WHERE status = $1 AND pending_status = $2 ORDER BY campaign_id
+
+-- ==== delivery: master_assets (a1_a2, b1_b2) ================================
+
+-- name: delivery_masters_for_campaign
+SELECT * FROM master_assets WHERE workflow = $1 AND campaign_id = $2
+ORDER BY created_at, tracking_id
+
+-- name: delivery_master_plan
+INSERT INTO master_assets
+    (tracking_id, dam_asset_id, workflow, campaign_id, local_campaign_id,
+     original_filename, box_filename, size_bytes, metadata)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+ON CONFLICT DO NOTHING
+RETURNING tracking_id
+
+-- name: delivery_master_start
+UPDATE master_assets
+SET state = 'uploading', attempts = attempts + 1, box_folder_id = $2, size_bytes = $3,
+    metadata = $4::jsonb, updated_at = now()
+WHERE tracking_id = $1 AND state <> 'delivered'
+RETURNING attempts
+
+-- name: delivery_master_delivered
+UPDATE master_assets
+SET state = 'delivered', box_file_id = $2, size_bytes = $3, sha1 = $4, last_error = NULL,
+    delivered_at = now(), updated_at = now()
+WHERE tracking_id = $1
+
+-- name: delivery_master_failed
+UPDATE master_assets SET state = 'failed', last_error = $2, updated_at = now()
+WHERE tracking_id = $1 AND state <> 'delivered'
+
+-- name: delivery_master_by_tracking_id
+SELECT * FROM master_assets WHERE tracking_id = $1
 -- ==== runtime: job_runs, pauses, scheduler lease ===========================
 
 -- name: run_start

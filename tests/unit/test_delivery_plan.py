@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ferrero_daemon.campaigns import A1_A2, B1_B2, Campaign
+from ferrero_daemon.clients.types import DamAsset
+from ferrero_daemon.config import DamConfig
+from ferrero_daemon.store.campaigns import CampaignRow
+from ferrero_daemon.store.masters import MasterRow, MasterState
+from ferrero_daemon.workflows.delivery_notice import build_notice, dedupe_key, human_size
+from ferrero_daemon.workflows.delivery_plan import UNMINTED, plan_campaign
+
+DAM = DamConfig(base_url="http://dam", auth_url="http://dam/token", client_id="x")
+CAMPAIGN = Campaign("f1", "C-1", "Summer", "Local comm", "Nutella", "IT", "A1", {})
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def asset(aid: str, size: int | None = 100) -> DamAsset:
+    return DamAsset(aid, f"{aid}.mp4", "f1", size)
+
+
+def row(aid: str, tid: str, state: MasterState = "delivered", size: int = 100) -> MasterRow:
+    return MasterRow(
+        tracking_id=tid,
+        dam_asset_id=aid,
+        workflow="a1_a2",
+        campaign_id="f1",
+        local_campaign_id="C-1",
+        original_filename=f"{aid}.mp4",
+        box_filename=f"{aid}_{tid}.mp4",
+        box_folder_id="77",
+        box_file_id="9" if state == "delivered" else None,
+        size_bytes=size,
+        sha1=None,
+        state=state,
+        attempts=1,
+        last_error=None,
+        delivered_at=None,
+    )
+
+
+def plan(assets: list[DamAsset], rows: list[MasterRow]):  # type: ignore[no-untyped-def]
+    return plan_campaign(
+        CAMPAIGN, A1_A2, assets, rows, dam=DAM, folder_id=None, where="DAM folder f1"
+    )
+
+
+def test_a_first_run_plans_every_master_as_new() -> None:
+    p = plan([asset("a"), asset("b")], [])
+    assert [m.asset.id for m in p.new] == ["a", "b"]
+    assert len(p.to_deliver) == 2 and p.deliverable
+    assert p.folder_name == "C-1 - Summer"
+    assert p.masters[0].box_filename(A1_A2) == f"a_{UNMINTED}.mp4"
+
+
+def test_a_repeat_retries_only_what_is_missing_and_reuses_tracking_ids() -> None:
+    p = plan([asset("a"), asset("b")], [row("a", "TID000001"), row("b", "TID000002", "failed")])
+    assert [m.asset.id for m in p.to_deliver] == ["b"]
+    assert p.new == []
+    assert p.to_deliver[0].box_filename(A1_A2) == "b_TID000002.mp4"
+
+
+def test_a_master_without_content_blocks_the_status_change_but_not_the_others() -> None:
+    p = plan([asset("a"), asset("empty", None), asset("zero", 0)], [])
+    assert [m.asset.id for m in p.to_deliver] == ["a"]
+    assert len(p.problems) == 2 and not p.deliverable
+    assert "has no content in the DAM" in p.problems[0].reason
+
+
+def test_a_delivered_master_whose_content_vanished_stays_delivered() -> None:
+    p = plan([asset("a", None)], [row("a", "TID000001")])
+    assert p.problems == () and p.to_deliver == [] and p.deliverable
+
+
+def test_a_campaign_without_masters_is_reported_with_where_we_looked() -> None:
+    p = plan([DamAsset("d", "d.mp4", "f1", 5, metadata={DAM.fields.asset_role: "Derivative"})], [])
+    assert not p.deliverable
+    (problem,) = p.problems
+    assert "no master assets in DAM folder f1" in problem.reason
+
+
+def test_the_notice_lists_each_file_and_announces_once_per_set_of_masters() -> None:
+    campaign = CampaignRow(
+        "f1", "C-1", "Summer", "Local comm", "Nutella", "IT", "A1", "77", "A2", None
+    )
+    masters = [row("b", "TID000002", size=2_500_000), row("a", "TID000001", size=999)]
+    notice = build_notice(A1_A2, campaign, masters, "test", AT)
+    assert notice.email.to == "success"
+    assert [f["tracking_id"] for f in notice.email.context["files"]] == ["TID000001", "TID000002"]
+    assert notice.email.context["files"][1]["size"] == "2.5 MB"
+    assert notice.webhook is not None
+    assert notice.webhook["old_status"] == "A1" and notice.webhook["new_status"] == "A2"
+    assert notice.webhook["counts"] == {"masters": 2, "bytes": 2_500_999}
+    assert notice.key == dedupe_key(A1_A2, "f1", list(reversed(masters)))
+    assert notice.key != dedupe_key(A1_A2, "f1", masters[:1])
+    assert build_notice(B1_B2, campaign, masters, "test", AT).webhook is None
+
+
+def test_human_sizes() -> None:
+    assert human_size(None) == "unknown size"
+    assert human_size(999) == "999 B"
+    assert human_size(50_000_000) == "50.0 MB"
+    assert human_size(3_200_000_000_000) == "3200.0 GB"
+
+
+def test_the_success_mail_renders_each_file_with_its_tracking_id_and_size() -> None:
+    from ferrero_daemon.render import render
+
+    campaign = CampaignRow(
+        "f1", "C-1", "Summer <b>", "Local comm", "Nutella", "IT", "A1", "77", None, None
+    )
+    masters = [row("a", "TID000001", size=50_000_000)]
+    notice = build_notice(A1_A2, campaign, masters, "test", AT)
+    mail = render(notice.email.template, notice.email.context)
+    assert "a_TID000001.mp4" in mail.text and "tracking ID TID000001, 50.0 MB" in mail.text
+    assert "https://app.box.com/folder/77" in mail.text
+    assert "Summer &lt;b&gt;" in mail.html and "<code>TID000001</code>" in mail.html
