@@ -274,3 +274,31 @@ async def test_a_different_file_under_the_master_name_in_box_is_reported_not_ove
     }
     assert world.status(seeded.campaign_id) == "A1"
     assert (await world.masters(seeded.campaign_id))[0]["state"] == "failed"
+
+
+async def test_through_the_runner_a_failing_master_is_mailed_once_then_once_resolved(
+    world: World,
+) -> None:
+    from ferrero_daemon.jobs import JOBS
+    from ferrero_daemon.runtime.runner import Runner
+
+    services = world.services()
+    runner = Runner(lambda: services, JOBS, "test-host")
+    seeded = world.campaign("C-50", "Alerted", [("A.mp4", 100), ("B.mp4", 100)])
+    world.otmm.inject(rf"/assets/{seeded.asset_ids[1]}/contents", status=404, count=1000)
+
+    outcomes = [(await runner.run("a1_a2", "schedule")) for _ in range(3)]
+    assert [r.outcome for r in outcomes if r] == ["partial", "failed", "failed"]
+    alerts = (
+        "SELECT payload FROM notification_outbox WHERE dedupe_key LIKE 'alert:a1_a2:%' ORDER BY id"
+    )
+    (raised,) = await world.rows(alerts)
+    assert _json(raised["payload"])["to"] == "errors"
+    assert "B.mp4" in str(_json(raised["payload"])["context"]["problems"])
+
+    world.otmm.faults.clear()
+    done = await runner.run("a1_a2", "schedule")
+    assert done is not None and done.outcome == "succeeded"
+    subjects = [_json(r["payload"])["subject"] for r in await world.rows(alerts)]
+    assert len(subjects) == 2 and subjects[1].startswith("Resolved")
+    assert world.status(seeded.campaign_id) == "A2"
