@@ -36,7 +36,7 @@ def registry(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from ferrero_daemon.runtime.daemon import Daemon, configure_logs
-    from ferrero_daemon.runtime.wiring import open_services
+    from ferrero_daemon.services import open_services
 
     config = load_config(args.config)
     configure_logs(config)

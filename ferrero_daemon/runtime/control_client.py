@@ -80,9 +80,12 @@ def socket_path(config: str | None, explicit: str | None) -> Path:
     path = config_path(config)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, PermissionError) as exc:
         if config:
-            raise ControlError(f"config file {path} does not exist; pass --config PATH") from None
+            raise ControlError(
+                f"cannot read config file {path} ({exc.strerror}); pass --socket"
+            ) from None
+        # An operator need not read the daemon's config: the default path then.
         return ControlConfig().socket_path
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ControlError(

@@ -25,6 +25,7 @@ from ferrero_daemon.runtime.control import ControlServer
 from ferrero_daemon.runtime.cron import LocalCronTrigger, build_triggers
 from ferrero_daemon.runtime.lease import Lease, Role, decide, holder_name, renew_interval
 from ferrero_daemon.runtime.notify import SystemdNotifier, one_line
+from ferrero_daemon.runtime.outbox import OutboxDelivery
 from ferrero_daemon.runtime.runner import Runner
 from ferrero_daemon.runtime.scheduler import JobScheduler
 from ferrero_daemon.services import Services
@@ -39,6 +40,7 @@ ServicesOpener = Callable[[Config], AbstractAsyncContextManager[Services]]
 @dataclass
 class Opened:
     services: Services
+    delivery: OutboxDelivery
     stack: AsyncExitStack
 
 
@@ -76,7 +78,13 @@ class Daemon:
         self._lease: Lease | None = None
         self._renewed = time.monotonic()
         self.control: ControlServer | None = None
-        self.runner = Runner(lambda: self.services, registry, config.instance, guard=self._guard)
+        self.runner = Runner(
+            lambda: self.services,
+            registry,
+            config.instance,
+            guard=self._guard,
+            after_run=self._deliver,
+        )
         self.scheduler = JobScheduler(self._fire, config.settings.runtime.misfire_grace_seconds)
 
     @property
@@ -139,6 +147,7 @@ class Daemon:
         self._loop(self._lease_loop())
         self._loop(self._watchdog())
         self._loop(self._stuck_loop())
+        self._loop(self._outbox_loop())
         self.state = "running"
         self.notify.ready(self.status_line())
         log.info("daemon_ready", role=self.role, holder=self.holder, jobs=sorted(self.triggers))
@@ -173,10 +182,12 @@ class Daemon:
         stack = AsyncExitStack()
         try:
             services = await stack.enter_async_context(self._open_services(config))
+            delivery = OutboxDelivery.from_config(config)
+            stack.push_async_callback(delivery.aclose)
         except BaseException:
             await stack.aclose()
             raise
-        return Opened(services, stack)
+        return Opened(services, delivery, stack)
 
     def _loop(self, coro: Coroutine[Any, Any, None]) -> None:
         self._loops.add(asyncio.get_running_loop().create_task(coro))
@@ -324,6 +335,16 @@ class Daemon:
         while True:
             self.notify.watchdog()
             await asyncio.sleep(interval)
+
+    async def _deliver(self, services: Services | None = None) -> None:
+        """Send the queued mails and webhook events; the lease holder's duty only."""
+        if self.role == "active" and self._current is not None:
+            await self._current.delivery.deliver(self.services.db, self.services.clock())
+
+    async def _outbox_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.settings.runtime.outbox_interval_seconds)
+            await self._deliver()
 
     async def _stuck_loop(self) -> None:
         while True:

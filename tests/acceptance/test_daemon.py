@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ferrero_daemon.config import Config
-from tests.fixtures.runtime import DaemonProcess, to_toml
+from ferrero_daemon.sandbox.smtp import SmtpEmulator
+from tests.fixtures.runtime import DaemonProcess, LoopThread, to_toml
 from tests.jobs import RELEASE_CHANNEL
 from tests.postgres import PgServer
 
@@ -39,7 +40,9 @@ def release(pg: PgServer, database: str) -> None:
     asyncio.run(notify())
 
 
-def test_ready_watchdog_and_triggered_runs_report_their_outcome(make_daemon: MakeDaemon) -> None:
+def test_ready_watchdog_and_triggered_runs_report_their_outcome(
+    make_daemon: MakeDaemon, smtp_thread: tuple[LoopThread, SmtpEmulator]
+) -> None:
     daemon = make_daemon().start(watchdog_usec=200_000)
     ready = daemon.wait_notify("READY")
     assert ready["STATUS"] == "active: 3 jobs scheduled, 0 running"
@@ -53,6 +56,10 @@ def test_ready_watchdog_and_triggered_runs_report_their_outcome(make_daemon: Mak
     assert failed.returncode == 1
     assert "a5_a6: failed in" in failed.stdout
     assert "RuntimeError: the test job fails on purpose" in failed.stdout
+    thread, smtp = smtp_thread
+    (mail,) = thread.call(smtp.wait_for(1))
+    assert mail.subject.endswith("Problem: job a5_a6") and mail.rcpt_tos == ("ops@example.com",)
+    assert "the test job fails on purpose" in (mail.text or "")
 
     table = daemon.cli("status")
     assert table.returncode == 0
@@ -60,7 +67,7 @@ def test_ready_watchdog_and_triggered_runs_report_their_outcome(make_daemon: Mak
     assert "(manual)  succeeded" in rows["a2_a3"] and "(manual)  failed" in rows["a5_a6"]
 
 
-def test_busy_job_refused_sigterm_interrupts_and_the_next_start_finishes_it(
+def test_busy_job_refused_sigterm_interrupts_the_next_start_finishes_it_and_pauses_stay(
     make_daemon: MakeDaemon, pg: PgServer, pg_database: str
 ) -> None:
     daemon = make_daemon().start()
@@ -78,6 +85,7 @@ def test_busy_job_refused_sigterm_interrupts_and_the_next_start_finishes_it(
         "bytes": 5 * 1024 * 1024,
         "current": "master_01.mp4",
     }
+    assert daemon.cli("pause", "a2_a3").returncode == 0
 
     daemon.signal(signal.SIGTERM)
     daemon.wait_notify("STOPPING")
@@ -88,10 +96,14 @@ def test_busy_job_refused_sigterm_interrupts_and_the_next_start_finishes_it(
     daemon.wait_notify("READY")
     daemon.wait_log("catch_up", job="a1_a2", trigger="catchup")
     daemon.wait_log("test_job_holding")
-    assert job(status(daemon), "a1_a2")["last_run"]["outcome"] == "interrupted"
+    after = status(daemon)
+    assert job(after, "a1_a2")["last_run"]["outcome"] == "interrupted"
+    assert job(after, "a2_a3")["paused"] is True and job(after, "a2_a3")["next_run"] is None
     release(pg, pg_database)
     daemon.wait_log("run_finished", job="a1_a2", outcome="succeeded", trigger="catchup")
     assert job(status(daemon), "a1_a2")["last_run"]["trigger"] == "catchup"
+    resumed = daemon.cli("resume", "a2_a3")
+    assert resumed.returncode == 0 and "next run 2027-01-01" in resumed.stdout
 
 
 def test_sighup_applies_a_new_schedule_and_refuses_an_invalid_config(
@@ -136,22 +148,6 @@ def test_sighup_applies_a_new_schedule_and_refuses_an_invalid_config(
 
     sync = daemon.cli("reload", "--wait")
     assert sync.returncode == 1 and "jobs.a1_a2.schedule" in sync.stderr
-
-
-def test_a_pause_survives_a_restart(make_daemon: MakeDaemon) -> None:
-    daemon = make_daemon().start()
-    daemon.wait_notify("READY")
-    assert daemon.cli("pause", "a2_a3").returncode == 0
-    daemon.signal(signal.SIGTERM)
-    assert daemon.wait_exit() == 0
-
-    daemon.start()
-    daemon.wait_notify("READY")
-    paused = job(status(daemon), "a2_a3")
-    assert paused["paused"] is True and paused["next_run"] is None
-    resumed = daemon.cli("resume", "a2_a3")
-    assert resumed.returncode == 0 and "next run 2027-01-01" in resumed.stdout
-    assert job(status(daemon), "a2_a3")["paused"] is False
 
 
 def test_a_standby_takes_over_after_kill_9_of_the_active_daemon(make_daemon: MakeDaemon) -> None:
