@@ -18,6 +18,7 @@ and tell someone.
     │   ├── ConflictError        the remote refused because of a conflicting state (lock, name)
     │   ├── IntegrityError       bytes arrived but their hash does not match
     │   └── InvalidInputError    an agency file, scorecard or metadata value we cannot use
+    ├── BackupError              a backup, its verification or a restore failed (live DB untouched)
     ├── DryRunRefused            a dry run tried to change something (a bug in the workflow)
     ├── JobBusyError             a run of this job is already in progress
     └── ControlError             the control socket is unreachable or answered an error
@@ -93,6 +94,10 @@ class IntegrityError(PermanentError):
 
 class InvalidInputError(PermanentError):
     """An input (file name, scorecard, metadata value) cannot be used as it is."""
+
+
+class BackupError(FerreroError):
+    """A backup, its verification or a restore failed; the live database is untouched."""
 
 
 class DryRunRefused(FerreroError):

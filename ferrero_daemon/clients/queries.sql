@@ -43,6 +43,18 @@ RETURNING id
 -- name: events_for_tracking_id
 SELECT * FROM asset_events WHERE tracking_id = $1 ORDER BY occurred_at, id
 
+-- ==== ops: backups, restore, daily report ===================================
+
+-- name: ops_last_runs
+SELECT DISTINCT ON (job) job, outcome, error, started_at
+FROM job_runs
+WHERE job = ANY($1::text[]) AND outcome <> 'running'
+ORDER BY job, started_at DESC
+
+-- A run still 'running' after six hours is a crashed daemon's leftover, not a live run.
+-- name: ops_running_jobs
+SELECT DISTINCT job FROM job_runs
+WHERE job = ANY($1::text[]) AND outcome = 'running' AND started_at > now() - interval '6 hours'
 -- ==== delivery: campaign_status (a1_a2, b1_b2) ==============================
 
 -- name: delivery_campaign_seen

@@ -340,6 +340,8 @@ class Daemon:
         """Send the queued mails and webhook events; the lease holder's duty only."""
         if self.role == "active" and self._current is not None:
             await self._current.delivery.deliver(self.services.db, self.services.clock())
+        if services is not None:  # after a run: keep `systemctl status` current
+            self.notify.status(self.status_line())
 
     async def _outbox_loop(self) -> None:
         while True:

@@ -1,0 +1,92 @@
+"""The backup and restore commands, run as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
+from tests.postgres import PgServer
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))
+
+
+def toml_dump(data: dict[str, Any], prefix: str = "") -> str:
+    scalars = [f"{k} = {toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    out = ([f"[{prefix}]"] if prefix and scalars else []) + scalars
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.append(toml_dump(value, f"{prefix}.{key}" if prefix else key))
+    return "\n".join(out) + "\n"
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, pg: PgServer, pg_database: str) -> Path:
+    data = deep_merge(BASE_SETTINGS, {"database": database_settings(pg, pg_database)})
+    data["backups"] = {
+        "root": str(tmp_path / "backups"),
+        "min_free_gb": 0,
+        "pg_bin_dir": str(pg.bin_dir),
+    }
+    path = tmp_path / "config.toml"
+    path.write_text(toml_dump(data), encoding="utf-8")
+    return path
+
+
+def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **{f"FERRERO_{k.upper()}": v for k, v in TEST_SECRETS.items()}}
+    return subprocess.run(
+        [sys.executable, "-m", "ferrero_daemon", *args, "--config", str(config)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.usefixtures("side_databases_dropped")
+def test_backup_list_check_and_restore_from_the_command_line(config_file: Path) -> None:
+    unhealthy = cli(config_file, "backup", "check")
+    assert unhealthy.returncode == 1
+    assert "FAIL  no verified daily backup exists" in unhealthy.stdout
+
+    taken = cli(config_file, "backup", "daily")
+    assert taken.returncode == 0, taken.stderr
+    assert "daily backup" in taken.stdout and "written and verified" in taken.stdout
+    backup_id = taken.stdout.split()[2]
+
+    listed = cli(config_file, "backup", "list")
+    assert listed.returncode == 0
+    assert f"daily  {backup_id}" in listed.stdout and "verified" in listed.stdout
+
+    healthy = cli(config_file, "backup", "check")
+    assert healthy.returncode == 0, healthy.stdout
+    assert healthy.stdout.strip().endswith("backups are healthy")
+
+    refused = cli(config_file, "restore", backup_id)  # no terminal, no --yes
+    assert refused.returncode == 1
+    assert "pass --yes" in refused.stderr
+
+    restored = cli(config_file, "restore", backup_id, "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert f"restored backup daily/{backup_id}" in restored.stdout
+    assert "kept as " in restored.stdout
+    assert "safety" in cli(config_file, "restore", "--list").stdout

@@ -1,0 +1,92 @@
+"""The real daemon running a real workflow: ``a1_a2`` against the OTMM and Box emulators."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ferrero_daemon.sandbox.box import BoxEmulator
+from ferrero_daemon.sandbox.box_auth import BoxApp
+from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.sandbox.smtp import SmtpEmulator
+from tests.conftest import deep_merge
+from tests.fixtures.runtime import PINNED, DaemonProcess, LoopThread
+
+World = tuple[LoopThread, OtmmEmulator, BoxEmulator]
+
+
+@pytest.fixture
+def world(
+    smtp_thread: tuple[LoopThread, SmtpEmulator], box_app: BoxApp, tmp_path: Path
+) -> Iterator[World]:
+    thread = smtp_thread[0]
+    otmm = OtmmEmulator(data_dir=tmp_path / "otmm")
+    box = BoxEmulator(data_dir=tmp_path / "box", app=box_app)
+    thread.call(otmm.start())
+    thread.call(box.start())
+    yield thread, otmm, box
+    thread.call(box.stop())
+    thread.call(otmm.stop())
+
+
+async def seed(otmm: OtmmEmulator) -> str:
+    f = otmm.fields
+    campaign = otmm.create_campaign(
+        "4711 Nutella Winter",
+        {
+            f.campaign_status: "A1",
+            f.campaign_type: "Local comm",
+            f.campaign_number: "4711",
+            f.campaign_name: "Nutella Winter",
+            f.brand: "Nutella",
+            f.market: "IT",
+        },
+    )
+    otmm.create_asset(campaign, "Spot.mp4", {f.asset_role: "Master"}, size=4096, seed=7)
+    return campaign
+
+
+async def delivered(box: BoxEmulator) -> list[str]:
+    root = box.folder_ids["a1_a2"]
+    return [
+        f.name
+        for sub in box.store.children(root)
+        if sub.type == "folder"
+        for f in box.files_in(sub.id)
+    ]
+
+
+async def campaign_status(otmm: OtmmEmulator, campaign: str) -> object:
+    return otmm.metadata(campaign)[otmm.fields.campaign_status]
+
+
+def test_a_dry_run_changes_nothing_and_a_triggered_run_delivers(
+    make_daemon: Callable[..., DaemonProcess], world: World
+) -> None:
+    thread, otmm, box = world
+    daemon = make_daemon(
+        overrides=deep_merge(
+            deep_merge(otmm.config_overrides(), box.config_overrides()),
+            {"jobs": {"a1_a2": {"enabled": True, "schedule": PINNED}}},
+        ),
+        secrets={**otmm.secrets(), **box.secrets()},
+        jobs="",
+    )
+    campaign = thread.call(seed(otmm))
+    daemon.start()
+    daemon.wait_notify("READY")
+
+    dry = daemon.cli("trigger", "a1_a2", "--dry-run", "--wait")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "dry run" in dry.stdout and "a1_a2: succeeded" in dry.stdout
+    assert thread.call(delivered(box)) == []
+    assert thread.call(campaign_status(otmm, campaign)) == "A1"
+
+    real = daemon.cli("trigger", "a1_a2", "--wait")
+    assert real.returncode == 0, real.stdout + real.stderr
+    assert "a1_a2: succeeded" in real.stdout
+    (name,) = thread.call(delivered(box))
+    assert name.endswith(".mp4") and "Spot" in name
+    assert thread.call(campaign_status(otmm, campaign)) == "A2"

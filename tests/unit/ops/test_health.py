@@ -1,0 +1,136 @@
+"""Backup health criteria on synthetic facts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ferrero_daemon.ops.health import Facts, KindFacts, Thresholds, assess
+from ferrero_daemon.ops.manifest import RestoreTrial
+
+NOW = datetime(2026, 12, 1, 8, tzinfo=UTC)
+LIMITS = Thresholds(
+    daily_max_age=timedelta(hours=26),
+    weekly_max_age=timedelta(days=8),
+    size_drop_percent=50,
+    floor=3,
+)
+GOOD_TRIAL = RestoreTrial(
+    ok=True, at=(NOW - timedelta(days=1)).isoformat(), duration_s=1, counts_match=True
+)
+
+
+def facts(**changes: object) -> Facts:
+    base: dict[str, object] = {
+        "now": NOW,
+        "daily": KindFacts(
+            newest_at=NOW - timedelta(hours=6),
+            count=7,
+            sizes=(1000, 1010, 990, 1000),
+            checked="20261201T010000Z",
+            first_at=NOW - timedelta(days=30),
+        ),
+        "weekly": KindFacts(
+            newest_at=NOW - timedelta(days=2),
+            count=2,
+            sizes=(5000,),
+            checked="x",
+            first_at=NOW - timedelta(days=30),
+        ),
+        "last_runs": {"backup_daily": ("succeeded", None), "backup_weekly": ("succeeded", None)},
+        "test_restore": GOOD_TRIAL,
+        "free_bytes": 50 * 10**9,
+        "needed_bytes": 10 * 10**9,
+    }
+    return Facts(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def problems(f: Facts) -> list[str]:
+    return [c.message for c in assess(f, LIMITS) if not c.ok]
+
+
+def test_a_fresh_set_of_backups_is_healthy() -> None:
+    assert problems(facts()) == []
+
+
+def test_a_stale_daily_backup_is_a_problem() -> None:
+    stale = KindFacts(
+        newest_at=NOW - timedelta(hours=30), count=7, first_at=NOW - timedelta(days=30)
+    )
+    assert problems(facts(daily=stale)) == ["newest daily backup is 30.0 h old (limit 26 h)"]
+
+
+def test_no_daily_backup_at_all_is_a_problem() -> None:
+    assert "no verified daily backup exists" in problems(facts(daily=KindFacts()))
+
+
+def test_no_weekly_backup_is_fine_on_a_fresh_install_only() -> None:
+    young = KindFacts(
+        newest_at=NOW - timedelta(hours=2), count=3, sizes=(1,), first_at=NOW - timedelta(days=2)
+    )
+    assert problems(facts(daily=young, weekly=KindFacts())) == []
+    old = KindFacts(
+        newest_at=NOW - timedelta(hours=2), count=7, sizes=(1,), first_at=NOW - timedelta(days=20)
+    )
+    assert problems(facts(daily=old, weekly=KindFacts())) == ["no verified weekly backup exists"]
+
+
+def test_a_failed_last_run_is_a_problem_with_its_error() -> None:
+    runs = {
+        "backup_daily": ("failed", "pg_dump exited with 1: lock timeout"),
+        "backup_weekly": ("succeeded", None),
+    }
+    assert problems(facts(last_runs=runs)) == [
+        "last backup_daily run failed: pg_dump exited with 1: lock timeout"
+    ]
+
+
+def test_a_dump_half_the_size_of_recent_ones_is_a_problem() -> None:
+    shrunk = KindFacts(
+        newest_at=NOW - timedelta(hours=6),
+        count=7,
+        sizes=(400, 1000, 1010, 990),
+        first_at=NOW - timedelta(days=30),
+    )
+    (problem,) = problems(facts(daily=shrunk))
+    assert "dropped by more than 50 %" in problem
+
+
+def test_too_few_retained_backups_is_a_problem_after_the_first_days() -> None:
+    few = KindFacts(
+        newest_at=NOW - timedelta(hours=6),
+        count=2,
+        sizes=(1000, 1000),
+        first_at=NOW - timedelta(days=30),
+    )
+    assert problems(facts(daily=few)) == [
+        "2 verified daily and 2 weekly backups retained (at least 3 daily expected)"
+    ]
+
+
+def test_a_failed_test_restore_and_little_disk_are_problems() -> None:
+    failed = RestoreTrial(
+        ok=False,
+        at=NOW.isoformat(),
+        duration_s=1,
+        counts_match=False,
+        detail="public.x: 1 rows, expected 2",
+    )
+    found = problems(facts(test_restore=failed, free_bytes=10**9))
+    assert found == [
+        "test restore at 2026-12-01 08:00 failed: public.x: 1 rows, expected 2",
+        "1.0 GB free for backups, 10.0 GB needed for the next one",
+    ]
+
+
+def test_a_damaged_newest_backup_is_named() -> None:
+    damaged = KindFacts(
+        newest_at=NOW - timedelta(hours=6),
+        count=7,
+        sizes=(1000,),
+        checked="20261201T010000Z",
+        integrity="dump changed size",
+        first_at=NOW - timedelta(days=30),
+    )
+    assert problems(facts(daily=damaged)) == [
+        "newest daily backup 20261201T010000Z is damaged: dump changed size"
+    ]
