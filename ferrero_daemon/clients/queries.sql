@@ -216,3 +216,27 @@ SELECT count(*) FILTER (WHERE sent_at IS NULL)                  AS pending,
        count(*) FILTER (WHERE sent_at IS NULL AND attempts > 0) AS failing,
        min(created_at) FILTER (WHERE sent_at IS NULL)           AS oldest_pending
   FROM notification_outbox
+
+-- The day's decisive asset events; an asset is its tracking ID, else Box file, else DAM asset.
+-- name: ops_report_events
+SELECT workflow, outcome, campaign_id,
+       coalesce(tracking_id, box_file_id, dam_asset_id) AS asset,
+       coalesce(detail->>'reason', detail->>'error') AS reason
+FROM asset_events
+WHERE occurred_at >= $1 AND occurred_at < $2 AND outcome IN ('ok', 'failed')
+ORDER BY occurred_at, id
+
+-- name: ops_report_runs
+SELECT job, outcome, error FROM job_runs
+WHERE started_at >= $1 AND started_at < $2 AND NOT dry_run AND outcome <> 'running'
+
+-- name: ops_report_scores_stored
+SELECT count(*) FROM creativex_scores WHERE extracted_at >= $1 AND extracted_at < $2
+
+-- name: ops_report_scores_missing
+SELECT count(*) FROM derivative_assets
+WHERE created_at >= $1 AND created_at < $2 AND cqs_pct IS NULL AND creativex_score_id IS NULL
+
+-- name: ops_report_attention
+SELECT workflow, file_name, reason, set_aside_at FROM attention_items
+WHERE resolved_at IS NULL ORDER BY set_aside_at, box_file_id

@@ -8,16 +8,13 @@ set of problems changes, one when it clears.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from ferrero_daemon import logs
 from ferrero_daemon.alerts import Alerts
-from ferrero_daemon.config import Config
 from ferrero_daemon.jobs import RunContext, RunReport
-from ferrero_daemon.ops import backup, catalog, health, prune
+from ferrero_daemon.ops import backup, health, prune
 from ferrero_daemon.ops.catalog import Entry
 from ferrero_daemon.ops.context import OpsContext, open_context
-from ferrero_daemon.ops.layout import Kind, Layout
+from ferrero_daemon.ops.layout import Kind
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.state import StateStore
 
@@ -73,20 +70,3 @@ async def backup_check(services: Services, run: RunContext) -> RunReport:
         await alerts.update(ALERT_SCOPE, ALERT_TITLE, result.problems, run.now())
     log.info("backup_health", healthy=result.healthy, problems=result.problems)
     return report
-
-
-def catchup_jobs(config: Config, now: datetime) -> list[str]:
-    """Backup jobs to run at once after downtime: their newest valid backup is overdue.
-
-    For the runtime's start-up (like systemd's ``Persistent=true``).
-    """
-    found = catalog.entries(Layout(config.settings.backups.root), [Kind.DAILY, Kind.WEEKLY])
-    due = []
-    for job, kind, period in (
-        ("backup_daily", Kind.DAILY, timedelta(hours=24)),
-        ("backup_weekly", Kind.WEEKLY, timedelta(days=7)),
-    ):
-        newest = catalog.newest_valid(found, kind)
-        if newest is None or now - newest.created_at > period:
-            due.append(job)
-    return due

@@ -33,7 +33,7 @@ def plan_for(layout: Layout, kind: Kind, settings: RetentionConfig, now: datetim
 def prune(layout: Layout, kind: Kind, settings: RetentionConfig, now: datetime) -> list[Entry]:
     """Delete what the plan says, oldest first; call only after a new verified backup."""
     decided = plan_for(layout, kind, settings, now)
-    if decided.below_floor:
+    if decided.below_floor and kind in (Kind.DAILY, Kind.WEEKLY):
         log.warning("backup_retention_below_floor", kind=kind.value, floor=settings.floor)
     by_id = {e.id: e for e in catalog.entries(layout, [kind])}
     deleted = []

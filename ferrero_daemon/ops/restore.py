@@ -67,7 +67,8 @@ async def restore(
     stamp = new_id(ctx.now()).lower()
     restore_db = f"{ctx.database}_restore_{stamp}"
     previous = f"{ctx.database}_prev_{stamp}"
-    async with pause.jobs_paused(ctx.db, ctx.clock, f"restore {entry.id}", wait_seconds):
+    socket = ctx.config.settings.control.socket_path
+    async with pause.jobs_paused(ctx.db, socket, ctx.clock, f"restore {entry.id}", wait_seconds):
         try:
             await _restore_checked(ctx, entry, restore_db)
             await swap(ctx, restore_db, previous)

@@ -252,6 +252,10 @@ class OtmmEmulator(EmulatorServer):
         """Lock an object as another user, as a reviewer editing it in the OTMM UI would."""
         self.store.lock(self.store.node(node_id), login)
 
+    def fail_next_jobs(self, count: int = 1, reason: str = "Import failed: storage full.") -> None:
+        """The next ``count`` import or check-in jobs end FAILED, creating nothing."""
+        self.store.job_failures.extend([reason] * count)
+
     def release_lock(self, node_id: str) -> None:
         self.store.node(node_id).lock_user = None
 

@@ -10,6 +10,7 @@ GET    /_admin/patches          every accepted metadata PATCH
 POST   /_admin/locks            {"id", "user"?}   lock as another user
 DELETE /_admin/locks/{id}       release any lock
 POST   /_admin/expire-tokens    every token and session becomes stale
+POST   /_admin/job-failures     {"count"?, "reason"?}  the next jobs end FAILED
 GET    /_admin/config           the daemon's [dam] overrides and secrets for this emulator
 """
 
@@ -66,6 +67,7 @@ class AdminApi:
         add("POST", "/_admin/locks", self._guard(self.lock))
         add("DELETE", "/_admin/locks/{id}", self._guard(self.unlock))
         add("POST", "/_admin/expire-tokens", self._guard(self.expire))
+        add("POST", "/_admin/job-failures", self._guard(self.job_failures))
         add("GET", "/_admin/config", self._guard(self.config))
 
     def _guard(self, handler: Handler) -> Handler:
@@ -123,6 +125,11 @@ class AdminApi:
 
     async def expire(self, _request: web.Request) -> web.Response:
         return json_response({"expired": self.emu.expire_tokens()})
+
+    async def job_failures(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.emu.fail_next_jobs(int(body.get("count", 1)), body.get("reason", "Import failed."))
+        return json_response({"ok": True})
 
     async def config(self, _request: web.Request) -> web.Response:
         return json_response({**self.emu.config_overrides(), "secrets": self.emu.secrets()})

@@ -100,6 +100,7 @@ class Job:
     asset_ids: list[str] = field(default_factory=list)
     failure: str | None = None
     on_complete: Callable[[], list[str]] | None = None
+    doomed: str | None = None  # the failure this job will end with (fault injection)
     staged: list[tuple[str, str, Content]] = field(default_factory=list)  # name, mime, bytes
 
     @property
@@ -116,6 +117,9 @@ class Job:
         self.polls_left = max(0, self.polls_left - 1)
         if self.polls_left == 0:
             finish, self.on_complete = self.on_complete, None
+            if self.doomed is not None:
+                self.failure = self.doomed
+                return self.state
             try:
                 self.asset_ids = finish()
             except OtmmError as exc:
@@ -158,6 +162,7 @@ class Store:
         self.nodes: dict[str, Node] = {}
         self.jobs: dict[str, Job] = {}
         self.job_polls = job_polls
+        self.job_failures: list[str] = []  # the next jobs end FAILED with these reasons
         self.users: dict[str, User] = {}
         self._ids = itertools.count(1)
         self._job_ids = itertools.count(817429)
@@ -236,6 +241,8 @@ class Store:
 
     def new_job(self, name: str) -> Job:
         job = Job(str(next(self._job_ids)), name, self.job_polls)
+        if self.job_failures:
+            job.doomed = self.job_failures.pop(0)
         self.jobs[job.id] = job
         return job
 

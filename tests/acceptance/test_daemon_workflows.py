@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,8 +28,8 @@ def world(
     thread.call(otmm.start())
     thread.call(box.start())
     yield thread, otmm, box
-    thread.call(box.stop())
-    thread.call(otmm.stop())
+    thread.call(box.stop(), timeout=30)
+    thread.call(otmm.stop(), timeout=30)
 
 
 async def seed(otmm: OtmmEmulator) -> str:
@@ -90,3 +91,40 @@ def test_a_dry_run_changes_nothing_and_a_triggered_run_delivers(
     (name,) = thread.call(delivered(box))
     assert name.endswith(".mp4") and "Spot" in name
     assert thread.call(campaign_status(otmm, campaign)) == "A2"
+
+
+def test_sigterm_during_a_slow_transfer_interrupts_it_and_the_next_start_delivers_once(
+    make_daemon: Callable[..., DaemonProcess], world: World
+) -> None:
+    thread, otmm, box = world
+    daemon = make_daemon(
+        overrides=deep_merge(
+            deep_merge(otmm.config_overrides(), box.config_overrides()),
+            {"jobs": {"a1_a2": {"enabled": True, "schedule": PINNED}}},
+        ),
+        secrets={**otmm.secrets(), **box.secrets()},
+        jobs="",
+    )
+    campaign = thread.call(seed(otmm))
+    # A stalled download: long enough to be cut by SIGTERM (1 s drain deadline), short
+    # enough that the emulator's handler is done by the end of the test.
+    otmm.inject(r"/assets/[^/]+/contents$", method="GET", delay=8.0)
+    daemon.start()
+    daemon.wait_notify("READY")
+    assert daemon.cli("trigger", "a1_a2").returncode == 0
+    daemon.wait_log("tracking_id_minted")
+
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait_exit() == 0
+    daemon.wait_log("run_finished", job="a1_a2", outcome="interrupted")
+    assert thread.call(delivered(box)) == []
+
+    thread.call(clear_faults(otmm))
+    daemon.start()
+    daemon.wait_log("run_finished", job="a1_a2", trigger="catchup", outcome="succeeded")
+    assert len(thread.call(delivered(box))) == 1
+    assert thread.call(campaign_status(otmm, campaign)) == "A2"
+
+
+async def clear_faults(otmm: OtmmEmulator) -> None:
+    otmm.faults.clear()

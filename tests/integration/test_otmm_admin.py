@@ -33,6 +33,8 @@ async def test_seed_and_inspect_over_http(otmm: OtmmEmulator) -> None:
         config = (await admin.get("/config")).json()
         assert config["secrets"]["dam_client_secret"] == otmm.client_secret
         assert (await admin.post("/expire-tokens")).status_code == 200
+        assert (await admin.post("/job-failures", json={"count": 2})).status_code == 200
+        assert otmm.store.job_failures == ["Import failed."] * 2
         assert (await admin.get("/imports")).json() == []
 
 

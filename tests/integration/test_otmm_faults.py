@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable
 
@@ -10,7 +11,7 @@ from structlog.testing import capture_logs
 
 from ferrero_daemon.clients.dam import OtmmClient
 from ferrero_daemon.config import Config
-from ferrero_daemon.errors import AuthError, TransientError
+from ferrero_daemon.errors import AuthError, InvalidInputError, TransientError
 from ferrero_daemon.sandbox.otmm import OtmmEmulator
 from ferrero_daemon.sandbox.otmm_content import SeededContent
 
@@ -163,3 +164,34 @@ async def test_logs_carry_no_secret(otmm: OtmmEmulator, dam_client: OtmmClient) 
         e["event"] for e in logs
     }
     assert otmm.client_secret not in text and not any(t in text for t in tokens)
+
+
+async def test_failed_import_job_is_reported(otmm: OtmmEmulator, dam_client: OtmmClient) -> None:
+    campaign = otmm.create_campaign("C")
+    otmm.fail_next_jobs(reason="Import failed: storage full.")
+
+    with pytest.raises(InvalidInputError, match="failed: Import failed: storage full"):
+        await dam_client.import_asset(campaign, "x.mp4", 10, SeededContent(1, 10).chunks(), {})
+
+    assert otmm.imported() == []
+
+
+async def test_failed_check_in_releases_the_check_out(
+    otmm: OtmmEmulator, dam_client: OtmmClient
+) -> None:
+    asset = otmm.create_asset(otmm.create_campaign("C"), "v.mp4", size=10)
+    otmm.inject("/jobs/checkins/", status=500, body={"exception_body": {"message": "boom"}})
+
+    with pytest.raises(TransientError, match="boom"):
+        await dam_client.check_in_version(asset, "v.mp4", 10, SeededContent(1, 10).chunks())
+
+    assert otmm.asset(asset).checked_out_by is None and otmm.asset(asset).lock_user is None
+    assert [a.version for a in otmm.versions(asset)] == [1]
+
+
+async def test_concurrent_calls_share_one_token(otmm: OtmmEmulator, dam_client: OtmmClient) -> None:
+    campaign = otmm.create_campaign("C")
+
+    await asyncio.gather(*(dam_client.get_folder(campaign) for _ in range(10)))
+
+    assert otmm.auth.tokens_issued == 1

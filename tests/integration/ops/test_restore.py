@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -11,7 +12,7 @@ import pytest
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.errors import BackupError
 from ferrero_daemon.ops import backup, catalog
-from ferrero_daemon.ops.context import OpsContext
+from ferrero_daemon.ops.context import OpsContext, open_context
 from ferrero_daemon.ops.layout import Kind
 from ferrero_daemon.ops.restore import restore
 from tests.fixtures.ops import seed_tracking_rows
@@ -117,3 +118,36 @@ async def test_a_restore_that_does_not_match_its_manifest_leaves_the_live_databa
 async def test_an_unknown_backup_id_names_the_list_command(ops: OpsContext) -> None:
     with pytest.raises(BackupError, match="restore --list"):
         await restore(ops, "20990101T000000Z")
+
+
+async def test_a_running_daemon_is_asked_to_pause_and_resume_over_its_socket(
+    make_config, database: Database, clock, backup_root, pg: PgServer, tmp_path
+) -> None:
+    requests: list[dict[str, str]] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests.append(json.loads(await reader.readline()))
+        writer.write(b'{"ok": true}\n')
+        await writer.drain()
+        writer.close()
+
+    socket = tmp_path / "control.sock"
+    server = await asyncio.start_unix_server(answer, path=str(socket))
+    config = make_config(
+        {
+            "backups": {"root": str(backup_root), "min_free_gb": 0, "pg_bin_dir": str(pg.bin_dir)},
+            "control": {"socket_path": str(socket)},
+        }
+    )
+    try:
+        async with open_context(config, database, clock) as ctx:
+            good = await backup.take_logical(ctx, Kind.DAILY)
+            await restore(ctx, good.id, safety=False)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+    asked = [(r["cmd"], r["job"]) for r in requests]
+    assert ("pause", "a1_a2") in asked and ("resume", "a1_a2") in asked
+    assert asked.index(("pause", "a1_a2")) < asked.index(("resume", "a1_a2"))
+    assert await database.fetch("state_list", "a1_a2") == []  # the daemon keeps the pause rows
