@@ -43,6 +43,152 @@ RETURNING id
 -- name: events_for_tracking_id
 SELECT * FROM asset_events WHERE tracking_id = $1 ORDER BY occurred_at, id
 
+-- ==== returns: a2_a3, creativex, a5_a6 (store/derivatives.py, scores.py, attention.py) ====
+
+-- name: returns_master_by_tracking_id
+SELECT tracking_id, dam_asset_id, campaign_id, local_campaign_id, original_filename,
+       box_folder_id, metadata::text AS metadata, state
+FROM master_assets WHERE tracking_id = $1
+
+-- name: returns_campaign_get
+SELECT campaign_id, campaign_number, campaign_name, status, box_folder_id
+FROM campaign_status WHERE campaign_id = $1
+
+-- name: returns_campaign_box_folder
+-- The campaign's sub-folder of the A1→A2 folder, as the delivery workflow recorded it.
+SELECT coalesce(
+    (SELECT box_folder_id FROM campaign_status WHERE campaign_id = $1),
+    (SELECT box_folder_id FROM master_assets
+      WHERE campaign_id = $1 AND workflow = 'a1_a2' AND box_folder_id IS NOT NULL
+      ORDER BY created_at LIMIT 1))
+
+-- name: returns_campaign_set_status
+INSERT INTO campaign_status (campaign_id, campaign_number, campaign_name, status, status_changed_at)
+VALUES ($1, $2, $3, $4, now())
+ON CONFLICT (campaign_id) DO UPDATE
+SET status = EXCLUDED.status, status_changed_at = now(), updated_at = now()
+
+-- name: returns_campaigns_due_a3
+-- Campaigns still at A2 here although a derivative of theirs is in the DAM.
+SELECT c.campaign_id, c.campaign_number, c.campaign_name, c.status, c.box_folder_id
+FROM campaign_status c
+WHERE c.status = 'A2' AND EXISTS (
+    SELECT 1 FROM derivative_assets d
+    WHERE d.campaign_id = c.campaign_id AND d.state IN ('imported', 'rejected_sent'))
+ORDER BY c.campaign_id
+
+-- name: derivative_get
+SELECT * FROM derivative_assets WHERE tracking_id = $1 AND country = $2 AND language = $3
+
+-- name: derivative_by_dam_asset
+SELECT * FROM derivative_assets WHERE dam_asset_id = $1
+
+-- name: derivative_begin_import
+INSERT INTO derivative_assets
+    (tracking_id, country, language, job_number, original_filename, box_file_id, size_bytes,
+     sha1, campaign_id, dam_folder_id, state)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'importing')
+RETURNING *
+
+-- name: derivative_begin_version
+UPDATE derivative_assets
+SET state = 'importing', job_number = $2, original_filename = $3, box_file_id = $4,
+    size_bytes = $5, sha1 = $6, updated_at = now()
+WHERE id = $1
+RETURNING *
+
+-- name: derivative_imported
+UPDATE derivative_assets
+SET state = 'imported', dam_asset_id = $2, dam_version = $3, cqs_pct = $4,
+    creativex_score_id = $5, score_written = $6, approval_status = NULL, updated_at = now()
+WHERE id = $1
+
+-- name: derivative_rejection_sent
+UPDATE derivative_assets
+SET state = 'rejected_sent', approval_status = $2, rejection_comment = $3, updated_at = now()
+WHERE id = $1
+
+-- name: derivative_score_written
+UPDATE derivative_assets
+SET cqs_pct = $2, creativex_score_id = $3, score_written = true, updated_at = now()
+WHERE id = $1
+
+-- name: derivatives_with_newer_score
+-- Derivatives in the DAM for which a usable score newer than the one they carry exists.
+SELECT DISTINCT d.* FROM derivative_assets d
+JOIN creativex_scores s ON s.tracking_id = d.tracking_id
+WHERE d.dam_asset_id IS NOT NULL AND d.state IN ('imported', 'rejected_sent')
+  AND s.cqs_pct IS NOT NULL
+  AND (d.creativex_score_id IS NULL OR s.id > d.creativex_score_id)
+ORDER BY d.id
+
+-- name: score_pdf_known
+SELECT EXISTS (SELECT 1 FROM creativex_scores WHERE pdf_sha256 = $1 AND cqs_pct IS NOT NULL)
+
+-- name: score_store
+INSERT INTO creativex_scores
+    (asset_filename, tracking_id, channel, cqs_pct, guidelines_met, guidelines_total,
+     pdf_sha256, extracted_json, extracted_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
+ON CONFLICT (pdf_sha256, asset_filename) DO UPDATE
+SET tracking_id = EXCLUDED.tracking_id, channel = EXCLUDED.channel, cqs_pct = EXCLUDED.cqs_pct,
+    guidelines_met = EXCLUDED.guidelines_met, guidelines_total = EXCLUDED.guidelines_total,
+    extracted_json = EXCLUDED.extracted_json, extracted_at = EXCLUDED.extracted_at
+RETURNING id
+
+-- name: scores_for_asset
+SELECT id, asset_filename, tracking_id, channel, cqs_pct, guidelines_met, guidelines_total,
+       extracted_json->>'quality_tier' AS tier
+FROM creativex_scores
+WHERE asset_filename = $1 AND cqs_pct IS NOT NULL
+ORDER BY extracted_at DESC, id DESC
+
+-- name: scores_for_tracking_id
+SELECT id, asset_filename, tracking_id, channel, cqs_pct, guidelines_met, guidelines_total,
+       extracted_json->>'quality_tier' AS tier
+FROM creativex_scores
+WHERE tracking_id = $1 AND cqs_pct IS NOT NULL
+ORDER BY extracted_at DESC, id DESC
+
+-- name: attention_set_aside
+INSERT INTO attention_items (box_file_id, workflow, file_name, reason, sha1)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (box_file_id) DO UPDATE
+SET workflow = EXCLUDED.workflow, file_name = EXCLUDED.file_name, reason = EXCLUDED.reason,
+    sha1 = EXCLUDED.sha1, set_aside_at = now(), reported_at = NULL, resolved_at = NULL
+
+-- name: attention_reported
+UPDATE attention_items SET reported_at = now() WHERE box_file_id = $1
+
+-- name: attention_unreported
+SELECT box_file_id, workflow, file_name, reason, sha1 FROM attention_items
+WHERE workflow = $1 AND reported_at IS NULL AND resolved_at IS NULL
+ORDER BY set_aside_at
+
+-- name: attention_resolve
+-- The file is back in its folder (an operator moved it) or went through: no longer set aside.
+UPDATE attention_items SET resolved_at = now()
+WHERE box_file_id = $1 AND resolved_at IS NULL
+
+-- name: attention_open
+SELECT box_file_id, workflow, file_name, reason, sha1, set_aside_at, reported_at
+FROM attention_items WHERE workflow = $1 AND resolved_at IS NULL ORDER BY set_aside_at
+
+-- name: returns_events_since
+SELECT id, event, campaign_id, tracking_id, dam_asset_id, box_file_id, bytes, detail::text AS detail
+FROM asset_events
+WHERE workflow = $1 AND id > $2 AND id <= $3 AND event = ANY($4::text[]) AND outcome = 'ok'
+ORDER BY id
+
+-- name: returns_events_last_id
+SELECT coalesce(max(id), 0) FROM asset_events
+WHERE workflow = $1 AND id > $2 AND event = ANY($3::text[]) AND outcome = 'ok'
+
+-- name: returns_moves_recorded
+-- How often this campaign made this move before (review rounds repeat A5→A6).
+SELECT count(*) FROM asset_events
+WHERE campaign_id = $1 AND event = 'campaign_status_changed'
+  AND detail->>'old' = $2 AND detail->>'new' = $3
 -- ==== ops: backups, restore, daily report ===================================
 
 -- name: ops_last_runs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -63,7 +64,7 @@ async def campaign_status(otmm: OtmmEmulator, campaign: str) -> object:
     return otmm.metadata(campaign)[otmm.fields.campaign_status]
 
 
-def test_a_dry_run_changes_nothing_and_a_triggered_run_delivers(
+def test_dry_run_then_sigterm_mid_transfer_then_the_next_start_delivers_once_and_keeps_pauses(
     make_daemon: Callable[..., DaemonProcess], world: World
 ) -> None:
     thread, otmm, box = world
@@ -85,35 +86,12 @@ def test_a_dry_run_changes_nothing_and_a_triggered_run_delivers(
     assert thread.call(delivered(box)) == []
     assert thread.call(campaign_status(otmm, campaign)) == "A1"
 
-    real = daemon.cli("trigger", "a1_a2", "--wait")
-    assert real.returncode == 0, real.stdout + real.stderr
-    assert "a1_a2: succeeded" in real.stdout
-    (name,) = thread.call(delivered(box))
-    assert name.endswith(".mp4") and "Spot" in name
-    assert thread.call(campaign_status(otmm, campaign)) == "A2"
-
-
-def test_sigterm_during_a_slow_transfer_interrupts_it_and_the_next_start_delivers_once(
-    make_daemon: Callable[..., DaemonProcess], world: World
-) -> None:
-    thread, otmm, box = world
-    daemon = make_daemon(
-        overrides=deep_merge(
-            deep_merge(otmm.config_overrides(), box.config_overrides()),
-            {"jobs": {"a1_a2": {"enabled": True, "schedule": PINNED}}},
-        ),
-        secrets={**otmm.secrets(), **box.secrets()},
-        jobs="",
-    )
-    campaign = thread.call(seed(otmm))
     # A stalled download: long enough to be cut by SIGTERM (1 s drain deadline), short
     # enough that the emulator's handler is done by the end of the test.
     otmm.inject(r"/assets/[^/]+/contents$", method="GET", delay=8.0)
-    daemon.start()
-    daemon.wait_notify("READY")
+    assert daemon.cli("pause", "a2_a3").returncode == 0
     assert daemon.cli("trigger", "a1_a2").returncode == 0
     daemon.wait_log("tracking_id_minted")
-
     daemon.signal(signal.SIGTERM)
     assert daemon.wait_exit() == 0
     daemon.wait_log("run_finished", job="a1_a2", outcome="interrupted")
@@ -122,8 +100,13 @@ def test_sigterm_during_a_slow_transfer_interrupts_it_and_the_next_start_deliver
     thread.call(clear_faults(otmm))
     daemon.start()
     daemon.wait_log("run_finished", job="a1_a2", trigger="catchup", outcome="succeeded")
-    assert len(thread.call(delivered(box))) == 1
+    (name,) = thread.call(delivered(box))
+    assert name.endswith(".mp4") and "Spot" in name
     assert thread.call(campaign_status(otmm, campaign)) == "A2"
+    jobs = json.loads(daemon.cli("status", "--json").stdout)["jobs"]
+    assert [j["job"] for j in jobs if j["paused"]] == ["a2_a3"]  # survived the restart
+    resumed = daemon.cli("resume", "a2_a3")
+    assert resumed.returncode == 0 and "next run 2027-01-01" in resumed.stdout
 
 
 async def clear_faults(otmm: OtmmEmulator) -> None:

@@ -1,0 +1,56 @@
+"""What a rejected derivative looks like when it goes back to the agency. Pure rules.
+
+The reviewers' comments are a plain or a tabular DAM field (``dam.fields.comments_tabular``);
+either way the agency gets the full text in ``<name>.comments.txt`` beside the file, and
+as much of it as fits in the Box file's description.
+"""
+
+from __future__ import annotations
+
+from ferrero_daemon.clients.types import FieldValue
+
+NOT_APPROVED = "NOT APPROVED"
+# Box refuses a file description longer than 256 characters (OpenAPI `File.description`,
+# maxLength 256).
+BOX_DESCRIPTION_LIMIT = 256
+NO_COMMENT = "(the reviewers left no comment)"
+_ELLIPSIS = "…"
+
+
+def is_rejected(value: FieldValue) -> bool:
+    """``NOT APPROVED`` however the DAM spells its case and spaces."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value is not None and " ".join(value.split()).upper() == NOT_APPROVED
+
+
+def comment_text(value: FieldValue, tabular: bool) -> str:
+    """The full comment: one line per row of a tabular field, empty rows dropped.
+
+    A value of the other shape than configured is read anyway: the field's shape is a
+    per-installation fact we may have wrong, and losing a reviewer's words is worse.
+    """
+    if value is None:
+        return ""
+    rows = value if isinstance(value, list) else ([value] if not tabular else value.splitlines())
+    return "\n".join(row.strip() for row in rows if row and row.strip())
+
+
+def description(comment: str, limit: int = BOX_DESCRIPTION_LIMIT) -> str:
+    """The comment folded onto one line and trimmed to Box's limit, marked when cut."""
+    text = " / ".join(line for line in comment.splitlines() if line) or NO_COMMENT
+    text = f"Rejected: {text}"
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(_ELLIPSIS)].rstrip() + _ELLIPSIS
+
+
+def comments_file_name(name: str) -> str:
+    return f"{name}.comments.txt"
+
+
+def comments_file_body(name: str, campaign: str, comment: str) -> bytes:
+    body = (
+        f"Rejected: {name}\nCampaign: {campaign}\n\nReviewers' comments:\n{comment or NO_COMMENT}\n"
+    )
+    return body.encode("utf-8")

@@ -1,0 +1,88 @@
+"""Where a workflow's run summary mail stands: a cursor over ``asset_events``.
+
+A summary mail covers the events after the cursor. Its range is written down (as
+``pending``) in the same transaction that moves the cursor, so a crash between the
+two steps neither loses the mail nor sends a second one: the next run finds the
+pending range and queues it again under the same dedupe key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store.state import StateStore
+
+_CURSOR = "summary_cursor"
+_PENDING = "summary_pending"
+
+
+@dataclass(frozen=True)
+class EventRange:
+    after: int
+    through: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.after}-{self.through}"
+
+
+@dataclass(frozen=True)
+class SummaryEvent:
+    id: int
+    event: str
+    campaign_id: str | None
+    tracking_id: str | None
+    dam_asset_id: str | None
+    box_file_id: str | None
+    bytes: int | None
+    detail: dict[str, Any]
+
+
+class AnnouncementStore:
+    def __init__(self, db: Database, workflow: str) -> None:
+        self._db = db
+        self._workflow = workflow
+        self._state = StateStore(db)
+
+    async def pending(self) -> EventRange | None:
+        raw = await self._state.get(self._workflow, _PENDING)
+        return None if raw is None else EventRange(raw["after"], raw["through"])
+
+    async def open_range(self, events: Sequence[str]) -> EventRange | None:
+        """Claim every event after the cursor as the next summary's range."""
+        async with self._db.transaction() as tx:
+            state = StateStore(tx)
+            cursor = int(await state.get(self._workflow, _CURSOR) or 0)
+            last = int(
+                await tx.fetchval("returns_events_last_id", self._workflow, cursor, list(events))
+            )
+            if last == cursor:
+                return None
+            await state.put(self._workflow, _PENDING, {"after": cursor, "through": last})
+            await state.put(self._workflow, _CURSOR, last)
+        return EventRange(cursor, last)
+
+    async def close(self) -> None:
+        await self._state.delete(self._workflow, _PENDING)
+
+    async def events(self, span: EventRange, events: Sequence[str]) -> list[SummaryEvent]:
+        rows = await self._db.fetch(
+            "returns_events_since", self._workflow, span.after, span.through, list(events)
+        )
+        return [
+            SummaryEvent(
+                id=r["id"],
+                event=r["event"],
+                campaign_id=r["campaign_id"],
+                tracking_id=r["tracking_id"],
+                dam_asset_id=r["dam_asset_id"],
+                box_file_id=r["box_file_id"],
+                bytes=r["bytes"],
+                detail=json.loads(r["detail"]),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,337 @@
+"""A2→A3: the agencies' localised versions come back from Box into the DAM.
+
+Each file of the Box A2→A3 folder is read by its name, linked to its master through
+the tracking ID, and streamed into the master's campaign in the DAM as a derivative
+carrying the master's fields, the name's market, and its CreativeX score (or the
+documented defaults, flagged in the mail). A re-delivery of the same tracking ID,
+country and language becomes a new version of that derivative. The Box file is
+deleted only once the DAM import is recorded. A file that cannot be taken is set
+aside (``set_aside.py``). A campaign that gets its first derivative moves A2→A3.
+
+Exactly once: ``derivative_assets`` records the intent (state ``importing``) before the
+transfer; a resumed transfer first looks for the asset in the DAM; the result is
+recorded before the Box file is deleted; the summary mail is built from events.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+
+from ferrero_daemon import agency_names, logs, scores
+from ferrero_daemon.agency_names import AgencyName, BadName
+from ferrero_daemon.clients.types import BoxItem, DamAsset, Email, FieldValue, Metadata
+from ferrero_daemon.derivatives import (
+    StoredScore,
+    best_score,
+    derivative_metadata,
+    missing_master_fields,
+    score_fields,
+    score_status,
+    score_text,
+)
+from ferrero_daemon.errors import InvalidInputError, PermanentError, TransientError
+from ferrero_daemon.jobs import RunContext, RunReport
+from ferrero_daemon.services import Services
+from ferrero_daemon.store.announcements import SummaryEvent
+from ferrero_daemon.store.attention import AttentionStore
+from ferrero_daemon.store.derivatives import (
+    Arrival,
+    Derivative,
+    DerivativeStore,
+    Imported,
+    Master,
+    market_key,
+)
+from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore
+from ferrero_daemon.store.scores import ScoreStore
+from ferrero_daemon.workflows import dam_lookup
+from ferrero_daemon.workflows.set_aside import SetAside
+from ferrero_daemon.workflows.status_moves import Move, move_campaign, recover_moves
+from ferrero_daemon.workflows.streams import counted
+from ferrero_daemon.workflows.summary import Summary
+
+log = logs.get_logger(__name__)
+
+IMPORTED = ("derivative_imported", "derivative_versioned")
+
+
+class CannotTake(InvalidInputError):
+    """A file that is set aside rather than failed: the reason says what to fix."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    item: BoxItem
+    name: AgencyName
+    master: Master
+    folder_id: str
+    existing: Derivative | None
+    score: StoredScore | None
+
+    @property
+    def is_version(self) -> bool:
+        return self.existing is not None and self.existing.dam_asset_id is not None
+
+
+async def run(services: Services, run: RunContext) -> RunReport:
+    """Take every file of the Box A2→A3 folder into the DAM."""
+    report = RunReport()
+    await AgencyUploads(services, run, report).run()
+    return report
+
+
+class AgencyUploads:
+    def __init__(self, services: Services, run: RunContext, report: RunReport) -> None:
+        self.s = services
+        self.run_ctx = run
+        self.report = report
+        self.settings = services.config.settings
+        self.folder_id = self.settings.box.folders.a2_a3
+        self.set_aside = SetAside(services, run, report, self.folder_id)
+        self.store = DerivativeStore(services.db)
+
+    async def run(self) -> None:
+        if not self.run_ctx.dry_run:
+            await self.set_aside.finish_pending()
+            for _ in await recover_moves(self.s, self.run_ctx):
+                self.report.count("campaigns_a3")
+        files = [i for i in await self.s.box.list_folder(self.folder_id) if i.type == "file"]
+        self.run_ctx.progress.add_total(len(files))
+        returned = {
+            e.box_file_id for e in await AttentionStore(self.s.db).open_items(self.run_ctx.job)
+        }
+        for item in files:
+            self.run_ctx.progress.current = item.name
+            if item.id in returned:
+                await self.set_aside.returned(item)
+            await self._guarded(item)
+            self.run_ctx.progress.advance()
+        await self._advance_campaigns()
+        if not self.run_ctx.dry_run:
+            await Summary(
+                self.s.db, self.s.notifier, self.run_ctx.job, IMPORTED, self._email
+            ).send()
+
+    async def _guarded(self, item: BoxItem) -> None:
+        try:
+            await self._take(item)
+        except CannotTake as exc:
+            await self.set_aside(item, str(exc))
+        except TransientError as exc:
+            self.report.fail(item.name, f"{exc}; it is retried on the next run")
+        except PermanentError as exc:
+            self.report.count("failed")
+            self.report.fail(item.name, str(exc))
+
+    async def _take(self, item: BoxItem) -> None:
+        plan = await self._plan(item)
+        existing = plan.existing
+        if existing and existing.state == "imported" and existing.box_file_id == item.id:
+            # Imported and recorded by an earlier run that stopped before the delete.
+            if self.run_ctx.dry_run:
+                log.info("would_delete_box_file", file=item.name, box_file_id=item.id)
+            else:
+                await self._delete(plan, existing)
+            return
+        if self.run_ctx.dry_run:
+            verb = "would_check_in_version" if plan.is_version else "would_import"
+            log.info(verb, file=item.name, tracking_id=plan.name.tracking_id, folder=plan.folder_id)
+            self.report.count("would_version" if plan.is_version else "would_import")
+            return
+        await self._import(plan)
+
+    async def _plan(self, item: BoxItem) -> Plan:
+        try:
+            name = agency_names.parse(item.name)
+        except BadName as exc:
+            raise CannotTake(str(exc)) from exc
+        if item.size == 0:
+            raise CannotTake(
+                f"{item.name}: the file is empty (0 bytes); ask the agency to upload it again"
+            )
+        master = await self.store.master(name.tracking_id)
+        if master is None:
+            raise CannotTake(
+                f"{item.name}: unknown tracking ID {name.tracking_id}: no master was delivered "
+                "with it; check the ID against the master's file name"
+            )
+        folder_id = await dam_lookup.derivatives_folder(
+            self.s.dam, self.settings.dam, master.campaign_id
+        )
+        existing = await self.store.get(name.tracking_id, name.country, name.language)
+        key = scores.asset_key(item.name)
+        candidates = await ScoreStore(self.s.db).candidates(key, name.tracking_id)
+        score = best_score(candidates, key, name.tracking_id, name.country, name.language)
+        return Plan(item, name, master, folder_id, existing, score)
+
+    async def _import(self, plan: Plan) -> None:
+        resumed = plan.existing is not None and plan.existing.state == "importing"
+        row = await self._begin(plan)
+        asset = await self._find_done(plan, row) if resumed else None
+        if asset is None:
+            asset = await self._transfer(plan, row)
+        if plan.is_version:
+            await self.s.dam.update_asset_metadata(asset.id, self._version_fields(plan))
+        await self._record(plan, row, asset)
+        await self._delete(plan, row)
+
+    async def _begin(self, plan: Plan) -> Derivative:
+        item, name = plan.item, plan.name
+        arrival = Arrival(
+            tracking_id=name.tracking_id,
+            country=name.country,
+            language=name.language,
+            job_number=name.job,
+            name=item.name,
+            box_file_id=item.id,
+            size=item.size or 0,
+            sha1=item.sha1,
+            campaign_id=plan.master.campaign_id,
+            dam_folder_id=plan.folder_id,
+        )
+        async with self.s.db.transaction() as tx:
+            store = DerivativeStore(tx)
+            if plan.existing is None:
+                row = await store.begin_import(arrival)
+            else:
+                row = await store.begin_version(plan.existing.id, arrival)
+            await EventStore(tx).record(self._event(plan, "derivative_import_started", "intent"))
+        return row
+
+    async def _find_done(self, plan: Plan, row: Derivative) -> DamAsset | None:
+        """After a crash: did the DAM take the file before we could record it?"""
+        asset = await dam_lookup.find_derivative(
+            self.s.dam,
+            self.settings.dam,
+            plan.folder_id,
+            tid=row.tracking_id,
+            country=row.country,
+            language=row.language,
+        )
+        if asset is None or (row.dam_asset_id is not None and asset.version <= row.dam_version):
+            return None
+        log.info("derivative_found_after_restart", file=plan.item.name, dam_asset_id=asset.id)
+        return asset
+
+    async def _transfer(self, plan: Plan, row: Derivative) -> DamAsset:
+        item = plan.item
+        async with self.s.box.download(item.id) as download:
+            size = item.size if item.size is not None else download.size
+            if size is None:
+                raise PermanentError(f"{item.name}: Box did not say how large the file is")
+            chunks = counted(download.chunks, self.run_ctx.progress)
+            if row.dam_asset_id is not None:
+                return await self.s.dam.check_in_version(row.dam_asset_id, item.name, size, chunks)
+            metadata = await self._metadata(plan)
+            return await self.s.dam.import_asset(
+                plan.folder_id,
+                item.name,
+                size,
+                chunks,
+                metadata,
+                mime_type=mimetypes.guess_type(item.name)[0],
+            )
+
+    async def _metadata(self, plan: Plan) -> dict[str, FieldValue]:
+        dam = self.settings.dam
+        master: Metadata = plan.master.metadata
+        if missing_master_fields(dam, master):
+            # Delivery stored fewer fields than the mapping now asks for: read the master.
+            fresh = await self.s.dam.get_asset(plan.master.dam_asset_id)
+            master = {**fresh.metadata, **master}
+        return derivative_metadata(dam, self.settings.creativex, master, plan.name, plan.score)
+
+    def _version_fields(self, plan: Plan) -> dict[str, FieldValue]:
+        # A new version goes back to review: its old approval no longer applies.
+        fields = score_fields(self.settings.dam, self.settings.creativex, plan.score)
+        fields[self.settings.dam.fields.approval] = None
+        fields[self.settings.dam.fields.job_number] = plan.name.job
+        return fields
+
+    async def _record(self, plan: Plan, row: Derivative, asset: DamAsset) -> None:
+        score = plan.score
+        result = Imported(
+            asset.id, asset.version, score.cqs_pct if score else None, score.id if score else None
+        )
+        event = "derivative_versioned" if plan.is_version else "derivative_imported"
+        async with self.s.db.transaction() as tx:
+            await DerivativeStore(tx).imported(row.id, result)
+            await EventStore(tx).record(self._event(plan, event, "ok", asset))
+        self.report.count("versioned" if plan.is_version else "imported")
+        log.info(event, file=plan.item.name, tracking_id=row.tracking_id, dam_asset_id=asset.id)
+        if score is None:
+            log.warning(
+                "derivative_without_score", file=plan.item.name, tracking_id=row.tracking_id
+            )
+
+    async def _delete(self, plan: Plan, row: Derivative) -> None:
+        await self.s.box.delete(plan.item.id)  # one already gone counts as deleted
+        async with self.s.db.transaction() as tx:
+            await AttentionStore(tx).resolve(plan.item.id)
+            await EventStore(tx).record(self._event(plan, "agency_file_deleted", "ok"))
+
+    def _event(
+        self, plan: Plan, event: str, outcome: EventOutcome, asset: DamAsset | None = None
+    ) -> AssetEvent:
+        cx = self.settings.creativex
+        name = plan.name
+        country, language = market_key(name.country, name.language)
+        return AssetEvent(
+            workflow=self.run_ctx.job,
+            event=event,
+            outcome=outcome,
+            run_id=self.run_ctx.run_id,
+            campaign_id=plan.master.campaign_id,
+            tracking_id=name.tracking_id,
+            dam_asset_id=asset.id if asset else None,
+            box_file_id=plan.item.id,
+            bytes=plan.item.size,
+            detail={
+                "file": plan.item.name,
+                "country": country,
+                "language": language,
+                "job_number": name.job,
+                "campaign_number": plan.master.campaign_number,
+                "version": asset.version if asset else None,
+                "creativex_score": score_text(plan.score, cx),
+                "creativex_status": score_status(plan.score, cx),
+                "scored": plan.score is not None,
+            },
+        )
+
+    async def _advance_campaigns(self) -> None:
+        for campaign in await self.store.campaigns_due_a3():
+            move = Move(campaign.campaign_id, campaign.number, campaign.name, "A2", "A3")
+            try:
+                if await move_campaign(self.s, self.run_ctx, move):
+                    self.report.count(
+                        "would_move_campaign" if self.run_ctx.dry_run else "campaigns_a3"
+                    )
+            except (TransientError, PermanentError) as exc:
+                self.report.fail(
+                    f"campaign {campaign.number or campaign.campaign_id}", f"A2→A3: {exc}"
+                )
+
+    def _email(self, events: list[SummaryEvent]) -> Email:
+        uploads = [
+            {
+                **e.detail,
+                "tracking_id": e.tracking_id,
+                "dam_asset_id": e.dam_asset_id,
+                "new_version": e.event == "derivative_versioned",
+            }
+            for e in events
+        ]
+        unscored = [u["file"] for u in uploads if not u["scored"]]
+        return Email(
+            to="success",
+            subject=f"A2→A3: {len(uploads)} localised version(s) uploaded to the DAM",
+            template="a2_a3_uploads",
+            context={
+                "uploads": uploads,
+                "unscored": unscored,
+                "default_score": self.settings.creativex.default_score,
+                "default_status": self.settings.creativex.default_status,
+            },
+        )

@@ -1,0 +1,239 @@
+"""A5→A6: rejected derivatives go back to the agency with the reviewers' comments.
+
+For each campaign at A5, only the derivatives whose approval field says
+``NOT APPROVED`` are streamed DAM → Box into ``REJECTED/`` under the campaign's
+sub-folder of the A1→A2 folder (the one the delivery workflow created), named with
+their tracking ID. The full comment goes into ``<name>.comments.txt`` beside the
+file, and as much as fits into the file's Box description. Then the campaign moves
+A5→A6 (webhook), and one mail lists every rejection with its comment. A campaign at
+A5 with nothing rejected is reported and left alone.
+
+Exactly once: a derivative is marked ``rejected_sent`` only after both files are in
+Box; Box uploads are idempotent by content hash (a 409 with the same SHA-1 counts as
+done); the campaign moves only when every rejection is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+
+from ferrero_daemon import agency_names, logs, rejections
+from ferrero_daemon.clients.types import BoxItem, ByteStream, DamAsset, DamFolder, Email
+from ferrero_daemon.errors import ConflictError, PermanentError, TransientError
+from ferrero_daemon.jobs import RunContext, RunReport
+from ferrero_daemon.services import Services
+from ferrero_daemon.store.announcements import SummaryEvent
+from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
+from ferrero_daemon.store.events import AssetEvent, EventStore
+from ferrero_daemon.workflows import dam_lookup
+from ferrero_daemon.workflows.status_moves import Move, move_campaign, recover_moves
+from ferrero_daemon.workflows.streams import counted, once
+from ferrero_daemon.workflows.summary import Summary
+
+log = logs.get_logger(__name__)
+
+ANNOUNCED = ("rejection_sent",)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    asset: DamAsset
+    derivative: Derivative
+    name: str  # the Box file name, carrying the tracking ID
+    comment: str
+
+
+Source = Callable[[], AbstractAsyncContextManager[tuple[int, ByteStream]]]
+
+
+@asynccontextmanager
+async def _from_bytes(data: bytes) -> AsyncIterator[tuple[int, ByteStream]]:
+    yield len(data), once(data)
+
+
+async def run(services: Services, run: RunContext) -> RunReport:
+    """Send every rejected derivative of every A5 campaign back to its agency."""
+    report = RunReport()
+    await Rejections(services, run, report).run()
+    return report
+
+
+class Rejections:
+    def __init__(self, services: Services, run: RunContext, report: RunReport) -> None:
+        self.s = services
+        self.run_ctx = run
+        self.report = report
+        self.settings = services.config.settings
+        self.store = DerivativeStore(services.db)
+
+    async def run(self) -> None:
+        fields = self.settings.dam.fields
+        if not self.run_ctx.dry_run:
+            for _move in await recover_moves(self.s, self.run_ctx):
+                self.report.count("campaigns_a6")
+        campaigns = await self.s.dam.find_folders({fields.campaign_status: "A5"})
+        self.run_ctx.progress.add_total(len(campaigns))
+        for campaign in campaigns:
+            self.run_ctx.progress.current = campaign.name
+            try:
+                await self._campaign(campaign)
+            except (TransientError, PermanentError) as exc:
+                self.report.fail(self._label(campaign), str(exc))
+            self.run_ctx.progress.advance()
+        if not self.run_ctx.dry_run:
+            await Summary(
+                self.s.db, self.s.notifier, self.run_ctx.job, ANNOUNCED, self._email
+            ).send()
+
+    def _label(self, campaign: DamFolder) -> str:
+        number = dam_lookup.text(campaign.metadata.get(self.settings.dam.fields.campaign_number))
+        return f"campaign {number or campaign.id} ({campaign.name})"
+
+    async def _campaign(self, campaign: DamFolder) -> None:
+        folder_id = await dam_lookup.derivatives_folder(self.s.dam, self.settings.dam, campaign.id)
+        rejected = [
+            a
+            for a in await dam_lookup.derivatives(self.s.dam, self.settings.dam, folder_id)
+            if rejections.is_rejected(a.metadata.get(self.settings.dam.fields.approval))
+        ]
+        if not rejected:
+            log.warning("campaign_without_rejections", campaign=campaign.id)
+            self.report.fail(
+                self._label(campaign),
+                "status A5 but no derivative is NOT APPROVED; left at A5 (set the approvals or the status in the DAM)",
+            )
+            return
+        box_folder = await self.store.campaign_box_folder(campaign.id)
+        if box_folder is None:
+            raise PermanentError(
+                "no Box folder is recorded for this campaign (was it delivered by a1_a2?); "
+                "rejections cannot be sent back"
+            )
+        sent = 0
+        for asset in rejected:
+            sent += await self._guarded(campaign, asset, box_folder)
+        if sent == len(rejected):
+            await self._move(campaign)
+
+    async def _guarded(self, campaign: DamFolder, asset: DamAsset, box_folder: str) -> int:
+        try:
+            return await self._reject(campaign, asset, box_folder)
+        except (TransientError, PermanentError) as exc:
+            self.report.fail(asset.name, f"sending the rejection back to Box: {exc}")
+            return 0
+
+    async def _reject(self, campaign: DamFolder, asset: DamAsset, box_folder: str) -> int:
+        rejection = await self._rejection(asset)
+        if rejection.derivative.state == "rejected_sent":
+            return 1  # sent by an earlier run; not again until a new version is delivered
+        if self.run_ctx.dry_run:
+            log.info(
+                "would_send_rejection",
+                file=rejection.name,
+                dam_asset_id=asset.id,
+                campaign=campaign.id,
+            )
+            self.report.count("would_send")
+            return 1
+        target = await self.s.box.ensure_folder(box_folder, self.settings.box.rejected_folder)
+        item = await self._upload(
+            target.id, rejection.name, lambda: self._from_dam(rejection.asset)
+        )
+        await self.s.box.set_description(item.id, rejections.description(rejection.comment))
+        body = rejections.comments_file_body(rejection.name, campaign.name, rejection.comment)
+        await self._upload(
+            target.id, rejections.comments_file_name(rejection.name), lambda: _from_bytes(body)
+        )
+        await self._record(campaign, rejection, item)
+        return 1
+
+    async def _rejection(self, asset: DamAsset) -> Rejection:
+        fields = self.settings.dam.fields
+        derivative = await self.store.by_dam_asset(asset.id)
+        if derivative is None:
+            raise PermanentError(
+                f"DAM asset {asset.id} is not a derivative this daemon uploaded (no tracking record)"
+            )
+        comment = rejections.comment_text(
+            asset.metadata.get(fields.comments), fields.comments_tabular
+        )
+        name = agency_names.with_tracking_id(derivative.original_filename, derivative.tracking_id)
+        return Rejection(asset, derivative, name, comment)
+
+    @asynccontextmanager
+    async def _from_dam(self, asset: DamAsset) -> AsyncIterator[tuple[int, ByteStream]]:
+        async with self.s.dam.download(asset.id) as download:
+            size = download.size if download.size is not None else asset.size
+            if size is None:
+                raise PermanentError(f"the DAM did not say how large asset {asset.id} is")
+            yield size, counted(download.chunks, self.run_ctx.progress)
+
+    async def _upload(self, folder_id: str, name: str, source: Source) -> BoxItem:
+        try:
+            async with source() as (size, chunks):
+                return await self.s.box.upload(folder_id, name, size, chunks)
+        except ConflictError:
+            pass
+        # A file of that name with other content: an earlier round's rejection, replaced
+        # by a new version so the agency keeps one file per derivative.
+        existing = next(
+            (
+                i
+                for i in await self.s.box.list_folder(folder_id)
+                if i.type == "file" and i.name == name
+            ),
+            None,
+        )
+        if existing is None:
+            raise ConflictError(
+                f"Box refused {name!r} in folder {folder_id} and no such file is there"
+            )
+        async with source() as (size, chunks):
+            return await self.s.box.upload_version(existing.id, name, size, chunks)
+
+    async def _record(self, campaign: DamFolder, rejection: Rejection, item: BoxItem) -> None:
+        d = rejection.derivative
+        approval = dam_lookup.text(rejection.asset.metadata.get(self.settings.dam.fields.approval))
+        async with self.s.db.transaction() as tx:
+            await DerivativeStore(tx).rejection_sent(d.id, approval, rejection.comment)
+            await EventStore(tx).record(
+                AssetEvent(
+                    workflow=self.run_ctx.job,
+                    event="rejection_sent",
+                    run_id=self.run_ctx.run_id,
+                    campaign_id=campaign.id,
+                    tracking_id=d.tracking_id,
+                    dam_asset_id=rejection.asset.id,
+                    box_file_id=item.id,
+                    bytes=item.size,
+                    detail={
+                        "file": rejection.name,
+                        "campaign": campaign.name,
+                        "country": d.country,
+                        "language": d.language,
+                        "comment": rejection.comment or rejections.NO_COMMENT,
+                    },
+                )
+            )
+        self.report.count("rejections_sent")
+        log.info(
+            "rejection_sent", file=rejection.name, tracking_id=d.tracking_id, box_file_id=item.id
+        )
+
+    async def _move(self, campaign: DamFolder) -> None:
+        fields = self.settings.dam.fields
+        number = dam_lookup.text(campaign.metadata.get(fields.campaign_number))
+        name = dam_lookup.text(campaign.metadata.get(fields.campaign_name)) or campaign.name
+        if await move_campaign(self.s, self.run_ctx, Move(campaign.id, number, name, "A5", "A6")):
+            self.report.count("would_move_campaign" if self.run_ctx.dry_run else "campaigns_a6")
+
+    def _email(self, events: list[SummaryEvent]) -> Email:
+        items = [{**e.detail, "tracking_id": e.tracking_id} for e in events]
+        return Email(
+            to="success",
+            subject=f"A5→A6: {len(items)} rejected version(s) sent back to the agency",
+            template="a5_a6_rejections",
+            context={"rejections": items, "folder": self.settings.box.rejected_folder},
+        )

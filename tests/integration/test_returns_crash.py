@@ -1,0 +1,133 @@
+"""Each return workflow killed at every step and started again: every asset arrives once,
+no Box file is lost, no mail or webhook goes out twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import pytest
+
+from ferrero_daemon.sandbox.box_auth import BoxApp
+from ferrero_daemon.store.outbox import Outbox
+from tests.postgres import PgServer
+from tests.returns_crash import Crash, Fuse, fused
+from tests.returns_world import CampaignRef, FakeScorer, World, scorecard, shared_database, world
+
+Scenario = Callable[[World], Awaitable[CampaignRef]]
+Check = Callable[[World, CampaignRef], Awaitable[None]]
+
+
+@pytest.fixture(scope="module")
+def db_name(pg: PgServer) -> Iterator[str]:
+    yield from shared_database(pg)
+
+
+@pytest.fixture
+async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
+    async with world(pg, db_name, box_app) as w:
+        yield w
+
+
+def agency_name(tid: str, country: str = "DE", language: str = "de") -> str:
+    return f"Nutella_{country}_{language}_123_OMG999_{tid}.mp4"
+
+
+async def crash_at_every_step(w: World, job: str, scenario: Scenario, check: Check) -> list[str]:
+    fuse = Fuse()
+    campaign = await scenario(w)
+    await w.run(job, services=fused(w.services, fuse, Outbox))
+    await check(w, campaign)
+    steps = list(fuse.steps)
+    for at in range(1, len(steps) + 1):
+        await w.reset()
+        campaign = await scenario(w)
+        with pytest.raises(Crash):
+            await w.run(job, services=fused(w.services, Fuse(at), Outbox))
+        report = await w.run(job)
+        try:
+            await check(w, campaign)
+        except AssertionError as exc:
+            raise AssertionError(f"after a crash at step {at} of {steps}, then {report}") from exc
+    return steps
+
+
+async def upload_scenario(w: World) -> CampaignRef:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    w.upload(agency_name(tid), b"localised bytes")
+    w.upload("holiday.mov", b"not ours")
+    return campaign
+
+
+async def upload_check(w: World, campaign: CampaignRef) -> None:
+    assert len(w.derivatives(campaign, latest=False)) == 1
+    assert w.files(w.folders["a2_a3"]) == []
+    attention = w.attention_folder("a2_a3")
+    assert attention is not None and [f.name for f in w.files(attention)] == ["holiday.mov"]
+    [row] = await w.rows("SELECT state FROM derivative_assets")
+    assert row["state"] == "imported"
+    [summary] = await w.emails("a2_a3_uploads")
+    assert len(summary.context["uploads"]) == 1
+    assert len(await w.emails("needs_attention")) == 1
+    assert [h["new_status"] for h in await w.webhooks()] == ["A3"]
+    assert w.status(campaign) == "A3"
+
+
+async def test_a2_a3_survives_a_crash_at_every_step(w: World) -> None:
+    steps = await crash_at_every_step(w, "a2_a3", upload_scenario, upload_check)
+    assert "dam.import_asset" in steps and "box.delete" in steps and "box.move" in steps
+
+
+async def scoring_scenario(w: World) -> CampaignRef:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    w.upload(agency_name(tid))
+    await w.run("a2_a3")
+    assert isinstance(w.scorer, FakeScorer)
+    w.scorer.cards[b"%PDF crash"] = scorecard(agency_name(tid), 88.0)
+    w.drop_scorecard("score.pdf", b"%PDF crash")
+    return campaign
+
+
+async def scoring_check(w: World, campaign: CampaignRef) -> None:
+    assert len(await w.rows("SELECT * FROM creativex_scores")) == 1
+    assert w.files(w.folders["creativex"]) == []
+    [asset] = w.derivatives(campaign)
+    assert asset.metadata[w.fields.creativex_score] == "88%"
+    [mail] = await w.emails("creativex_scores")
+    assert len(mail.context["scores"]) == 1 and len(mail.context["written"]) == 1
+
+
+async def test_creativex_survives_a_crash_at_every_step(w: World) -> None:
+    steps = await crash_at_every_step(w, "creativex", scoring_scenario, scoring_check)
+    assert "dam.update_asset_metadata" in steps and "box.delete" in steps
+
+
+async def rejection_scenario(w: World) -> CampaignRef:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    w.upload(agency_name(tid), b"DE cut")
+    w.upload(agency_name(tid, "FR", "fr"), b"FR cut")
+    await w.run("a2_a3")
+    for asset in w.derivatives(campaign):
+        verdict = "NOT APPROVED" if asset.metadata[w.fields.country] == "DE" else "APPROVED"
+        w.review(asset.id, {w.fields.approval: verdict, w.fields.comments: "Logo"})
+    w.set_status(campaign, "A5")
+    return campaign
+
+
+async def rejection_check(w: World, campaign: CampaignRef) -> None:
+    rejected = w.subfolder(campaign.box_folder_id, "REJECTED")
+    assert rejected is not None
+    files = sorted(f.name for f in w.files(rejected))
+    assert len(files) == 2 and files[1].endswith(".comments.txt")
+    assert all(f.version_number == 1 for f in w.files(rejected))
+    [mail] = await w.emails("a5_a6_rejections")
+    assert len(mail.context["rejections"]) == 1
+    assert [h["new_status"] for h in await w.webhooks()] == ["A3", "A6"]
+    assert w.status(campaign) == "A6"
+
+
+async def test_a5_a6_survives_a_crash_at_every_step(w: World) -> None:
+    steps = await crash_at_every_step(w, "a5_a6", rejection_scenario, rejection_check)
+    assert "box.upload" in steps and "dam.update_folder_metadata" in steps

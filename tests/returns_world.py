@@ -1,0 +1,334 @@
+"""The world of the return workflows' tests: the OTMM and Box emulators behind the real
+clients, the real outbox on a real PostgreSQL, and a scorer (the LlamaCloud emulator
+behind the real ``CreativeXClient``, or a stand-in where the SDK's import would cost
+more than it proves). Its methods are the steps people take: a campaign delivered to
+the agency, an agency upload, a reviewer's verdict, a scorecard dropped in Box.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ferrero_daemon import tracking_id
+from ferrero_daemon.clients.box import BoxApiClient
+from ferrero_daemon.clients.dam import OtmmClient
+from ferrero_daemon.clients.db import Database, connect
+from ferrero_daemon.clients.dryrun import (
+    ReadOnlyBox,
+    ReadOnlyDam,
+    ReadOnlyDatabase,
+    RecordingNotifier,
+)
+from ferrero_daemon.clients.types import Scorecard, ScoreExtractor
+from ferrero_daemon.config import Config, DamFields, Secret, Secrets, parse_settings
+from ferrero_daemon.errors import InvalidInputError
+from ferrero_daemon.jobs import RunContext, RunReport, resolve
+from ferrero_daemon.render import render
+from ferrero_daemon.sandbox.box import BoxEmulator
+from ferrero_daemon.sandbox.box_auth import BoxApp
+from ferrero_daemon.sandbox.box_content import MemoryContent
+from ferrero_daemon.sandbox.box_store import File
+from ferrero_daemon.sandbox.box_store import Folder as BoxFolder
+from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.sandbox.otmm_store import Asset
+from ferrero_daemon.services import Services
+from ferrero_daemon.store.outbox import Outbox
+from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
+from tests.fixtures.otmm import FAST
+from tests.postgres import PgServer, create_database, drop_database
+
+_seq = itertools.count(1)
+DERIVATIVE_MAP = {
+    "FERRERO.FIELD.BRAND": "FERRERO.FIELD.BRAND",
+    "FERRERO.FIELD.CAMPAIGN_NUMBER": "FERRERO.FIELD.CAMPAIGN_NUMBER",
+}
+TABLES = (
+    "derivative_assets, master_assets, campaign_status, creativex_scores, asset_events,"
+    " workflow_state, notification_outbox, attention_items"
+)
+
+
+@dataclass
+class FakeScorer:
+    """Answers from a table of PDFs; an unknown PDF fails as a run with status ERROR."""
+
+    cards: dict[bytes, Scorecard | Exception] = field(default_factory=dict)
+    calls: int = 0
+
+    async def extract(self, pdf: bytes, filename: str) -> Scorecard:
+        self.calls += 1
+        card = self.cards.get(pdf, InvalidInputError("the extraction run ended with status ERROR"))
+        if isinstance(card, Exception):
+            raise card
+        return card
+
+
+def scorecard(
+    creative: str | None, pct: float, *, met: int = 5, total: int = 6, tier: str = "On Track"
+) -> Scorecard:
+    data = {
+        "creative_name": creative,
+        "creative_quality_score": pct,
+        "quality_tier": tier,
+        "channel": "Meta",
+    }
+    return Scorecard(creative, pct, met, total, "Meta", data)
+
+
+@dataclass(frozen=True)
+class QueuedMail:
+    key: str
+    to: str
+    subject: str
+    template: str
+    context: dict[str, Any]
+    text: str
+
+
+@dataclass(frozen=True)
+class CampaignRef:
+    dam_id: str
+    number: str
+    name: str
+    box_folder_id: str
+
+
+@dataclass
+class World:
+    make_config: Callable[..., Config]
+    db: Database
+    box_app: BoxApp
+    dam_fields: DamFields = field(default_factory=DamFields)
+    scorer: ScoreExtractor = field(default_factory=FakeScorer)
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    async def start(self) -> None:
+        stack = self._stack
+        self.otmm = await stack.enter_async_context(OtmmEmulator(fields=self.dam_fields))
+        self.boxe = await stack.enter_async_context(BoxEmulator(app=self.box_app))
+        overrides = {**self.otmm.config_overrides(), **self.boxe.config_overrides()}
+        overrides["dam"]["derivative_field_map"] = DERIVATIVE_MAP
+        self.config = self.make_config(overrides, {**self.otmm.secrets(), **self.boxe.secrets()})
+        self.dam = await stack.enter_async_context(OtmmClient.from_config(self.config, **FAST))
+        self.box = BoxApiClient.from_config(self.config, backoff=0.01)
+        stack.push_async_callback(self.box.aclose)
+
+    async def reset(self) -> None:
+        """An empty world again: new emulators and clients, no rows."""
+        await self._stack.aclose()
+        self._stack = AsyncExitStack()
+        async with self.db.connection() as conn:
+            await conn.execute(f"TRUNCATE {TABLES}")
+        await self.start()
+
+    @property
+    def fields(self) -> DamFields:
+        return self.config.settings.dam.fields
+
+    @property
+    def folders(self) -> dict[str, str]:
+        return dict(self.boxe.folder_ids)
+
+    @property
+    def services(self) -> Services:
+        return Services(
+            config=self.config,
+            db=self.db,
+            dam=self.dam,
+            box=self.box,
+            notifier=Outbox(self.db),
+            scorer=self.scorer,
+            clock=lambda: datetime.now(UTC),
+        )
+
+    def dry_services(self) -> tuple[Services, RecordingNotifier]:
+        recorder = RecordingNotifier()
+        services = self.services.with_(
+            db=ReadOnlyDatabase(self.db),
+            dam=ReadOnlyDam(self.dam),
+            box=ReadOnlyBox(self.box),
+            notifier=recorder,
+        )
+        return services, recorder
+
+    async def run(
+        self, job: str, *, dry_run: bool = False, services: Services | None = None
+    ) -> RunReport:
+        context = RunContext(job, uuid.uuid4().hex, "manual", dry_run, lambda: datetime.now(UTC))
+        if services is None:
+            services = self.dry_services()[0] if dry_run else self.services
+        return await resolve(job)(services, context)
+
+    # -- what people do ----------------------------------------------------------------
+    async def campaign(self, status: str = "A2") -> CampaignRef:
+        """A campaign as A1→A2 leaves it: in the DAM, in Box, in campaign_status."""
+        n = next(_seq)
+        number, name = f"C{n:04d}", f"Nutella Summer {n}"
+        f = self.fields
+        meta = {
+            f.campaign_status: status,
+            f.campaign_number: number,
+            f.campaign_name: name,
+            f.brand: "Nutella",
+        }
+        dam_id = self.otmm.create_campaign(name, meta)
+        box_folder = self.boxe.create_folder(self.folders["a1_a2"], f"{number} - {name}")
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "INSERT INTO campaign_status (campaign_id, campaign_number, campaign_name, status, box_folder_id)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                *(dam_id, number, name, status, box_folder.id),
+            )
+        return CampaignRef(dam_id, number, name, box_folder.id)
+
+    async def master(self, campaign: CampaignRef, name: str = "Spot.mp4") -> str:
+        f = self.fields
+        meta = {
+            f.brand: "Nutella",
+            f.campaign_number: campaign.number,
+            f.campaign_name: campaign.name,
+        }
+        asset_id = self.otmm.create_asset(
+            campaign.dam_id, name, {**meta, f.asset_role: "Master"}, size=2048
+        )
+        tid = tracking_id.mint()
+        async with self.db.connection() as conn:
+            await conn.execute(
+                "INSERT INTO master_assets (tracking_id, dam_asset_id, workflow, campaign_id,"
+                " local_campaign_id, original_filename, box_filename, box_folder_id, metadata, state)"
+                " VALUES ($1, $2, 'a1_a2', $3, $4, $5, $6, $7, $8::jsonb, 'delivered')",
+                *(tid, asset_id, campaign.dam_id, campaign.number, name, f"Spot_{tid}.mp4"),
+                *(campaign.box_folder_id, json.dumps({"fields": meta})),
+            )
+        return tid
+
+    def upload(self, name: str, data: bytes = b"localised video bytes") -> str:
+        """The agency drops a file into the A2→A3 folder."""
+        return self.boxe.create_file(self.folders["a2_a3"], name, data=data).id
+
+    def drop_scorecard(self, name: str, data: bytes) -> str:
+        return self.boxe.create_file(self.folders["creativex"], name, data=data).id
+
+    def review(self, asset_id: str, values: dict[str, Any]) -> None:
+        """A reviewer edits the asset in the OTMM UI."""
+        metadata = self.otmm.store.node(asset_id).metadata
+        for key, value in values.items():
+            if value is None:
+                metadata.pop(key, None)
+            else:
+                metadata[key] = value
+
+    def set_status(self, campaign: CampaignRef, status: str) -> None:
+        self.otmm.store.node(campaign.dam_id).metadata[self.fields.campaign_status] = status
+
+    def status(self, campaign: CampaignRef) -> Any:
+        return self.otmm.metadata(campaign.dam_id).get(self.fields.campaign_status)
+
+    def move_back(self, file_id: str, data: bytes, folder: str = "a2_a3") -> None:
+        """An operator fixes a set-aside file and moves it back into its folder."""
+        store = self.boxe.store
+        store.new_version(store.file(file_id), MemoryContent(data))
+        store.update(store.file(file_id), parent_id=self.folders[folder])
+
+    # -- what tests look at ------------------------------------------------------------
+    def derivatives(self, campaign: CampaignRef, latest: bool = True) -> list[Asset]:
+        role = self.fields.asset_role
+        return [
+            n
+            for n in self.otmm.store.nodes.values()
+            if isinstance(n, Asset)
+            and n.parent_id == campaign.dam_id
+            and (n.latest or not latest)
+            and n.metadata.get(role) == "Derivative"
+        ]
+
+    async def dam_bytes(self, asset_id: str) -> bytes:
+        content = self.otmm.asset(asset_id).content
+        assert content is not None
+        return b"".join([c async for c in content.chunks()])
+
+    def files(self, folder_id: str) -> list[File]:
+        return self.boxe.files_in(folder_id)
+
+    def file(self, file_id: str) -> File:
+        return self.boxe.store.file(file_id)
+
+    async def file_bytes(self, file_id: str) -> bytes:
+        return await self.boxe.read_file(file_id)
+
+    def subfolder(self, parent_id: str, name: str) -> str | None:
+        found = self.boxe.store.find_name(parent_id, name)
+        return found.id if isinstance(found, BoxFolder) else None
+
+    def attention_folder(self, folder: str) -> str | None:
+        return self.subfolder(self.folders[folder], self.config.settings.box.needs_attention_folder)
+
+    async def emails(self, template: str | None = None) -> list[QueuedMail]:
+        """Queued mails, oldest first, each rendered (so a template hole fails the test)."""
+        mails = []
+        rows = await self.rows(
+            "SELECT dedupe_key, payload::text FROM notification_outbox WHERE kind = 'email' ORDER BY id"
+        )
+        for row in rows:
+            p = json.loads(row["payload"])
+            text = render(p["template"], p["context"]).text
+            mails.append(
+                QueuedMail(
+                    row["dedupe_key"], p["to"], p["subject"], p["template"], p["context"], text
+                )
+            )
+        return [m for m in mails if template is None or m.template == template]
+
+    async def webhooks(self) -> list[dict[str, Any]]:
+        rows = await self.rows(
+            "SELECT payload::text FROM notification_outbox WHERE kind = 'webhook' ORDER BY id"
+        )
+        return [json.loads(r["payload"]) for r in rows]
+
+    async def rows(self, sql: str, *args: Any) -> list[Any]:
+        async with self.db.connection() as conn:
+            return list(await conn.fetch(sql, *args))
+
+
+def shared_database(pg: PgServer) -> Iterator[str]:
+    """One database for a test module (used through a module-scoped fixture)."""
+    name = asyncio.run(create_database(pg))
+    yield name
+    asyncio.run(drop_database(pg, name))
+
+
+@asynccontextmanager
+async def world(
+    pg: PgServer, database_name: str, box_app: BoxApp, **options: Any
+) -> AsyncIterator[World]:
+    """A world on the shared returns database, emptied first (a fresh database per test
+    costs a second or more; a TRUNCATE, milliseconds)."""
+
+    def make_config(overrides: dict[str, Any], secrets: dict[str, str]) -> Config:
+        data = deep_merge(BASE_SETTINGS, {"database": database_settings(pg, database_name)})
+        values = {**TEST_SECRETS, **secrets}
+        if pg.password:
+            values["db_password"] = pg.password
+        return Config(
+            settings=parse_settings(deep_merge(data, overrides)),
+            secrets=Secrets({k: Secret(v, "test") for k, v in values.items()}),
+        )
+
+    database = await connect(make_config({}, {}), min_size=1)
+    async with database.connection() as conn:
+        await conn.execute(f"TRUNCATE {TABLES}")
+    w = World(make_config, database, box_app, **options)
+    try:
+        await w.start()
+        yield w
+    finally:
+        await w._stack.aclose()
+        await database.close()
