@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.fixtures.box",
     "tests.fixtures.comms",
     "tests.fixtures.runtime",
+    "tests.fixtures.services",
     "tests.fixtures.ops",
 ]
 

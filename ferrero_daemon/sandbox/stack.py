@@ -151,6 +151,7 @@ class SandboxStack:
                 "user": self.postgres.user,
                 "sslmode": "disable",
             },
+            "smtp": {"sender": "Ferrero Automation <automation@sandbox.test>"},
             "recipients": {
                 "errors": ["dam-ops@sandbox.test"],
                 "success": ["campaign-team@sandbox.test"],
