@@ -15,14 +15,12 @@ from ferrero_daemon.clients.box import BoxApiClient
 from ferrero_daemon.clients.dam import OtmmClient
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.dryrun import (
-    ReadOnlyBox,
-    ReadOnlyDam,
-    ReadOnlyDatabase,
     RecordingNotifier,
 )
 from ferrero_daemon.clients.types import Scorecard
 from ferrero_daemon.config import Config
 from ferrero_daemon.jobs import RunContext, RunReport, resolve
+from ferrero_daemon.runtime.runner import dry_run_services
 from ferrero_daemon.sandbox.box import BoxEmulator
 from ferrero_daemon.sandbox.otmm import OtmmEmulator
 from ferrero_daemon.services import Services
@@ -54,6 +52,7 @@ class World:
     db: Database
     dam_client: OtmmClient
     box_client: BoxApiClient
+    last_run: RunContext | None = None
 
     # -- running ---------------------------------------------------------------------
     def services(self, reaper: Reaper | None = None) -> Services:
@@ -75,18 +74,10 @@ class World:
         )
 
     def dry_services(self) -> tuple[Services, RecordingNotifier]:
-        """What the runtime hands a job in a dry run."""
-        recorder = RecordingNotifier()
-        live = self.services()
-        return (
-            live.with_(
-                db=ReadOnlyDatabase(self.db),
-                dam=ReadOnlyDam(self.dam_client),
-                box=ReadOnlyBox(self.box_client),
-                notifier=recorder,
-            ),
-            recorder,
-        )
+        """What the runtime hands a job in a dry run, and the notifier that records."""
+        services = dry_run_services(self.services())
+        assert isinstance(services.notifier, RecordingNotifier)
+        return services, services.notifier
 
     async def run(
         self, job: str, services: Services | None = None, *, dry_run: bool = False
@@ -98,6 +89,7 @@ class World:
             dry_run=dry_run,
             now=lambda: datetime.now(UTC),
         )
+        self.last_run = context
         return await resolve(job)(services or self.services(), context)
 
     # -- seeding -----------------------------------------------------------------------

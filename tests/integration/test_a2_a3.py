@@ -194,3 +194,22 @@ async def test_a_dry_run_plans_and_changes_nothing(w: World) -> None:
     assert recorder.emails == [] and recorder.webhooks == []
     assert await w.rows("SELECT * FROM derivative_assets") == []
     assert w.status(campaign) == "A2"
+
+
+async def test_a_dam_outage_keeps_the_box_file_and_the_next_run_takes_it(w: World) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    file_id = w.upload(agency_name(tid), b"localised bytes")
+    w.otmm.inject(r"/assets$", method="POST", status=503, count=50)
+
+    report = await w.run("a2_a3")
+
+    [failure] = report.failures
+    assert failure.item == agency_name(tid) and "retried on the next run" in failure.reason
+    assert w.file(file_id).parent_id == w.folders["a2_a3"]  # kept, not set aside
+    assert w.derivatives(campaign) == [] and await w.emails() == []
+    w.otmm.faults.clear()
+
+    assert (await w.run("a2_a3")).counts == {"imported": 1, "campaigns_a3": 1}
+    assert len(w.derivatives(campaign, latest=False)) == 1
+    assert w.files(w.folders["a2_a3"]) == []

@@ -66,6 +66,9 @@ async def test_a1_a2_delivers_each_master_once_then_moves_the_campaign_and_annou
     assert {r["original_filename"]: r["box_filename"].split("_")[0] for r in rows}["a/b.mov"] == "a"
     assert derivative not in {r["dam_asset_id"] for r in rows}
     assert world.status(seeded.campaign_id) == "A2"
+    assert world.last_run is not None
+    progress = world.last_run.progress
+    assert (progress.done, progress.total, progress.bytes) == (3, 3, 4210)
 
     (email, webhook) = await world.outbox(seeded.campaign_id)
     assert email["kind"] == "email" and webhook["kind"] == "webhook"
@@ -249,3 +252,53 @@ def _json(value: Any) -> Any:
     import json
 
     return json.loads(value) if isinstance(value, str) else value
+
+
+async def test_a_different_file_under_the_master_name_in_box_is_reported_not_overwritten(
+    world: World,
+) -> None:
+    seeded = world.campaign("C-40", "Clash", [("Spot.mp4", 100)])
+    world.otmm.inject(r"/contents", status=503, count=1000)
+    await world.run("a1_a2")
+    (row,) = await world.masters(seeded.campaign_id)
+    world.otmm.faults.clear()
+    (folder,) = [i for i in world.box.store.children(world.box_root("a1_a2")) if i.type == "folder"]
+    world.box.create_file(folder.id, row["box_filename"], data=b"someone else's file")
+
+    report = await world.run("a1_a2")
+
+    (failure,) = report.failures
+    assert row["box_filename"] in failure.reason and "conflict" in failure.reason
+    assert world.box_files("a1_a2")[folder.name] == {
+        row["box_filename"]: world.box.files_in(folder.id)[0].content.sha1
+    }
+    assert world.status(seeded.campaign_id) == "A1"
+    assert (await world.masters(seeded.campaign_id))[0]["state"] == "failed"
+
+
+async def test_through_the_runner_a_failing_master_is_mailed_once_then_once_resolved(
+    world: World,
+) -> None:
+    from ferrero_daemon.jobs import JOBS
+    from ferrero_daemon.runtime.runner import Runner
+
+    services = world.services()
+    runner = Runner(lambda: services, JOBS, "test-host")
+    seeded = world.campaign("C-50", "Alerted", [("A.mp4", 100), ("B.mp4", 100)])
+    world.otmm.inject(rf"/assets/{seeded.asset_ids[1]}/contents", status=404, count=1000)
+
+    outcomes = [(await runner.run("a1_a2", "schedule")) for _ in range(3)]
+    assert [r.outcome for r in outcomes if r] == ["partial", "failed", "failed"]
+    alerts = (
+        "SELECT payload FROM notification_outbox WHERE dedupe_key LIKE 'alert:a1_a2:%' ORDER BY id"
+    )
+    (raised,) = await world.rows(alerts)
+    assert _json(raised["payload"])["to"] == "errors"
+    assert "B.mp4" in str(_json(raised["payload"])["context"]["problems"])
+
+    world.otmm.faults.clear()
+    done = await runner.run("a1_a2", "schedule")
+    assert done is not None and done.outcome == "succeeded"
+    subjects = [_json(r["payload"])["subject"] for r in await world.rows(alerts)]
+    assert len(subjects) == 2 and subjects[1].startswith("Resolved")
+    assert world.status(seeded.campaign_id) == "A2"

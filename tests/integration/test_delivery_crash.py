@@ -78,3 +78,27 @@ async def test_a_kill_at_any_step_then_a_restart_delivers_and_announces_exactly_
         step = f"killed after step {n}: {reaper.trace[-1]}"
         await world.run("a1_a2")  # the restart
         await _exactly_once(world, seeded, f"K-{n} - Crash", step)
+
+
+async def test_a_kill_right_after_a_chunked_upload_does_not_send_it_twice(world: World) -> None:
+    big = [("Film.mp4", 1_500_000)]  # above the test Box's chunked threshold
+    probe = Reaper()
+    world.campaign("K-B0", "Probe", big)
+    await world.run("a1_a2", world.services(probe))
+    upload_step = probe.trace.index("box.upload") + 1
+
+    seeded = world.campaign("K-B1", "Big", big)
+    try:
+        await world.run("a1_a2", world.services(Reaper(die_after=upload_step)))
+    except BaseException as exc:
+        assert _killed(exc), exc
+    (row,) = await world.masters(seeded.campaign_id)
+    assert row["state"] == "uploading"  # the file is in Box, the database does not know yet
+
+    await world.run("a1_a2")
+
+    (row,) = await world.masters(seeded.campaign_id)
+    files = world.box_files("a1_a2")["K-B1 - Big"]
+    assert files == {row["box_filename"]: row["sha1"]} and row["state"] == "delivered"
+    assert [c.name for c in world.box.uploaded()].count(row["box_filename"]) == 1
+    assert world.status(seeded.campaign_id) == "A2"
