@@ -96,17 +96,7 @@ class AgencyUploads:
             await self.set_aside.finish_pending()
             for _ in await recover_moves(self.s, self.run_ctx):
                 self.report.count("campaigns_a3")
-        files = [i for i in await self.s.box.list_folder(self.folder_id) if i.type == "file"]
-        self.run_ctx.progress.add_total(len(files))
-        returned = {
-            e.box_file_id for e in await AttentionStore(self.s.db).open_items(self.run_ctx.job)
-        }
-        for item in files:
-            self.run_ctx.progress.current = item.name
-            if item.id in returned:
-                await self.set_aside.returned(item)
-            await self._guarded(item)
-            self.run_ctx.progress.advance()
+        await self.set_aside.sweep(self._guarded)
         await self._advance_campaigns()
         if not self.run_ctx.dry_run:
             await Summary(

@@ -67,17 +67,7 @@ class Scoring:
     async def run(self) -> None:
         if not self.run_ctx.dry_run:
             await self.set_aside.finish_pending()
-        files = [i for i in await self.s.box.list_folder(self.folder_id) if i.type == "file"]
-        self.run_ctx.progress.add_total(len(files))
-        returned = {
-            e.box_file_id for e in await AttentionStore(self.s.db).open_items(self.run_ctx.job)
-        }
-        for item in files:
-            self.run_ctx.progress.current = item.name
-            if item.id in returned:
-                await self.set_aside.returned(item)
-            await self._guarded(item)
-            self.run_ctx.progress.advance()
+        await self.set_aside.sweep(self._guarded)
         await self._write_late_scores()
         if not self.run_ctx.dry_run:
             await Summary(

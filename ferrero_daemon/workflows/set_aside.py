@@ -12,6 +12,7 @@ reported last. ``finish_pending`` completes what a crashed run left half done.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -56,6 +57,25 @@ class SetAside:
             except NotFoundError:
                 # Someone removed the file meanwhile: there is nothing left to set aside.
                 await store.resolve(entry.box_file_id)
+
+    async def sweep(self, take: Callable[[BoxItem], Awaitable[None]]) -> None:
+        """Hand each file of the watched folder to ``take``, once, in listing order.
+
+        A file an operator moved back out of ``_needs_attention`` is marked returned
+        first, so it is tried from scratch. Progress follows the files.
+        """
+        listing = await self.services.box.list_folder(self.folder_id)
+        files = [item for item in listing if item.type == "file"]
+        progress = self.run.progress
+        progress.add_total(len(files))
+        open_items = await AttentionStore(self.services.db).open_items(self._workflow)
+        returned = {entry.box_file_id for entry in open_items}
+        for item in files:
+            progress.current = item.name
+            if item.id in returned:
+                await self.returned(item)
+            await take(item)
+            progress.advance()
 
     async def returned(self, item: BoxItem) -> None:
         """An operator moved a set-aside file back: it is retried from scratch."""
