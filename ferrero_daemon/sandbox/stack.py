@@ -20,6 +20,7 @@ from typing import Any, Self
 import asyncpg
 
 from ferrero_daemon.commands.emulate import EMULATORS, Emulator, create
+from ferrero_daemon.jobs import JOBS
 
 EMULATOR_ORDER = ("otmm", "box", "llamacloud", "smtp", "webhook")
 
@@ -172,20 +173,7 @@ class SandboxStack:
         for emulator in self.emulators.values():
             data = _merge(data, emulator.config_overrides())
         # The sandbox drives every job itself: a schedule far away keeps the timer quiet.
-        data["jobs"] = {
-            name: {"schedule": "0 4 1 1 *"}
-            for name in (
-                "a1_a2",
-                "a2_a3",
-                "a5_a6",
-                "b1_b2",
-                "creativex",
-                "daily_report",
-                "backup_daily",
-                "backup_weekly",
-                "backup_check",
-            )
-        }
+        data["jobs"] = {name: {"schedule": "0 4 1 1 *"} for name in JOBS}
         return data
 
     def write_config(self) -> None:
