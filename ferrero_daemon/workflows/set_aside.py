@@ -18,9 +18,9 @@ from pathlib import PurePath
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import BoxItem, Email
+from ferrero_daemon.domain.rejections import BOX_DESCRIPTION_LIMIT
 from ferrero_daemon.errors import ConflictError, NotFoundError
 from ferrero_daemon.jobs import RunContext, RunReport
-from ferrero_daemon.rejections import BOX_DESCRIPTION_LIMIT
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.attention import AttentionItem, AttentionStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
