@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import BoxItem, Email
+from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.rejections import BOX_DESCRIPTION_LIMIT
+from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import ConflictError, NotFoundError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
