@@ -11,23 +11,10 @@ from ferrero_daemon.config import effective_config, load_config, parse_settings
 from ferrero_daemon.errors import ConfigError
 from ferrero_daemon.runtime.cron import build_triggers
 from tests.conftest import BASE_SETTINGS, deep_merge
+from tests.conftest import TEST_BOX_CONFIG as BOX_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = {"a1_a2": "1001", "a2_a3": "1002", "b1_b2": "1003", "creativex": "1004"}
-BOX_CONFIG = json.dumps(
-    {
-        "boxAppSettings": {
-            "clientID": "box-client-id",
-            "clientSecret": "box-client-secret-xyz",
-            "appAuth": {
-                "publicKeyID": "key-1",
-                "privateKey": "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n-----END ENCRYPTED PRIVATE KEY-----\n",
-                "passphrase": "box-passphrase-123",
-            },
-        },
-        "enterpriseID": "4242",
-    }
-)
 
 
 def write_config(tmp_path: Path, text: str) -> Path:
