@@ -118,11 +118,8 @@ class SetAside:
         self, item: BoxItem, entry: AttentionItem | None, take: Callable[[BoxItem], Awaitable[None]]
     ) -> None:
         if entry is not None:
-            if entry.reported_at is None and (entry.file_name, entry.sha1) == (
-                item.name,
-                item.sha1,
-            ):
-                return  # its set-aside is pending: finish_pending tries it at each run
+            if _pending(entry, item):
+                return  # finish_pending tries its set-aside at each run
             await self.returned(item)
         if item.name.casefold() == self._folder_name.casefold():
             await self(
@@ -218,6 +215,11 @@ class SetAside:
             return Email("errors", subject, "needs_attention", context)
         subject = f"Could not set aside in Box ({self._workflow}): {entry.file_name}"
         return Email("errors", subject, "set_aside_failed", {**context, "error": error})
+
+
+def _pending(entry: AttentionItem, item: BoxItem) -> bool:
+    """Its set-aside failed, and nobody changed the file since (a rename, new content)."""
+    return entry.reported_at is None and (entry.file_name, entry.sha1) == (item.name, item.sha1)
 
 
 def _mail_key(kind: str, entry: AttentionItem) -> str:
