@@ -21,11 +21,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ferrero_daemon.backups import backup, scratch, verify
+from ferrero_daemon.backups.context import open_context
+from ferrero_daemon.backups.layout import Kind
 from ferrero_daemon.clients import db
 from ferrero_daemon.config import Config, Secrets, parse_settings
-from ferrero_daemon.ops import backup, scratch, verify
-from ferrero_daemon.ops.context import open_context
-from ferrero_daemon.ops.layout import Kind
 from tests.conftest import BASE_SETTINGS, database_settings, deep_merge
 from tests.postgres import build_template, create_database, start_server
 

@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ferrero_daemon.clients.box import BoxApiClient
+from ferrero_daemon.clients.box.client import BoxApiClient
 from ferrero_daemon.config import Config, Secret, Secrets, parse_settings
 
 MIB = 1024 * 1024

@@ -55,9 +55,9 @@ async def bench_outbox(count: int) -> None:
     from ferrero_daemon.clients.mail import Mailer
     from ferrero_daemon.clients.types import Email
     from ferrero_daemon.config import Environment, Recipients, SmtpConfig
-    from ferrero_daemon.delivery import deliver_pending
+    from ferrero_daemon.outbox.deliver import deliver_pending
+    from ferrero_daemon.outbox.queue import Outbox
     from ferrero_daemon.sandbox.smtp import SmtpEmulator
-    from ferrero_daemon.store.outbox import Outbox
     from tests.postgres import build_template, create_database, start_server
 
     server = start_server()

@@ -24,9 +24,9 @@ from typing import Any
 
 import httpx
 
-from ferrero_daemon.clients.dam import OtmmClient
+from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.config import Config, Secret, Secrets, parse_settings
-from ferrero_daemon.sandbox.otmm_content import SeededContent
+from ferrero_daemon.sandbox.otmm.content import SeededContent
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -27,12 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ferrero_daemon.clients import db  # noqa: E402
-from ferrero_daemon.clients.box import BoxApiClient  # noqa: E402
-from ferrero_daemon.clients.dam import OtmmClient  # noqa: E402
+from ferrero_daemon.clients.box.client import BoxApiClient  # noqa: E402
+from ferrero_daemon.clients.otmm.client import OtmmClient  # noqa: E402
 from ferrero_daemon.config import Config, Secret, Secrets, parse_settings  # noqa: E402
 from ferrero_daemon.jobs import RunContext, resolve  # noqa: E402
+from ferrero_daemon.outbox.queue import Outbox  # noqa: E402
 from ferrero_daemon.services import Services  # noqa: E402
-from ferrero_daemon.store.outbox import Outbox  # noqa: E402
 from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge  # noqa: E402
 from tests.integration.delivery_world import NoScorer  # noqa: E402
 from tests.postgres import build_template, create_database, start_server  # noqa: E402

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ferrero_daemon.sandbox.box_auth import BoxApp
+from ferrero_daemon.sandbox.box.auth import BoxApp
 from tests.postgres import build_template, create_database, start_server
 from tests.returns_world import world
 

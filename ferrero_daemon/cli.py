@@ -14,7 +14,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from ferrero_daemon import commands
+from ferrero_daemon import __version__, commands
 from ferrero_daemon.errors import ConfigError, FerreroError
 
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ferrero-daemon",
         description="Ferrero campaign asset automation: DAM, Box, CreativeX, mail and webhook.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")

@@ -28,10 +28,10 @@ JOBS: dict[str, str] = {
     "a5_a6": "ferrero_daemon.workflows.a5_a6:run",
     "b1_b2": "ferrero_daemon.workflows.b1_b2:run",
     "creativex": "ferrero_daemon.workflows.creativex:run",
-    "daily_report": "ferrero_daemon.ops.report:run_job",
-    "backup_daily": "ferrero_daemon.ops.jobs:backup_daily",
-    "backup_weekly": "ferrero_daemon.ops.jobs:backup_weekly",
-    "backup_check": "ferrero_daemon.ops.jobs:backup_check",
+    "daily_report": "ferrero_daemon.report.daily:run_job",
+    "backup_daily": "ferrero_daemon.backups.jobs:backup_daily",
+    "backup_weekly": "ferrero_daemon.backups.jobs:backup_weekly",
+    "backup_check": "ferrero_daemon.backups.jobs:backup_check",
 }
 
 

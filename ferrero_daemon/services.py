@@ -51,10 +51,10 @@ def utc_now() -> datetime:
 async def open_services(config: Config) -> AsyncIterator[Services]:
     """The process's one pool per outside system; every client is closed on exit."""
     from ferrero_daemon.clients import db
-    from ferrero_daemon.clients.box import BoxApiClient
+    from ferrero_daemon.clients.box.client import BoxApiClient
     from ferrero_daemon.clients.creativex import CreativeXClient
-    from ferrero_daemon.clients.dam import OtmmClient
-    from ferrero_daemon.store.outbox import Outbox
+    from ferrero_daemon.clients.otmm.client import OtmmClient
+    from ferrero_daemon.outbox.queue import Outbox
 
     async with AsyncExitStack() as stack:
         database = await db.connect(config)

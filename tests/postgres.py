@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 
 from ferrero_daemon.clients.db import Database
-from ferrero_daemon.migrations import migrate
+from ferrero_daemon.store.migrations import migrate
 
 TEMPLATE = "ferrero_template"
 

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ferrero_daemon import tracking_id
-from ferrero_daemon.clients.box import BoxApiClient
-from ferrero_daemon.clients.dam import OtmmClient
+from ferrero_daemon.clients.box.client import BoxApiClient
 from ferrero_daemon.clients.db import Database, connect
 from ferrero_daemon.clients.dryrun import (
     ReadOnlyBox,
@@ -27,20 +25,22 @@ from ferrero_daemon.clients.dryrun import (
     ReadOnlyDatabase,
     RecordingNotifier,
 )
+from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.clients.types import Scorecard, ScoreExtractor
 from ferrero_daemon.config import Config, DamFields, Secret, Secrets, parse_settings
+from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport, resolve
-from ferrero_daemon.render import render
-from ferrero_daemon.sandbox.box import BoxEmulator
-from ferrero_daemon.sandbox.box_auth import BoxApp
-from ferrero_daemon.sandbox.box_content import MemoryContent
-from ferrero_daemon.sandbox.box_store import File
-from ferrero_daemon.sandbox.box_store import Folder as BoxFolder
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
-from ferrero_daemon.sandbox.otmm_store import Asset
+from ferrero_daemon.outbox.queue import Outbox
+from ferrero_daemon.sandbox.box.auth import BoxApp
+from ferrero_daemon.sandbox.box.content import MemoryContent
+from ferrero_daemon.sandbox.box.server import BoxEmulator
+from ferrero_daemon.sandbox.box.store import File
+from ferrero_daemon.sandbox.box.store import Folder as BoxFolder
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
+from ferrero_daemon.sandbox.otmm.store import Asset
 from ferrero_daemon.services import Services
-from ferrero_daemon.store.outbox import Outbox
+from ferrero_daemon.templates import render
 from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
 from tests.fixtures.otmm import FAST
 from tests.postgres import PgServer, create_database, drop_database

@@ -25,7 +25,7 @@ import httpx
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Scorecard
 from ferrero_daemon.config import Config
-from ferrero_daemon.creativex_rules import validate
+from ferrero_daemon.domain.creativex_rules import validate
 from ferrero_daemon.errors import (
     AuthError,
     FerreroError,

@@ -1,6 +1,6 @@
 """PostgreSQL: one asyncpg pool for the process, and every query by name.
 
-All SQL lives in ``queries.sql`` beside this module, in blocks headed
+All SQL lives in ``ferrero_daemon/queries.sql``, in blocks headed
 ``-- name: <query_name>``. Code calls ``db.fetch("query_name", ...)``: a reader
 finds every query in one place, and no workflow holds SQL.
 """
@@ -20,11 +20,12 @@ from asyncpg.pool import PoolConnectionProxy
 
 from ferrero_daemon.config import Config, DatabaseConfig
 from ferrero_daemon.errors import ConfigError, TransientError
+from ferrero_daemon.resources import package_path
 
 Connection: TypeAlias = "asyncpg.Connection[Record] | PoolConnectionProxy[Record]"
 Executor: TypeAlias = "asyncpg.Pool[Record] | Connection"
 
-QUERIES_FILE = Path(__file__).with_name("queries.sql")
+QUERIES_FILE = package_path("queries.sql")
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.M)
 
 

@@ -30,7 +30,7 @@ from ferrero_daemon.errors import (
     PermanentError,
     TransientError,
 )
-from ferrero_daemon.render import TEMPLATES_DIR, render
+from ferrero_daemon.templates import TEMPLATES_DIR, render
 
 log = logs.get_logger(__name__)
 KEY_HEADER = "X-Ferrero-Notification"

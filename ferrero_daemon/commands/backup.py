@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from ferrero_daemon.backups import catalog, health, listing
+from ferrero_daemon.backups.context import cli_context, utc_now
+from ferrero_daemon.backups.jobs import take
+from ferrero_daemon.backups.layout import Kind, Layout
 from ferrero_daemon.commands import Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
-from ferrero_daemon.ops import catalog, health, listing
-from ferrero_daemon.ops.context import cli_context, utc_now
-from ferrero_daemon.ops.jobs import take
-from ferrero_daemon.ops.layout import Kind, Layout
 
 
 def register(sub: Subparsers) -> None:

@@ -6,7 +6,13 @@ import argparse
 import asyncio
 import json
 
-from ferrero_daemon.checks import CheckOptions, CheckResult, ConnectionChecks, render, run_checks
+from ferrero_daemon.checks.connections import (
+    CheckOptions,
+    CheckResult,
+    ConnectionChecks,
+    render,
+    run_checks,
+)
 from ferrero_daemon.commands import Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
 

@@ -4,38 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import signal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
-from ferrero_daemon.commands import Subparsers
+from ferrero_daemon.commands import Subparsers, require_sandbox_extra
+from ferrero_daemon.sandbox.emulators import EMULATORS
 
-# name -> module in ferrero_daemon.sandbox exposing ``create(host, port, data_dir) -> Emulator``
-EMULATORS = {
-    "otmm": "otmm",
-    "box": "box",
-    "llamacloud": "llamacloud",
-    "smtp": "smtp",
-    "webhook": "webhook",
-}
-
-
-class Emulator(Protocol):
-    @property
-    def base_url(self) -> str: ...
-
-    async def start(self) -> str: ...
-
-    async def stop(self) -> None: ...
-
-    def config_overrides(self) -> dict[str, Any]:
-        """The config sections a daemon needs to talk to this emulator."""
-        ...
-
-    def secrets(self) -> dict[str, str]:
-        """The secrets (by name) this emulator accepts."""
-        ...
+if TYPE_CHECKING:
+    from ferrero_daemon.sandbox.emulators import Emulator
 
 
 def register(sub: Subparsers) -> None:
@@ -47,15 +24,10 @@ def register(sub: Subparsers) -> None:
     parser.set_defaults(handler=run)
 
 
-def create(
-    name: str, host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None
-) -> Emulator:
-    module = importlib.import_module(f"ferrero_daemon.sandbox.{EMULATORS[name]}")
-    emulator: Emulator = module.create(host=host, port=port, data_dir=data_dir)
-    return emulator
-
-
 def run(args: argparse.Namespace) -> int:
+    require_sandbox_extra("emulate")
+    from ferrero_daemon.sandbox.emulators import create
+
     return asyncio.run(_serve(create(args.name, args.host, args.port, args.data_dir)))
 
 

@@ -8,7 +8,7 @@ import asyncio
 from ferrero_daemon.clients import db
 from ferrero_daemon.commands import Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
-from ferrero_daemon.migrations import migrate
+from ferrero_daemon.store.migrations import migrate
 
 
 def register(sub: Subparsers) -> None:

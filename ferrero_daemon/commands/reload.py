@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from ferrero_daemon.clients import control as control_client
 from ferrero_daemon.commands import Subparsers
-from ferrero_daemon.runtime import control_client
 
 
 def register(sub: Subparsers) -> None:

@@ -12,9 +12,9 @@ from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.webhook import WebhookClient
 from ferrero_daemon.commands import Subparsers, add_config_argument
 from ferrero_daemon.config import Config, load_config
-from ferrero_daemon.delivery import deliver_pending
-from ferrero_daemon.ops import report
-from ferrero_daemon.store.outbox import Outbox
+from ferrero_daemon.outbox.deliver import deliver_pending
+from ferrero_daemon.outbox.queue import Outbox
+from ferrero_daemon.report import daily as report
 
 
 def register(sub: Subparsers) -> None:

@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import sys
 
+from ferrero_daemon.backups import catalog, listing
+from ferrero_daemon.backups.context import cli_context, utc_now
+from ferrero_daemon.backups.layout import Kind, Layout
+from ferrero_daemon.backups.restore import restore
 from ferrero_daemon.commands import Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
-from ferrero_daemon.ops import catalog, listing
-from ferrero_daemon.ops.context import cli_context, utc_now
-from ferrero_daemon.ops.layout import Kind, Layout
-from ferrero_daemon.ops.restore import restore
 
 
 def register(sub: Subparsers) -> None:

@@ -15,10 +15,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ferrero_daemon.commands import Subparsers
-from ferrero_daemon.sandbox.lifecycle import Cli, Lifecycle, StepResult, play
-from ferrero_daemon.sandbox.stack import SandboxStack
+from ferrero_daemon.commands import Subparsers, require_sandbox_extra
+
+if TYPE_CHECKING:
+    from ferrero_daemon.sandbox.lifecycle import StepResult
+    from ferrero_daemon.sandbox.stack import SandboxStack
 
 
 def register(sub: Subparsers) -> None:
@@ -36,6 +39,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_sandbox_extra("sandbox")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fd-sandbox-"))
     return asyncio.run(_run(workdir.resolve(), as_json=args.json, keep=args.keep_running))
 
@@ -52,6 +56,9 @@ def _printer(as_json: bool) -> object:
 async def _run(workdir: Path, *, as_json: bool, keep: bool) -> int:
     if not as_json:
         print(f"sandbox in {workdir} (config, logs and data stay there)", flush=True)
+    from ferrero_daemon.sandbox.lifecycle import Cli, Lifecycle, play
+    from ferrero_daemon.sandbox.stack import SandboxStack
+
     async with SandboxStack(workdir) as stack:
         env = {**os.environ, **stack.daemon_env()}
         lifecycle = Lifecycle(stack, Cli(stack.config_path, env))

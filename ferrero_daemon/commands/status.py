@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ferrero_daemon.clients import control as control_client
 from ferrero_daemon.commands import Subparsers
-from ferrero_daemon.runtime import control_client
 from ferrero_daemon.runtime.status_view import render
 
 

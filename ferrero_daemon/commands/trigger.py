@@ -10,9 +10,9 @@ import argparse
 import sys
 from typing import Any
 
+from ferrero_daemon.clients import control as control_client
 from ferrero_daemon.commands import Subparsers
 from ferrero_daemon.errors import JobBusyError
-from ferrero_daemon.runtime import control_client
 from ferrero_daemon.runtime.status_view import duration, progress_line
 
 EXIT = {"succeeded": 0, "partial": 2}

@@ -22,7 +22,6 @@ from typing import Any
 import structlog
 
 from ferrero_daemon import logs
-from ferrero_daemon.alerts import Alerts
 from ferrero_daemon.clients.dryrun import (
     ReadOnlyBox,
     ReadOnlyDam,
@@ -31,6 +30,7 @@ from ferrero_daemon.clients.dryrun import (
 )
 from ferrero_daemon.errors import ControlError, JobBusyError
 from ferrero_daemon.jobs import JobFunction, RunContext, RunReport, Trigger
+from ferrero_daemon.outbox.alerts import Alerts
 from ferrero_daemon.runtime.stuck import is_stuck
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.runs import JobRuns

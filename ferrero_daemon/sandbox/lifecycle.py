@@ -21,12 +21,12 @@ from typing import Any
 
 import asyncpg
 
-from ferrero_daemon import tracking_id
+from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.sandbox import scorecard
-from ferrero_daemon.sandbox.box import BoxEmulator
+from ferrero_daemon.sandbox.box.server import BoxEmulator
 from ferrero_daemon.sandbox.daemon_process import DaemonProcess
 from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.stack import SandboxStack
 from ferrero_daemon.sandbox.webhook import WebhookReceiver

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from aiohttp import BodyPartReader, web
 
-from ferrero_daemon.creativex_schema import EXTRACTION_CONFIG, EXTRACTION_SCHEMA
+from ferrero_daemon.domain.creativex_schema import EXTRACTION_CONFIG, EXTRACTION_SCHEMA
 from ferrero_daemon.sandbox import multipart, scorecard
 from ferrero_daemon.sandbox.http import EmulatorServer, json_response
 from ferrero_daemon.sandbox.pdf import PdfError

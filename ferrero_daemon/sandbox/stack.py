@@ -19,8 +19,8 @@ from typing import Any, Self
 
 import asyncpg
 
-from ferrero_daemon.commands.emulate import EMULATORS, Emulator, create
 from ferrero_daemon.jobs import JOBS
+from ferrero_daemon.sandbox.emulators import EMULATORS, Emulator, create
 
 EMULATOR_ORDER = ("otmm", "box", "llamacloud", "smtp", "webhook")
 

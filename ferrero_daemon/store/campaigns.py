@@ -12,8 +12,8 @@ from datetime import datetime
 
 from asyncpg import Record
 
-from ferrero_daemon.campaigns import Campaign
 from ferrero_daemon.clients.db import Database
+from ferrero_daemon.domain.campaigns import Campaign
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from asyncpg import Record
 
 from ferrero_daemon.clients.db import Database
-from ferrero_daemon.derivatives import StoredScore
+from ferrero_daemon.domain.derivatives import StoredScore
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ webhook event. The shared path is ``workflows/delivery.py``.
 
 from __future__ import annotations
 
-from ferrero_daemon.campaigns import A1_A2
+from ferrero_daemon.domain.campaigns import A1_A2
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.workflows.delivery import deliver

@@ -18,10 +18,11 @@ from __future__ import annotations
 import mimetypes
 from dataclasses import dataclass
 
-from ferrero_daemon import agency_names, logs, scores
-from ferrero_daemon.agency_names import AgencyName, BadName
+from ferrero_daemon import logs
 from ferrero_daemon.clients.types import BoxItem, DamAsset, Email, FieldValue, Metadata
-from ferrero_daemon.derivatives import (
+from ferrero_daemon.domain import agency_names, scores
+from ferrero_daemon.domain.agency_names import AgencyName, BadName
+from ferrero_daemon.domain.derivatives import (
     StoredScore,
     best_score,
     derivative_metadata,

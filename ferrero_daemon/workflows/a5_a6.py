@@ -19,8 +19,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
-from ferrero_daemon import agency_names, logs, rejections
+from ferrero_daemon import logs
 from ferrero_daemon.clients.types import BoxItem, ByteStream, DamAsset, DamFolder, Email
+from ferrero_daemon.domain import agency_names, rejections
 from ferrero_daemon.errors import ConflictError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services

@@ -8,7 +8,7 @@ one mail to the error recipients per change of that list). See ``workflows/deliv
 
 from __future__ import annotations
 
-from ferrero_daemon.campaigns import B1_B2
+from ferrero_daemon.domain.campaigns import B1_B2
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.workflows.delivery import deliver

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ferrero_daemon import tracking_id
 from ferrero_daemon.clients.types import DamAsset, DamClient, FieldValue
 from ferrero_daemon.config import DamConfig
+from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.errors import NotFoundError
 
 

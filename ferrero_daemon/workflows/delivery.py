@@ -21,9 +21,11 @@ from typing import Any
 
 import structlog
 
-from ferrero_daemon import alerts, logs, tracking_id
-from ferrero_daemon.box_names import master_file_name
-from ferrero_daemon.campaigns import (
+from ferrero_daemon import logs
+from ferrero_daemon.clients.types import DamAsset
+from ferrero_daemon.domain import tracking_id
+from ferrero_daemon.domain.box_names import master_file_name
+from ferrero_daemon.domain.campaigns import (
     Campaign,
     Transition,
     master_metadata,
@@ -31,9 +33,9 @@ from ferrero_daemon.campaigns import (
     same_code,
     verdict,
 )
-from ferrero_daemon.clients.types import DamAsset
 from ferrero_daemon.errors import FerreroError, InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport
+from ferrero_daemon.outbox import alerts
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.campaigns import CampaignStore
 from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ferrero_daemon.campaigns import Transition
 from ferrero_daemon.clients.types import Email
+from ferrero_daemon.domain.campaigns import Transition
 from ferrero_daemon.store.campaigns import CampaignRow
 from ferrero_daemon.store.masters import MasterRow
 

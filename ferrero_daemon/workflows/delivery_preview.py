@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ferrero_daemon import logs
-from ferrero_daemon.campaigns import Transition
 from ferrero_daemon.clients.types import BoxClient
+from ferrero_daemon.domain.campaigns import Transition
 from ferrero_daemon.jobs import RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.workflows.delivery_plan import CampaignPlan

@@ -21,8 +21,10 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ferrero_daemon import agency_names, logs
+from ferrero_daemon import logs
 from ferrero_daemon.clients.types import BoxItem, Email
+from ferrero_daemon.domain import agency_names
+from ferrero_daemon.domain.rejections import BOX_DESCRIPTION_LIMIT
 from ferrero_daemon.errors import (
     AuthError,
     ConflictError,
@@ -32,7 +34,6 @@ from ferrero_daemon.errors import (
     TransientError,
 )
 from ferrero_daemon.jobs import RunContext, RunReport
-from ferrero_daemon.rejections import BOX_DESCRIPTION_LIMIT
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.attention import AttentionItem, AttentionStore
 from ferrero_daemon.store.events import AssetEvent, EventStore

@@ -16,15 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ferrero_daemon import logs
-from ferrero_daemon.campaigns import Transition, read_campaign, same_code
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Notifier
+from ferrero_daemon.domain.campaigns import Transition, read_campaign, same_code
 from ferrero_daemon.jobs import RunContext, RunReport
+from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.campaigns import CampaignStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
 from ferrero_daemon.store.masters import MasterStore
-from ferrero_daemon.store.outbox import Outbox
 from ferrero_daemon.workflows.delivery_notice import Notice, build_notice
 
 log = logs.get_logger(__name__)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ferrero_daemon.sandbox.box import BoxEmulator
-from ferrero_daemon.sandbox.box_auth import BoxApp
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.sandbox.box.auth import BoxApp
+from ferrero_daemon.sandbox.box.server import BoxEmulator
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from tests.conftest import deep_merge
 from tests.fixtures.runtime import PINNED, DaemonProcess, LoopThread

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from ferrero_daemon.clients.box import BoxApiClient
+from ferrero_daemon.clients.box.client import BoxApiClient
 from ferrero_daemon.config import Config, Secret, Secrets, parse_settings
 from tests.conftest import BASE_SETTINGS, deep_merge
 

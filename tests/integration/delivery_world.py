@@ -11,20 +11,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ferrero_daemon.clients.box import BoxApiClient
-from ferrero_daemon.clients.dam import OtmmClient
+from ferrero_daemon.clients.box.client import BoxApiClient
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.dryrun import (
     RecordingNotifier,
 )
+from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.clients.types import Scorecard
 from ferrero_daemon.config import Config
 from ferrero_daemon.jobs import RunContext, RunReport, resolve
+from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.runtime.runner import dry_run_services
-from ferrero_daemon.sandbox.box import BoxEmulator
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.sandbox.box.server import BoxEmulator
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.services import Services
-from ferrero_daemon.store.outbox import Outbox
 from tests.conftest import deep_merge
 from tests.fixtures.box import TEST_CHUNKED_MIN
 from tests.fixtures.otmm import FAST as OTMM_FAST

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
-from ferrero_daemon import tracking_id
-from ferrero_daemon.sandbox.box_auth import BoxApp
+from ferrero_daemon.domain import tracking_id
+from ferrero_daemon.sandbox.box.auth import BoxApp
 from tests.postgres import PgServer
 from tests.returns_world import FakeScorer, World, scorecard, shared_database, world
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ferrero_daemon.config import DamFields
-from ferrero_daemon.sandbox.box_auth import BoxApp
+from ferrero_daemon.sandbox.box.auth import BoxApp
 from tests.postgres import PgServer
 from tests.returns_world import CampaignRef, World, shared_database, world
 

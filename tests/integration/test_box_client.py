@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from structlog.testing import capture_logs
 
-from ferrero_daemon.clients.box import BoxApiClient
-from ferrero_daemon.clients.box_auth import JwtTokens
+from ferrero_daemon.clients.box.auth import JwtTokens
+from ferrero_daemon.clients.box.client import BoxApiClient
 from ferrero_daemon.config import Config
 from ferrero_daemon.errors import (
     AuthError,
@@ -22,8 +22,8 @@ from ferrero_daemon.errors import (
     PermanentError,
     TransientError,
 )
-from ferrero_daemon.sandbox.box import BoxEmulator
-from ferrero_daemon.sandbox.box_auth import BoxApp
+from ferrero_daemon.sandbox.box.auth import BoxApp
+from ferrero_daemon.sandbox.box.server import BoxEmulator
 from tests.fixtures.box import TEST_PART_SIZE, box_config_for
 
 PARTS = r"/api/2\.0/files/upload_sessions/[^/]+$"

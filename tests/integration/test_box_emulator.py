@@ -14,9 +14,9 @@ import httpx
 import jwt
 import pytest
 
-from ferrero_daemon.sandbox.box import BoxEmulator
-from ferrero_daemon.sandbox.box_auth import AUDIENCE, JWT_GRANT, BoxApp
-from ferrero_daemon.sandbox.box_content import HashOnlyContent
+from ferrero_daemon.sandbox.box.auth import AUDIENCE, JWT_GRANT, BoxApp
+from ferrero_daemon.sandbox.box.content import HashOnlyContent
+from ferrero_daemon.sandbox.box.server import BoxEmulator
 from tests.fixtures.box import TEST_CHUNKED_MIN, TEST_PART_SIZE
 
 

@@ -21,9 +21,9 @@ from box_sdk_gen.box.errors import BoxAPIError
 from box_sdk_gen.managers.uploads import UploadFileAttributes, UploadFileAttributesParentField
 from box_sdk_gen.networking.retries import BoxRetryStrategy
 
-from ferrero_daemon.sandbox.box import BoxEmulator
-from ferrero_daemon.sandbox.box_auth import BoxApp
-from ferrero_daemon.sandbox.box_uploads import UploadSettings
+from ferrero_daemon.sandbox.box.auth import BoxApp
+from ferrero_daemon.sandbox.box.server import BoxEmulator
+from ferrero_daemon.sandbox.box.uploads import UploadSettings
 
 T = TypeVar("T")
 MB = 1024 * 1024

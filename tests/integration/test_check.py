@@ -7,11 +7,17 @@ from typing import Any
 
 import pytest
 
-from ferrero_daemon.checks import CheckOptions, CheckResult, ConnectionChecks, render, run_checks
+from ferrero_daemon.checks.connections import (
+    CheckOptions,
+    CheckResult,
+    ConnectionChecks,
+    render,
+    run_checks,
+)
 from ferrero_daemon.config import Config
-from ferrero_daemon.sandbox.box import BoxEmulator
+from ferrero_daemon.sandbox.box.server import BoxEmulator
 from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
 from tests.conftest import deep_merge

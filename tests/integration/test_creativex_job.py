@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from ferrero_daemon import scores
 from ferrero_daemon.clients.creativex import CreativeXClient
+from ferrero_daemon.domain import scores
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.sandbox import scorecard as sandbox_scorecard
-from ferrero_daemon.sandbox.box_auth import BoxApp
+from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
 from tests.fixtures.comms import comms_config
 from tests.postgres import PgServer

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from ferrero_daemon import tracking_id
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.config import Config
-from ferrero_daemon.sandbox.box import BoxEmulator
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.domain import tracking_id
+from ferrero_daemon.sandbox.box.server import BoxEmulator
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from tests.integration.delivery_world import World, open_world
 
 NAME = re.compile(r"^(?P<stem>.+)_(?P<tid>[0-9A-Z]{9})(?P<ext>\.\w+)?$")

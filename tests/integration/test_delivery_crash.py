@@ -9,8 +9,8 @@ import pytest
 
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.config import Config
-from ferrero_daemon.sandbox.box import BoxEmulator
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.sandbox.box.server import BoxEmulator
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from tests.integration.delivery_world import Seeded, World, open_world
 from tests.integration.mortal import Killed, Reaper
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from ferrero_daemon.commands import emulate
+from ferrero_daemon.sandbox import emulators as emulate
 from ferrero_daemon.sandbox import scorecard
 from ferrero_daemon.sandbox.llamacloud import AGENT_NAME, LlamaCloudEmulator
 

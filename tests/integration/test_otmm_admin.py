@@ -6,8 +6,8 @@ from pathlib import Path
 
 import httpx
 
-from ferrero_daemon.commands.emulate import create
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.sandbox.emulators import create
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 
 
 async def test_seed_and_inspect_over_http(otmm: OtmmEmulator) -> None:

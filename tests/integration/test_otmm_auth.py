@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ferrero_daemon.clients.dam import OtmmClient
-from ferrero_daemon.clients.otmm_auth import TokenSource
+from ferrero_daemon.clients.otmm.auth import TokenSource
+from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.errors import NotFoundError
-from ferrero_daemon.sandbox.otmm import CLIENT_ID, OtmmEmulator
-from ferrero_daemon.sandbox.otmm_content import SeededContent
+from ferrero_daemon.sandbox.otmm.content import SeededContent
+from ferrero_daemon.sandbox.otmm.server import CLIENT_ID, OtmmEmulator
 
 
 class Clock:

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from ferrero_daemon.clients.dam import OtmmClient
+from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.errors import ConflictError, NotFoundError
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
-from ferrero_daemon.sandbox.otmm_content import SeededContent
+from ferrero_daemon.sandbox.otmm.content import SeededContent
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 
 MiB = 1024 * 1024
 
@@ -176,7 +176,7 @@ async def test_unlock_even_when_patch_fails(otmm: OtmmEmulator, dam_client: Otmm
 
 
 async def test_tabular_comments_round_trip(otmm: OtmmEmulator, dam_client: OtmmClient) -> None:
-    from ferrero_daemon.sandbox.otmm_store import FieldDef
+    from ferrero_daemon.sandbox.otmm.store import FieldDef
 
     otmm.define_field(FieldDef("FERRERO.FIELD.MARKETS", "Markets", "FERRERO.FG.ASSET", "tabular"))
     campaign = otmm.create_campaign("C")

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from structlog.testing import capture_logs
 
-from ferrero_daemon.clients.dam import OtmmClient
+from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.config import Config
 from ferrero_daemon.errors import AuthError, InvalidInputError, TransientError
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
-from ferrero_daemon.sandbox.otmm_content import SeededContent
+from ferrero_daemon.sandbox.otmm.content import SeededContent
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 
 MiB = 1024 * 1024
 

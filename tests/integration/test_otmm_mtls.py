@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ferrero_daemon.clients.dam import OtmmClient
+from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.config import Config
 from ferrero_daemon.errors import ConfigError
-from ferrero_daemon.sandbox.otmm import OtmmEmulator
+from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.pki import TestPki
 
 

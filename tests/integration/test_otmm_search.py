@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from ferrero_daemon.clients.dam import OtmmClient
-from ferrero_daemon.sandbox.otmm import CLIENT_ID, OtmmEmulator
+from ferrero_daemon.clients.otmm.client import OtmmClient
+from ferrero_daemon.sandbox.otmm.server import CLIENT_ID, OtmmEmulator
 
 SCALAR = "com.artesia.search.SearchScalarCondition"
 CONTAINS = "ARTESIA.OPERATOR.CHAR.CONTAINS"
@@ -90,7 +90,7 @@ async def test_and_or_parentheses(otmm: OtmmEmulator, http: httpx.AsyncClient) -
 async def test_tabular_condition_matches_within_one_row(
     otmm: OtmmEmulator, http: httpx.AsyncClient
 ) -> None:
-    from ferrero_daemon.sandbox.otmm_store import FieldDef
+    from ferrero_daemon.sandbox.otmm.store import FieldDef
 
     otmm.define_field(FieldDef("T.COUNTRY", "Country", "FERRERO.FG.ASSET", "tabular"))
     otmm.define_field(FieldDef("T.LANG", "Language", "FERRERO.FG.ASSET", "tabular"))

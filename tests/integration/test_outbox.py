@@ -11,10 +11,10 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.clients.webhook import WebhookClient
-from ferrero_daemon.delivery import NO_WEBHOOK_NOTE, deliver_pending
+from ferrero_daemon.outbox.deliver import NO_WEBHOOK_NOTE, deliver_pending
+from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from ferrero_daemon.store.outbox import Outbox
 from tests.fixtures.comms import comms_config
 
 MAIL = Email(

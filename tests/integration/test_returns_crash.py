@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
-from ferrero_daemon.sandbox.box_auth import BoxApp
-from ferrero_daemon.store.outbox import Outbox
+from ferrero_daemon.outbox.queue import Outbox
+from ferrero_daemon.sandbox.box.auth import BoxApp
 from tests.postgres import PgServer
 from tests.returns_crash import Crash, Fuse, fused
 from tests.returns_world import CampaignRef, FakeScorer, World, scorecard, shared_database, world

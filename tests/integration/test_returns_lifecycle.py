@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from ferrero_daemon.sandbox.box_auth import BoxApp
-from ferrero_daemon.sandbox.otmm_store import Asset
+from ferrero_daemon.sandbox.box.auth import BoxApp
+from ferrero_daemon.sandbox.otmm.store import Asset
 from tests.postgres import PgServer
 from tests.returns_world import FakeScorer, World, scorecard, shared_database, world
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ferrero_daemon.clients.db import Database
-from ferrero_daemon.migrations import discover, migrate, require_current
+from ferrero_daemon.store.migrations import discover, migrate, require_current
 
 CHECKLIST_TABLES = {
     "master_assets",

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from ferrero_daemon.clients.box import BoxApiClient
+from ferrero_daemon.clients.box.client import BoxApiClient
 from ferrero_daemon.clients.creativex import CreativeXClient
-from ferrero_daemon.clients.dam import OtmmClient
+from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.config import Config, Secret, Secrets
 from ferrero_daemon.errors import ConfigError
+from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.services import Services, open_services
-from ferrero_daemon.store.outbox import Outbox
 
 
 async def test_open_services_gives_every_job_the_real_clients(services: Services) -> None:

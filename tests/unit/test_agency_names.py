@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ferrero_daemon import agency_names, box_names, tracking_id
-from ferrero_daemon.agency_names import BadName, NameProblem
+from ferrero_daemon.domain import agency_names, box_names, tracking_id
+from ferrero_daemon.domain.agency_names import BadName, NameProblem
 
 TID = tracking_id.mint(b"\x01\x02\x03\x04\x05\x06\x07\x08")
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ferrero_daemon.alerts import decide, fingerprint
+from ferrero_daemon.outbox.alerts import decide, fingerprint
 
 
 def test_first_problem_is_raised_and_repeats_are_quiet() -> None:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ferrero_daemon import tracking_id
-from ferrero_daemon.box_names import campaign_folder_name, is_valid, master_file_name
+from ferrero_daemon.domain import tracking_id
+from ferrero_daemon.domain.box_names import campaign_folder_name, is_valid, master_file_name
 
 TID = tracking_id.mint(bytes(range(8)))
 

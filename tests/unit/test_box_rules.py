@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ferrero_daemon.clients.box_auth import jwt_config, oauth_base
-from ferrero_daemon.clients.box_http import box_error, retry_after
-from ferrero_daemon.clients.box_items import conflict_of, item_from
-from ferrero_daemon.clients.box_stream import ExactReader
+from ferrero_daemon.clients.box.auth import jwt_config, oauth_base
+from ferrero_daemon.clients.box.http import box_error, retry_after
+from ferrero_daemon.clients.box.items import conflict_of, item_from
+from ferrero_daemon.clients.box.stream import ExactReader
 from ferrero_daemon.errors import (
     AuthError,
     ConfigError,
@@ -23,8 +23,7 @@ from ferrero_daemon.errors import (
     RateLimitedError,
     TransientError,
 )
-from ferrero_daemon.sandbox.box import _byte_range, _marker, _unmarker
-from ferrero_daemon.sandbox.box_content import (
+from ferrero_daemon.sandbox.box.content import (
     Assembler,
     HashOnlyContent,
     MemoryContent,
@@ -32,6 +31,7 @@ from ferrero_daemon.sandbox.box_content import (
     SeededContent,
     SpooledContent,
 )
+from ferrero_daemon.sandbox.box.server import _byte_range, _marker, _unmarker
 
 
 def response(

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from ferrero_daemon.campaigns import (
+from ferrero_daemon.clients.types import DamAsset, DamFolder, Metadata
+from ferrero_daemon.config import DamConfig, DamFields
+from ferrero_daemon.domain.campaigns import (
     A1_A2,
     B1_B2,
     is_master,
@@ -11,8 +13,6 @@ from ferrero_daemon.campaigns import (
     select_masters,
     verdict,
 )
-from ferrero_daemon.clients.types import DamAsset, DamFolder, Metadata
-from ferrero_daemon.config import DamConfig, DamFields
 from ferrero_daemon.errors import InvalidInputError
 
 F = DamFields()

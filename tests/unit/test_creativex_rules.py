@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from ferrero_daemon.creativex_rules import parse_score_text, score_pct, validate
+from ferrero_daemon.domain.creativex_rules import parse_score_text, score_pct, validate
 from ferrero_daemon.errors import InvalidInputError
 
 

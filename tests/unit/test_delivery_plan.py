@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ferrero_daemon.campaigns import A1_A2, B1_B2, Campaign
 from ferrero_daemon.clients.types import DamAsset
 from ferrero_daemon.config import DamConfig
+from ferrero_daemon.domain.campaigns import A1_A2, B1_B2, Campaign
 from ferrero_daemon.store.campaigns import CampaignRow
 from ferrero_daemon.store.masters import MasterRow, MasterState
 from ferrero_daemon.workflows.delivery_notice import build_notice, dedupe_key, human_size
@@ -104,7 +104,7 @@ def test_human_sizes() -> None:
 
 
 def test_the_success_mail_renders_each_file_with_its_tracking_id_and_size() -> None:
-    from ferrero_daemon.render import render
+    from ferrero_daemon.templates import render
 
     campaign = CampaignRow(
         "f1", "C-1", "Summer <b>", "Local comm", "Nutella", "IT", "A1", "77", None, None

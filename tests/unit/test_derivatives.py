@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from ferrero_daemon import agency_names, tracking_id
 from ferrero_daemon.config import CreativeXConfig, DamConfig
-from ferrero_daemon.derivatives import StoredScore, best_score, derivative_metadata
+from ferrero_daemon.domain import agency_names, tracking_id
+from ferrero_daemon.domain.derivatives import StoredScore, best_score, derivative_metadata
 
 TID = tracking_id.mint(b"\x09\x02\x03\x04\x05\x06\x07\x08")
 DAM = DamConfig(

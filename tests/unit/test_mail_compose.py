@@ -7,8 +7,8 @@ import pytest
 from ferrero_daemon.clients.mail import KEY_HEADER, Mailer
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.config import Environment, Recipients, SmtpConfig
-from ferrero_daemon.delivery import backoff
 from ferrero_daemon.errors import InvalidInputError
+from ferrero_daemon.outbox.deliver import backoff
 
 SMTP = SmtpConfig(host="smtp.example.com", sender="Ferrero Automation <automation@mg.example.com>")
 LISTS = Recipients(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ferrero_daemon.sandbox.otmm_search import SearchSyntaxError, contains, parse_condition_list
+from ferrero_daemon.sandbox.otmm.search import SearchSyntaxError, contains, parse_condition_list
 
 S = "com.artesia.search.SearchScalarCondition"
 

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from ferrero_daemon.clients.otmm_stream import StreamedMultipart
-from ferrero_daemon.clients.otmm_wire import error_for, parse_metadata
+from ferrero_daemon.clients.otmm.stream import StreamedMultipart
+from ferrero_daemon.clients.otmm.wire import error_for, parse_metadata
 from ferrero_daemon.errors import (
     AuthError,
     ConflictError,
@@ -18,7 +18,7 @@ from ferrero_daemon.errors import (
     RateLimitedError,
     TransientError,
 )
-from ferrero_daemon.sandbox.otmm_content import (
+from ferrero_daemon.sandbox.otmm.content import (
     BLOCK,
     RangeNotSatisfiable,
     SeededContent,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ferrero_daemon import rejections
+from ferrero_daemon.domain import rejections
 
 
 def test_not_approved_is_recognised_however_it_is_spelled() -> None:

@@ -5,7 +5,7 @@ import io
 import pypdf
 import pytest
 
-from ferrero_daemon.creativex_rules import validate
+from ferrero_daemon.domain.creativex_rules import validate
 from ferrero_daemon.sandbox import pdf, scorecard
 from ferrero_daemon.sandbox.scorecard import Guideline, ScorecardSpec
 

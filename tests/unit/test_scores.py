@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ferrero_daemon.scores import asset_key, asset_key_from_scorecard
+from ferrero_daemon.domain.scores import asset_key, asset_key_from_scorecard
 
 
 @pytest.mark.parametrize(

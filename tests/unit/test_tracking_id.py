@@ -3,8 +3,8 @@ from __future__ import annotations
 import itertools
 import random
 
-from ferrero_daemon import tracking_id
-from ferrero_daemon.tracking_id import ALPHABET, is_valid, mint, normalize
+from ferrero_daemon.domain import tracking_id
+from ferrero_daemon.domain.tracking_id import ALPHABET, is_valid, mint, normalize
 
 
 def test_minted_ids_are_short_and_valid() -> None:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from ferrero_daemon.backups import backup, catalog, health, manifest, scratch, verify
+from ferrero_daemon.backups.context import OpsContext, open_context
+from ferrero_daemon.backups.layout import Kind
+from ferrero_daemon.backups.rowcounts import count_rows
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.config import Config
 from ferrero_daemon.errors import BackupError
-from ferrero_daemon.ops import backup, catalog, health, manifest, scratch, verify
-from ferrero_daemon.ops.context import OpsContext, open_context
-from ferrero_daemon.ops.layout import Kind
-from ferrero_daemon.ops.rowcounts import count_rows
 from tests.fixtures.ops import Clock, seed_tracking_rows
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ferrero_daemon.backups import catalog
+from ferrero_daemon.backups.layout import Kind, Layout
 from ferrero_daemon.jobs import resolve
-from ferrero_daemon.ops import catalog
-from ferrero_daemon.ops.layout import Kind, Layout
 from ferrero_daemon.services import Services
 from tests.fixtures.ops import Clock, RecordingNotifier, run_context
 

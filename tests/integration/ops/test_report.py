@@ -10,10 +10,10 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.commands import report as report_command
 from ferrero_daemon.config import Config
 from ferrero_daemon.jobs import resolve
-from ferrero_daemon.ops import report
-from ferrero_daemon.render import render
+from ferrero_daemon.report import daily as report
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.services import Services
+from ferrero_daemon.templates import render
 from tests.fixtures.ops import Clock, RecordingNotifier, run_context, seed_tracking_rows
 
 DAY = date(2026, 12, 1)

@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from ferrero_daemon.backups import backup, catalog
+from ferrero_daemon.backups.context import OpsContext, open_context
+from ferrero_daemon.backups.layout import Kind
+from ferrero_daemon.backups.restore import restore
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.errors import BackupError
-from ferrero_daemon.ops import backup, catalog
-from ferrero_daemon.ops.context import OpsContext, open_context
-from ferrero_daemon.ops.layout import Kind
-from ferrero_daemon.ops.restore import restore
 from tests.fixtures.ops import seed_tracking_rows
 from tests.postgres import PgServer
 

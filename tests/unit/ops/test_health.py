@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ferrero_daemon.ops.health import Facts, KindFacts, Thresholds, assess
-from ferrero_daemon.ops.manifest import RestoreTrial
+from ferrero_daemon.backups.health import Facts, KindFacts, Thresholds, assess
+from ferrero_daemon.backups.manifest import RestoreTrial
 
 NOW = datetime(2026, 12, 1, 8, tzinfo=UTC)
 LIMITS = Thresholds(

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from ferrero_daemon.backups.pgtools import TOOLS, find_tools, libpq_env, pgpass_line, run_process
 from ferrero_daemon.config import DatabaseConfig
 from ferrero_daemon.errors import ConfigError
-from ferrero_daemon.ops.pgtools import TOOLS, find_tools, libpq_env, pgpass_line, run_process
 
 
 def alive(pid: int) -> bool:

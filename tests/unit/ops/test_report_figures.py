@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from ferrero_daemon.ops.report_figures import (
+from ferrero_daemon.domain.report_figures import (
     EventRow,
     Reason,
     RunRow,

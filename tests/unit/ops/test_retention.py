@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ferrero_daemon.ops.retention import Candidate, Policy, plan
+from ferrero_daemon.backups.retention import Candidate, Policy, plan
 
 NOW = datetime(2026, 12, 1, 8, tzinfo=UTC)
 POLICY = Policy(keep=7, max_age=timedelta(days=35), floor=3)

@@ -1,0 +1,282 @@
+"""Backup health: pure criteria over gathered facts, and the gathering itself.
+
+``assess`` is the rule (unit-tested on synthetic facts); ``gather`` reads the disk,
+re-verifies the newest backup of each kind, runs the periodic test restore and reads
+the last scheduled runs. The result is printed by ``backup check``, written to
+``health.json`` (readable when the database is down) and alerted by the daemon.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from ferrero_daemon.backups import backup, catalog, manifest, scratch
+from ferrero_daemon.backups.catalog import Entry
+from ferrero_daemon.backups.context import OpsContext
+from ferrero_daemon.backups.layout import Kind
+from ferrero_daemon.backups.manifest import RestoreTrial
+from ferrero_daemon.config import BackupConfig
+
+BACKUP_JOBS = ("backup_daily", "backup_weekly")
+GB = backup.GB
+
+
+@dataclass(frozen=True)
+class KindFacts:
+    newest_at: datetime | None = None
+    count: int = 0
+    sizes: tuple[int, ...] = ()  # of valid backups, newest first
+    checked: str | None = None  # ID of the newest complete backup, re-verified
+    integrity: str | None = None  # why that one is unusable; None = it reads back in full
+    first_at: datetime | None = None  # the oldest backup of any state, "since install"
+
+
+@dataclass(frozen=True)
+class Facts:
+    now: datetime
+    daily: KindFacts
+    weekly: KindFacts
+    last_runs: Mapping[str, tuple[str, str | None]]  # job -> (outcome, error)
+    test_restore: RestoreTrial | None
+    free_bytes: int
+    needed_bytes: int
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    daily_max_age: timedelta
+    weekly_max_age: timedelta
+    size_drop_percent: float
+    floor: int
+
+    @classmethod
+    def from_settings(cls, settings: BackupConfig) -> Thresholds:
+        return cls(
+            daily_max_age=timedelta(hours=settings.daily_max_age_hours),
+            weekly_max_age=timedelta(days=settings.weekly_max_age_days),
+            size_drop_percent=settings.size_drop_percent,
+            floor=settings.retention.floor,
+        )
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Health:
+    checked_at: str
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+
+    @property
+    def healthy(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def problems(self) -> list[str]:
+        return [c.message for c in self.checks if not c.ok]
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "healthy": self.healthy}, indent=2)
+
+
+def _age(now: datetime, then: datetime) -> str:
+    hours = (now - then).total_seconds() / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+def check_daily_age(f: Facts, t: Thresholds) -> Check:
+    newest = f.daily.newest_at
+    if newest is None:
+        return Check("daily_age", False, "no verified daily backup exists")
+    ok = f.now - newest <= t.daily_max_age
+    limit = t.daily_max_age.total_seconds() / 3600
+    return Check(
+        "daily_age", ok, f"newest daily backup is {_age(f.now, newest)} old (limit {limit:g} h)"
+    )
+
+
+def check_weekly_age(f: Facts, t: Thresholds) -> Check:
+    newest, first = f.weekly.newest_at, f.daily.first_at or f.weekly.first_at
+    if newest is None:
+        # A fresh install has no weekly until its first Sunday: not a problem yet.
+        young = first is None or f.now - first <= t.weekly_max_age
+        return Check("weekly_age", young, "no verified weekly backup exists")
+    ok = f.now - newest <= t.weekly_max_age
+    limit = t.weekly_max_age.days
+    return Check(
+        "weekly_age", ok, f"newest weekly backup is {_age(f.now, newest)} old (limit {limit} days)"
+    )
+
+
+def check_counts(f: Facts, t: Thresholds) -> Check | None:
+    if f.daily.newest_at is None:
+        return None  # check_daily_age already says there is none
+    days = (f.now - f.daily.first_at).days + 1 if f.daily.first_at else 1
+    wanted = min(t.floor, days)
+    ok = f.daily.count >= wanted
+    return Check(
+        "retained",
+        ok,
+        f"{f.daily.count} verified daily and {f.weekly.count} weekly backups retained"
+        + ("" if ok else f" (at least {wanted} daily expected)"),
+    )
+
+
+def check_last_runs(f: Facts, _t: Thresholds) -> list[Check]:
+    out = []
+    for job, (outcome, error) in sorted(f.last_runs.items()):
+        ok = outcome == "succeeded"
+        detail = "" if ok or not error else f": {error}"
+        out.append(Check(f"last_{job}", ok, f"last {job} run {outcome}{detail}"))
+    return out
+
+
+def check_integrity(f: Facts, _t: Thresholds) -> list[Check]:
+    out = []
+    for kind, facts in (("daily", f.daily), ("weekly", f.weekly)):
+        if facts.checked is not None:
+            ok = facts.integrity is None
+            state = "reads back in full" if ok else f"is damaged: {facts.integrity}"
+            message = f"newest {kind} backup {facts.checked} {state}"
+            out.append(Check(f"{kind}_integrity", ok, message))
+    return out
+
+
+def check_size(f: Facts, t: Thresholds) -> Check | None:
+    if len(f.daily.sizes) < 2:
+        return None
+    newest, median = f.daily.sizes[0], statistics.median(f.daily.sizes[1:8])
+    ok = newest >= median * (1 - t.size_drop_percent / 100)
+    return Check(
+        "daily_size",
+        ok,
+        f"newest daily backup is {newest:,} bytes; recent median {median:,.0f} bytes"
+        + ("" if ok else f" (dropped by more than {t.size_drop_percent:g} %)"),
+    )
+
+
+def check_test_restore(f: Facts, _t: Thresholds) -> Check | None:
+    trial = f.test_restore
+    if trial is None:
+        return None
+    when = trial.at[:16].replace("T", " ")
+    if trial.ok:
+        return Check("test_restore", True, f"test restore at {when} matched the manifest")
+    return Check("test_restore", False, f"test restore at {when} failed: {trial.detail}")
+
+
+def check_disk(f: Facts, _t: Thresholds) -> Check:
+    ok = f.free_bytes >= f.needed_bytes
+    return Check(
+        "free_disk",
+        ok,
+        f"{f.free_bytes / GB:.1f} GB free for backups"
+        + ("" if ok else f", {f.needed_bytes / GB:.1f} GB needed for the next one"),
+    )
+
+
+def assess(facts: Facts, thresholds: Thresholds) -> list[Check]:
+    checks: list[Check | None] = [
+        check_daily_age(facts, thresholds),
+        check_weekly_age(facts, thresholds),
+        check_counts(facts, thresholds),
+        *check_last_runs(facts, thresholds),
+        *check_integrity(facts, thresholds),
+        check_size(facts, thresholds),
+        check_test_restore(facts, thresholds),
+        check_disk(facts, thresholds),
+    ]
+    return [c for c in checks if c is not None]
+
+
+# ---- gathering -------------------------------------------------------------
+
+
+async def _kind_facts(ctx: OpsContext, found: Sequence[Entry], kind: Kind) -> KindFacts:
+    of_kind = [e for e in found if e.kind is kind]
+    valid = [e for e in of_kind if e.valid]
+    complete = next((e for e in of_kind if e.manifest is not None), None)
+    return KindFacts(
+        newest_at=valid[0].created_at if valid else None,
+        count=len(valid),
+        sizes=tuple(e.size for e in valid),
+        checked=complete.id if complete else None,
+        integrity=await _integrity(ctx, complete) if complete else None,
+        first_at=of_kind[-1].created_at if of_kind else None,
+    )
+
+
+async def _integrity(ctx: OpsContext, entry: Entry) -> str | None:
+    """Why the newest complete backup is unusable, or None when it reads back in full."""
+    if not entry.valid:
+        return entry.problem
+    verification = await backup.reverify(ctx, entry)
+    return None if verification.ok else verification.detail
+
+
+async def latest_trial(ctx: OpsContext, found: Sequence[Entry]) -> RestoreTrial | None:
+    """The newest test restore; a new one on the newest daily when one is due."""
+    trials = [e.manifest.verification.test_restore for e in found if e.manifest]
+    done = sorted((t for t in trials if t is not None), key=lambda t: t.at)
+    last = done[-1] if done else None
+    every = timedelta(days=ctx.settings.test_restore_every_days)
+    due = last is None or ctx.now() - datetime.fromisoformat(last.at) >= every
+    newest = catalog.newest_valid(found, Kind.DAILY)
+    if not due or newest is None or newest.manifest is None:
+        return last
+    result = await scratch.trial(ctx, newest)
+    verification = newest.manifest.verification
+    manifest.write(
+        newest.manifest.with_verification(
+            manifest.Verification(
+                verification.sha256_ok,
+                verification.full_read_ok,
+                verification.at,
+                verification.detail,
+                test_restore=result,
+            )
+        ),
+        newest.manifest_path,
+    )
+    return result
+
+
+async def last_runs(ctx: OpsContext) -> dict[str, tuple[str, str | None]]:
+    rows = await ctx.db.fetch("ops_last_runs", list(BACKUP_JOBS))
+    return {r["job"]: (r["outcome"], r["error"]) for r in rows}
+
+
+async def gather(ctx: OpsContext) -> Facts:
+    found = catalog.entries(ctx.layout)
+    daily = await _kind_facts(ctx, found, Kind.DAILY)
+    weekly = await _kind_facts(ctx, found, Kind.WEEKLY)
+    estimate = max([*daily.sizes[:3], *weekly.sizes[:1], 0])
+    return Facts(
+        now=ctx.now(),
+        daily=daily,
+        weekly=weekly,
+        last_runs=await last_runs(ctx),
+        test_restore=await latest_trial(ctx, found),
+        free_bytes=ctx.layout.free_bytes(),
+        needed_bytes=int(ctx.settings.min_free_gb * GB) + 2 * estimate,
+    )
+
+
+async def run_check(ctx: OpsContext) -> Health:
+    facts = await gather(ctx)
+    health = Health(
+        ctx.now().isoformat(), tuple(assess(facts, Thresholds.from_settings(ctx.settings)))
+    )
+    path = ctx.layout.health_file
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(health.to_json(), encoding="utf-8")
+    partial.replace(path)
+    return health

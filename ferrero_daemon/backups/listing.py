@@ -1,0 +1,40 @@
+"""``backup list`` and ``restore --list``: every backup with its age, size and state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from ferrero_daemon.backups.catalog import Entry
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def human_age(now: datetime, then: datetime) -> str:
+    minutes = int((now - then).total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 else f"{hours // 24} d {hours % 24} h"
+
+
+def table(found: Sequence[Entry], now: datetime) -> str:
+    if not found:
+        return "no backups yet"
+    rows = [("KIND", "ID", "AGE", "SIZE", "STATE")]
+    rows += [
+        (e.kind.value, e.id, human_age(now, e.created_at), human_size(e.size), e.state())
+        for e in found
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
+        for r in rows
+    )

@@ -1,0 +1,135 @@
+"""``/_admin/...`` routes of the OTMM emulator: the Python seeding methods over HTTP.
+
+POST   /_admin/campaigns        {"name", "metadata"?, "parent_id"?}           → {"id"}
+POST   /_admin/folders          {"parent_id", "name", "metadata"?}            → {"id"}
+POST   /_admin/assets           {"folder_id", "name", "metadata"?, "size"?,
+                                 "seed"?, "mime_type"?}  (size null: no content) → {"id", "sha1"}
+GET    /_admin/objects/{id}     one folder or asset, with metadata, lock and content
+GET    /_admin/imports          every asset created by an import job
+GET    /_admin/patches          every accepted metadata PATCH
+POST   /_admin/locks            {"id", "user"?}   lock as another user
+DELETE /_admin/locks/{id}       release any lock
+POST   /_admin/expire-tokens    every token and session becomes stale
+POST   /_admin/job-failures     {"count"?, "reason"?}  the next jobs end FAILED
+GET    /_admin/config           the daemon's [dam] overrides and secrets for this emulator
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ferrero_daemon.sandbox.http import json_response
+from ferrero_daemon.sandbox.otmm.render import exception_body
+from ferrero_daemon.sandbox.otmm.store import Asset, Node, OtmmError
+
+if TYPE_CHECKING:
+    from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def describe(node: Node) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": node.id,
+        "name": node.name,
+        "kind": "asset" if isinstance(node, Asset) else "folder",
+        "parent_id": node.parent_id,
+        "metadata": node.metadata,
+        "lock_user": node.lock_user,
+    }
+    if isinstance(node, Asset):
+        data |= {
+            "version": node.version,
+            "original_id": node.original_id,
+            "latest": node.latest,
+            "mime_type": node.mime_type,
+            "size": node.content.size if node.content else None,
+            "sha1": node.content.sha1() if node.content else None,
+        }
+    return data
+
+
+class AdminApi:
+    def __init__(self, emulator: OtmmEmulator) -> None:
+        self.emu = emulator
+
+    def add_routes(self, app: web.Application) -> None:
+        add = app.router.add_route
+        add("POST", "/_admin/campaigns", self._guard(self.campaign))
+        add("POST", "/_admin/folders", self._guard(self.folder))
+        add("POST", "/_admin/assets", self._guard(self.asset))
+        add("GET", "/_admin/objects/{id}", self._guard(self.get_object))
+        add("GET", "/_admin/imports", self._guard(self.imports))
+        add("GET", "/_admin/patches", self._guard(self.patches))
+        add("POST", "/_admin/locks", self._guard(self.lock))
+        add("DELETE", "/_admin/locks/{id}", self._guard(self.unlock))
+        add("POST", "/_admin/expire-tokens", self._guard(self.expire))
+        add("POST", "/_admin/job-failures", self._guard(self.job_failures))
+        add("GET", "/_admin/config", self._guard(self.config))
+
+    def _guard(self, handler: Handler) -> Handler:
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request)
+            except OtmmError as exc:
+                return json_response(exception_body(exc), exc.status)
+            except (KeyError, TypeError, ValueError) as exc:
+                return json_response({"error": f"bad admin request: {exc!r}"}, 400)
+
+        return wrapped
+
+    async def campaign(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        new = self.emu.create_campaign(body["name"], body.get("metadata"), body.get("parent_id"))
+        return json_response({"id": new})
+
+    async def folder(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        new = self.emu.create_folder(body["parent_id"], body["name"], body.get("metadata"))
+        return json_response({"id": new})
+
+    async def asset(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        new = self.emu.create_asset(
+            body["folder_id"],
+            body["name"],
+            body.get("metadata"),
+            size=body.get("size", 0),
+            seed=int(body.get("seed", 0)),
+            mime_type=body.get("mime_type", "video/mp4"),
+        )
+        return json_response(describe(self.emu.node(new)))
+
+    async def get_object(self, request: web.Request) -> web.Response:
+        return json_response(describe(self.emu.node(request.match_info["id"])))
+
+    async def imports(self, _request: web.Request) -> web.Response:
+        return json_response([describe(a) for a in self.emu.imported()])
+
+    async def patches(self, _request: web.Request) -> web.Response:
+        return json_response(
+            [{"id": i, "user": user, "values": values} for i, user, values in self.emu.patches()]
+        )
+
+    async def lock(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.emu.lock_as_other_user(body["id"], body.get("user", "mrossi"))
+        return json_response({"ok": True})
+
+    async def unlock(self, request: web.Request) -> web.Response:
+        self.emu.release_lock(request.match_info["id"])
+        return json_response({"ok": True})
+
+    async def expire(self, _request: web.Request) -> web.Response:
+        return json_response({"expired": self.emu.expire_tokens()})
+
+    async def job_failures(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.emu.fail_next_jobs(int(body.get("count", 1)), body.get("reason", "Import failed."))
+        return json_response({"ok": True})
+
+    async def config(self, _request: web.Request) -> web.Response:
+        return json_response({**self.emu.config_overrides(), "secrets": self.emu.secrets()})
