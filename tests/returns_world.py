@@ -26,9 +26,10 @@ from ferrero_daemon.clients.dryrun import (
     RecordingNotifier,
 )
 from ferrero_daemon.clients.otmm.client import OtmmClient
-from ferrero_daemon.clients.types import Scorecard, ScoreExtractor
+from ferrero_daemon.clients.types import ScoreExtractor
 from ferrero_daemon.config import Config, DamFields, Secret, Secrets, parse_settings
 from ferrero_daemon.domain import tracking_id
+from ferrero_daemon.domain.values import Scorecard
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport, resolve
 from ferrero_daemon.outbox.queue import Outbox

@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import Scorecard
 from ferrero_daemon.config import Config
 from ferrero_daemon.domain.creativex_rules import validate
+from ferrero_daemon.domain.values import Scorecard
 from ferrero_daemon.errors import (
     AuthError,
     FerreroError,

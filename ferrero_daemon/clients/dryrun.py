@@ -17,18 +17,8 @@ from typing import Any
 from asyncpg import Record
 
 from ferrero_daemon.clients.db import Database
-from ferrero_daemon.clients.types import (
-    BoxClient,
-    BoxItem,
-    ByteStream,
-    DamAsset,
-    DamChildren,
-    DamClient,
-    DamFolder,
-    Download,
-    Email,
-    Metadata,
-)
+from ferrero_daemon.clients.types import BoxClient, ByteStream, DamClient, Download, Email
+from ferrero_daemon.domain.values import BoxItem, DamAsset, DamChildren, DamFolder, Metadata
 from ferrero_daemon.errors import DryRunRefused
 
 

@@ -1,49 +1,31 @@
 """What the workflows see of the outside systems: value types and client protocols.
 
-A workflow speaks only these types. The DAM and Box clients (``dam.py``, ``box.py``)
+A workflow speaks only these types. The DAM and Box clients (``otmm/``, ``box/``)
 implement the protocols over HTTP; ``dryrun.py`` wraps them so that a dry run reads
 everything and changes nothing. Nothing here knows about campaigns.
 
-Metadata values are domain-neutral: a scalar field is ``str`` (for a domain/pick-list
-field, its code, e.g. ``"A1"``, not its display text), a tabular field is ``list[str]``
-(one entry per row of its single column), and an empty field is ``None``.
+The values they carry (folders, assets, Box items, metadata, scorecards) are in
+``domain/values.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-FieldValue = str | list[str] | None
-Metadata = Mapping[str, FieldValue]
+from ferrero_daemon.domain.values import (
+    BoxItem,
+    DamAsset,
+    DamChildren,
+    DamFolder,
+    Metadata,
+    Scorecard,
+)
+
 ByteStream = AsyncIterator[bytes]
 Recipients = Literal["errors", "success", "reports"]
-
-
-@dataclass(frozen=True)
-class DamFolder:
-    id: str
-    name: str
-    metadata: Metadata = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DamAsset:
-    id: str
-    name: str
-    folder_id: str | None
-    size: int | None  # None: the asset has no content
-    mime_type: str | None = None
-    version: int = 1
-    metadata: Metadata = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DamChildren:
-    assets: Sequence[DamAsset]
-    folders: Sequence[DamFolder]
 
 
 @dataclass
@@ -59,17 +41,6 @@ class Download:
     chunks: ByteStream
     sha1: str | None = None
     name: str | None = None
-
-
-@dataclass(frozen=True)
-class BoxItem:
-    id: str
-    name: str
-    type: Literal["file", "folder"]
-    size: int | None = None
-    sha1: str | None = None
-    description: str | None = None
-    parent_id: str | None = None
 
 
 class DamClient(Protocol):
@@ -174,19 +145,6 @@ class Notifier(Protocol):
     async def webhook(self, key: str, event: Mapping[str, Any]) -> bool:
         """Queue a webhook event; False when that key was queued before."""
         ...
-
-
-@dataclass(frozen=True)
-class Scorecard:
-    """A validated CreativeX extraction (``ref/llamacloud.md`` §4.2)."""
-
-    creative_name: str | None
-    cqs_pct: float
-    guidelines_met: int | None
-    guidelines_total: int | None
-    channel: str | None
-    data: Mapping[str, Any]  # the whole extraction plus run/job ids, stored as extracted_json
-    warnings: Sequence[str] = ()
 
 
 class ScoreExtractor(Protocol):

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from ferrero_daemon.clients.types import DamAsset, DamFolder, FieldValue, Metadata
 from ferrero_daemon.config import DamConfig, DamFields
+from ferrero_daemon.domain.values import DamAsset, DamFolder, FieldValue, Metadata
 from ferrero_daemon.errors import InvalidInputError
 
 LOCAL = "Local comm"

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ferrero_daemon.clients.types import Scorecard
+from ferrero_daemon.domain.values import Scorecard
 from ferrero_daemon.errors import InvalidInputError
 
 # A score this little outside 0–100 is rounding noise and is clamped; further out it

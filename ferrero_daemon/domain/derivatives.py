@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from ferrero_daemon.clients.types import FieldValue, Metadata
 from ferrero_daemon.config import CreativeXConfig, DamConfig
 from ferrero_daemon.domain import agency_names
 from ferrero_daemon.domain.agency_names import AgencyName
+from ferrero_daemon.domain.values import FieldValue, Metadata
 
 SCORED_STATUS = "Scored"
 

@@ -7,7 +7,7 @@ as much of it as fits in the Box file's description.
 
 from __future__ import annotations
 
-from ferrero_daemon.clients.types import FieldValue
+from ferrero_daemon.domain.values import FieldValue
 
 NOT_APPROVED = "NOT APPROVED"
 # Box refuses a file description longer than 256 characters (OpenAPI `File.description`,

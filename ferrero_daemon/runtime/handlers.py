@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ferrero_daemon import logs
+from ferrero_daemon.config import Config
 from ferrero_daemon.errors import ControlError
-from ferrero_daemon.runtime.runner import ActiveRun
+from ferrero_daemon.runtime.lease import Lease, Role
+from ferrero_daemon.runtime.runner import ActiveRun, Runner
+from ferrero_daemon.runtime.scheduler import JobScheduler
+from ferrero_daemon.services import Services
 from ferrero_daemon.store.pauses import Pauses
 from ferrero_daemon.store.runs import FinishedRun, JobRuns
-
-if TYPE_CHECKING:
-    from ferrero_daemon.runtime.daemon import Daemon
 
 log = logs.get_logger(__name__)
 
@@ -36,6 +37,30 @@ def _last_run(run: FinishedRun | None) -> dict[str, Any] | None:
         "duration_s": round(run.duration_s, 3),
         "error": run.error,
     }
+
+
+class Daemon(Protocol):
+    """What the control requests read and drive (``runtime/daemon.py`` implements it)."""
+
+    config: Config
+    holder: str
+    role: Role
+    state: str
+    reload_error: str | None
+    runner: Runner
+    scheduler: JobScheduler
+
+    @property
+    def services(self) -> Services: ...
+
+    @property
+    def lease(self) -> Lease: ...
+
+    def request_reload(self) -> None: ...
+
+    async def reload(self) -> dict[str, Any]: ...
+
+    def status_line(self) -> str: ...
 
 
 class Handlers:

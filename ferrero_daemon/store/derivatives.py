@@ -9,7 +9,7 @@ from typing import Any
 from asyncpg import Record
 
 from ferrero_daemon.clients.db import Database
-from ferrero_daemon.clients.types import Metadata
+from ferrero_daemon.domain.values import Metadata
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import mimetypes
 from dataclasses import dataclass
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import BoxItem, DamAsset, Email, FieldValue, Metadata
+from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import agency_names, scores
 from ferrero_daemon.domain.agency_names import AgencyName, BadName
 from ferrero_daemon.domain.derivatives import (
@@ -31,6 +31,7 @@ from ferrero_daemon.domain.derivatives import (
     score_status,
     score_text,
 )
+from ferrero_daemon.domain.values import BoxItem, DamAsset, FieldValue, Metadata
 from ferrero_daemon.errors import InvalidInputError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services

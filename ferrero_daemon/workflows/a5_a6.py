@@ -20,8 +20,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import BoxItem, ByteStream, DamAsset, DamFolder, Email
+from ferrero_daemon.clients.types import ByteStream, Email
 from ferrero_daemon.domain import agency_names, rejections
+from ferrero_daemon.domain.values import BoxItem, DamAsset, DamFolder
 from ferrero_daemon.errors import ConflictError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services

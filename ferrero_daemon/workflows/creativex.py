@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import BoxItem, Email, Scorecard
+from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import agency_names, scores, tracking_id
 from ferrero_daemon.domain.derivatives import best_score, is_pdf, score_fields, score_text
+from ferrero_daemon.domain.values import BoxItem, Scorecard
 from ferrero_daemon.errors import InvalidInputError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services

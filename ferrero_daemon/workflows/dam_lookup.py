@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ferrero_daemon.clients.types import DamAsset, DamClient, FieldValue
+from ferrero_daemon.clients.types import DamClient
 from ferrero_daemon.config import DamConfig
 from ferrero_daemon.domain import tracking_id
+from ferrero_daemon.domain.values import DamAsset, FieldValue
 from ferrero_daemon.errors import NotFoundError
 
 

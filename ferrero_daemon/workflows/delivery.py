@@ -22,7 +22,6 @@ from typing import Any
 import structlog
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import DamAsset
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.domain.box_names import master_file_name
 from ferrero_daemon.domain.campaigns import (
@@ -33,6 +32,7 @@ from ferrero_daemon.domain.campaigns import (
     same_code,
     verdict,
 )
+from ferrero_daemon.domain.values import DamAsset
 from ferrero_daemon.errors import FerreroError, InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.outbox import alerts

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ferrero_daemon.clients.types import DamAsset
 from ferrero_daemon.config import DamConfig
 from ferrero_daemon.domain import box_names
 from ferrero_daemon.domain.campaigns import Campaign, Transition, has_content, select_masters
+from ferrero_daemon.domain.values import DamAsset
 from ferrero_daemon.store.masters import MasterRow
 
 UNMINTED = "?" * 9  # stands for the tracking ID a dry run does not mint

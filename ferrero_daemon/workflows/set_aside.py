@@ -22,9 +22,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import BoxItem, Email
+from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import agency_names
 from ferrero_daemon.domain.rejections import BOX_DESCRIPTION_LIMIT
+from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import (
     AuthError,
     ConflictError,

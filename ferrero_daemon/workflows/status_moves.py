@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import FieldValue
+from ferrero_daemon.domain.values import FieldValue
 from ferrero_daemon.jobs import RunContext
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.derivatives import DerivativeStore

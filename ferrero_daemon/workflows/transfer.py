@@ -12,7 +12,8 @@ import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from ferrero_daemon.clients.types import BoxClient, BoxItem, DamClient
+from ferrero_daemon.clients.types import BoxClient, DamClient
+from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import IntegrityError, InvalidInputError
 
 

@@ -17,8 +17,8 @@ from ferrero_daemon.clients.dryrun import (
     RecordingNotifier,
 )
 from ferrero_daemon.clients.otmm.client import OtmmClient
-from ferrero_daemon.clients.types import Scorecard
 from ferrero_daemon.config import Config
+from ferrero_daemon.domain.values import Scorecard
 from ferrero_daemon.jobs import RunContext, RunReport, resolve
 from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.runtime.runner import dry_run_services

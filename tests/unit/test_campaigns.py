@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from ferrero_daemon.clients.types import DamAsset, DamFolder, Metadata
 from ferrero_daemon.config import DamConfig, DamFields
 from ferrero_daemon.domain.campaigns import (
     A1_A2,
@@ -13,6 +12,7 @@ from ferrero_daemon.domain.campaigns import (
     select_masters,
     verdict,
 )
+from ferrero_daemon.domain.values import DamAsset, DamFolder, Metadata
 from ferrero_daemon.errors import InvalidInputError
 
 F = DamFields()

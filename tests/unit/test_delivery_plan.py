@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ferrero_daemon.clients.types import DamAsset
 from ferrero_daemon.config import DamConfig
 from ferrero_daemon.domain.campaigns import A1_A2, B1_B2, Campaign
+from ferrero_daemon.domain.values import DamAsset
 from ferrero_daemon.store.campaigns import CampaignRow
 from ferrero_daemon.store.masters import MasterRow, MasterState
 from ferrero_daemon.workflows.delivery_notice import build_notice, dedupe_key, human_size

@@ -36,7 +36,11 @@ sys.exit(cli.main(sys.argv[1:]))
 
 def _python(program: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", program, *args], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-c", program, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 

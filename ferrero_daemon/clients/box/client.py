@@ -26,8 +26,9 @@ from ferrero_daemon.clients.box.auth import JwtTokens
 from ferrero_daemon.clients.box.http import BoxHttp, box_error, retry_after
 from ferrero_daemon.clients.box.items import conflict_of, item_from
 from ferrero_daemon.clients.box.upload import CHUNKED_THRESHOLD, Target, Uploader
-from ferrero_daemon.clients.types import BoxItem, ByteStream, Download
+from ferrero_daemon.clients.types import ByteStream, Download
 from ferrero_daemon.config import BoxConfig, Config
+from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import (
     ConflictError,
     FerreroError,

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from ferrero_daemon.clients.types import BoxItem
+from ferrero_daemon.domain.values import BoxItem
 
 
 def sha1_hex(data: bytes | bytearray) -> str:

@@ -28,7 +28,8 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.box.http import BoxHttp, retry_after
 from ferrero_daemon.clients.box.items import b64, conflict_of, item_from, sha1_hex
 from ferrero_daemon.clients.box.stream import ExactReader, slices
-from ferrero_daemon.clients.types import BoxItem, ByteStream
+from ferrero_daemon.clients.types import ByteStream
+from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import (
     ConflictError,
     FerreroError,

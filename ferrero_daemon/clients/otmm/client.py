@@ -24,16 +24,9 @@ from ferrero_daemon.clients.otmm import wire
 from ferrero_daemon.clients.otmm.auth import TokenSource, mtls_context
 from ferrero_daemon.clients.otmm.http import OtmmTransport, Sleep
 from ferrero_daemon.clients.otmm.stream import ResumableDownload, StreamedMultipart
-from ferrero_daemon.clients.types import (
-    ByteStream,
-    DamAsset,
-    DamChildren,
-    DamClient,
-    DamFolder,
-    Download,
-    Metadata,
-)
+from ferrero_daemon.clients.types import ByteStream, DamClient, Download
 from ferrero_daemon.config import Config, DamConfig
+from ferrero_daemon.domain.values import DamAsset, DamChildren, DamFolder, Metadata
 from ferrero_daemon.errors import ConflictError, FerreroError, InvalidInputError, TransientError
 
 log = logs.get_logger(__name__)

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from ferrero_daemon.clients.types import DamAsset, DamFolder, FieldValue, Metadata
+from ferrero_daemon.domain.values import DamAsset, DamFolder, FieldValue, Metadata
 from ferrero_daemon.errors import (
     AuthError,
     ConflictError,

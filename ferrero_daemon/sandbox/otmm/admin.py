@@ -17,16 +17,57 @@ GET    /_admin/config           the daemon's [dam] overrides and secrets for thi
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from ferrero_daemon.sandbox.http import json_response
 from ferrero_daemon.sandbox.otmm.render import exception_body
-from ferrero_daemon.sandbox.otmm.store import Asset, Node, OtmmError
+from ferrero_daemon.sandbox.otmm.store import Asset, Node, OtmmError, Value
 
-if TYPE_CHECKING:
-    from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
+
+class OtmmEmulator(Protocol):
+    """What the admin routes drive (``server.py``'s emulator implements it)."""
+
+    def config_overrides(self) -> dict[str, Any]: ...
+
+    def secrets(self) -> dict[str, str]: ...
+
+    def create_campaign(
+        self, name: str, metadata: dict[str, Value] | None = None, parent_id: str | None = None
+    ) -> str: ...
+
+    def create_folder(
+        self, parent_id: str, name: str, metadata: dict[str, Value] | None = None
+    ) -> str: ...
+
+    def create_asset(
+        self,
+        folder_id: str,
+        name: str,
+        metadata: dict[str, Value] | None = None,
+        *,
+        size: int | None = 0,
+        seed: int = 0,
+        mime_type: str = "video/mp4",
+    ) -> str: ...
+
+    def node(self, node_id: str) -> Node: ...
+
+    def imported(self) -> list[Asset]: ...
+
+    def patches(self) -> list[tuple[str, str, dict[str, Value | None]]]: ...
+
+    def lock_as_other_user(self, node_id: str, login: str = "mrossi") -> None: ...
+
+    def release_lock(self, node_id: str) -> None: ...
+
+    def fail_next_jobs(
+        self, count: int = 1, reason: str = "Import failed: storage full."
+    ) -> None: ...
+
+    def expire_tokens(self) -> int: ...
+
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
