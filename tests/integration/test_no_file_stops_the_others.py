@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from ferrero_daemon.sandbox.box_auth import BoxApp
 
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.errors import AuthError, RateLimitedError, TransientError
+from ferrero_daemon.sandbox.box.auth import BoxApp
 from tests.postgres import PgServer
 from tests.returns_world import FakeScorer, World, shared_database, world
 
