@@ -1,4 +1,12 @@
-"""``ferrero-daemon run``: the daemon itself (what systemd starts)."""
+"""``ferrero-daemon run``: the daemon itself (what systemd starts).
+
+A start-up failure is one JSON line at error priority (``<3>``), so journald files it
+where ``journalctl -u ferrero-daemon -p err`` finds it, even when the configuration is
+too broken to say which log level it wants. A configuration or schema problem exits
+78 (``EX_CONFIG``): the unit's ``RestartPreventExitStatus=78`` then stops systemd from
+restarting a daemon that cannot start until someone edits the config or runs
+``migrate``. Anything else (the database not up yet) exits 1, and systemd retries.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +15,19 @@ import asyncio
 import os
 from collections.abc import Mapping
 
+from ferrero_daemon import logs
 from ferrero_daemon.commands import Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
-from ferrero_daemon.errors import ConfigError
+from ferrero_daemon.errors import ConfigError, FerreroError, SchemaError
 from ferrero_daemon.jobs import JOBS
 
 # For the test suite and the sandbox only: "job=module:function,…" replaces the function
 # of a known job. Production units never set it; no test job ships in the package.
 OVERRIDES_ENV = "FERRERO_JOB_OVERRIDES"
+EX_CONFIG = 78  # sysexits.h: fix the configuration (or migrate the schema); do not restart
+EX_FAILED = 1
+
+log = logs.get_logger(__name__)
 
 
 def register(sub: Subparsers) -> None:
@@ -34,15 +47,43 @@ def registry(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return jobs
 
 
+def startup_failed(exc: BaseException) -> int:
+    """Log why the daemon cannot start, at error priority; return the exit code."""
+    if isinstance(exc, ConfigError | SchemaError):
+        code, reason = EX_CONFIG, "config" if isinstance(exc, ConfigError) else "schema"
+        problems = exc.problems if isinstance(exc, ConfigError) and exc.problems else [str(exc)]
+        hint = (
+            "fix config.toml or the secret, check with `ferrero-daemon config`, then start again"
+            if reason == "config"
+            else "run `ferrero-daemon migrate`, then start again"
+        )
+        log.error("startup_failed", reason=reason, problems=problems, hint=hint, exit_code=code)
+        return code
+    if isinstance(exc, FerreroError | OSError):
+        log.error("startup_failed", reason="unavailable", error=str(exc), exit_code=EX_FAILED)
+        return EX_FAILED
+    log.error("startup_failed", reason="bug", exc_info=exc, exit_code=EX_FAILED)
+    return EX_FAILED
+
+
 def run(args: argparse.Namespace) -> int:
     from ferrero_daemon.runtime.daemon import Daemon, configure_logs
     from ferrero_daemon.services import open_services
 
-    config = load_config(args.config)
+    try:
+        config = load_config(args.config)
+        jobs = registry()
+    except ConfigError as exc:
+        logs.configure()  # no config to take a level from: the defaults, JSON on stderr
+        return startup_failed(exc)
     configure_logs(config)
-    jobs = registry()
 
     async def main() -> int:
         return await Daemon(config, jobs, open_services).serve()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        return startup_failed(exc)
