@@ -60,7 +60,7 @@ def move_to_a3(when: str) -> dict[str, Any]:
 
 TABLES = (
     "derivative_assets, master_assets, campaign_status, creativex_scores, asset_events,"
-    " workflow_state, notification_outbox, attention_items"
+    " workflow_state, notification_outbox, attention_items, file_failures"
 )
 
 
