@@ -254,13 +254,13 @@ WHERE campaign_id = $1
 SELECT * FROM campaign_status WHERE status = $1 AND pending_status = $2 ORDER BY campaign_id
 
 -- name: campaigns_due_a3
--- Campaigns at A2 here with a localised version in the DAM; with $1, only those where every
--- master delivered to the agency has one.
+-- Campaigns at A2 ($1, dam.statuses.a2) here with a localised version in the DAM; with $2,
+-- only those where every master delivered to the agency has one.
 SELECT c.* FROM campaign_status c
-WHERE c.status = 'A2'
+WHERE c.status = $1
   AND EXISTS (SELECT 1 FROM derivative_assets d
               WHERE d.campaign_id = c.campaign_id AND d.state IN ('imported', 'rejected_sent'))
-  AND (NOT $1::boolean OR NOT EXISTS (
+  AND (NOT $2::boolean OR NOT EXISTS (
       SELECT 1 FROM master_assets m
       WHERE m.campaign_id = c.campaign_id AND m.workflow = 'a1_a2'
         AND NOT EXISTS (SELECT 1 FROM derivative_assets d

@@ -91,9 +91,10 @@ class CampaignStore:
         """Campaigns whose change ``source``→``target`` was started and not recorded."""
         return [_row(r) for r in await self._db.fetch("campaigns_pending", source, target)]
 
-    async def due_a3(self, every_master: bool) -> list[CampaignRow]:
-        """Campaigns at A2 with a localised version in the DAM (for each master, if asked)."""
-        return [_row(r) for r in await self._db.fetch("campaigns_due_a3", every_master)]
+    async def due_a3(self, a2: str, *, every_master: bool) -> list[CampaignRow]:
+        """Campaigns at ``a2`` (the configured A2 code) with a localised version in the DAM
+        (for each master, if asked)."""
+        return [_row(r) for r in await self._db.fetch("campaigns_due_a3", a2, every_master)]
 
     async def figures(self, campaign_id: str) -> CampaignFigures:
         r = await self._db.fetchrow("campaign_figures", campaign_id)

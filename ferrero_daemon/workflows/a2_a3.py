@@ -24,7 +24,7 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import agency_names, scores
 from ferrero_daemon.domain.agency_names import AgencyName, BadName
-from ferrero_daemon.domain.campaigns import A2_A3_MOVE
+from ferrero_daemon.domain.campaigns import a2_a3_move
 from ferrero_daemon.domain.derivatives import (
     StoredScore,
     best_score,
@@ -97,7 +97,7 @@ class AgencyUploads:
         self.folder_id = self.settings.box.folders.a2_a3
         self.set_aside = SetAside(services, run, report, self.folder_id)
         self.store = DerivativeStore(services.db)
-        self.status = StatusChange(services, run, A2_A3_MOVE, report)
+        self.status = StatusChange(services, run, a2_a3_move(self.settings.dam), report)
 
     async def run(self) -> None:
         if not self.run_ctx.dry_run:
@@ -300,7 +300,8 @@ class AgencyUploads:
         if when == "off":
             return
         campaigns = CampaignStore(self.s.db)
-        for campaign in await campaigns.due_a3(every_master=when == "every_master"):
+        a2 = self.settings.dam.statuses.a2
+        for campaign in await campaigns.due_a3(a2, every_master=when == "every_master"):
             await self.status.advance(campaign.campaign_id, campaign.label)
 
     def _email(self, events: list[SummaryEvent]) -> Email:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import ByteStream, Email
 from ferrero_daemon.domain import agency_names, rejections
-from ferrero_daemon.domain.campaigns import A5_A6_MOVE, read_campaign
+from ferrero_daemon.domain.campaigns import a5_a6_move, read_campaign
 from ferrero_daemon.domain.values import BoxItem, DamAsset, DamFolder
 from ferrero_daemon.errors import ConflictError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
@@ -71,13 +71,14 @@ class Rejections:
         self.report = report
         self.settings = services.config.settings
         self.store = DerivativeStore(services.db)
-        self.status = StatusChange(services, run, A5_A6_MOVE, report)
+        self.status = StatusChange(services, run, a5_a6_move(self.settings.dam), report)
 
     async def run(self) -> None:
         fields = self.settings.dam.fields
         if not self.run_ctx.dry_run:
             await self.status.recover()
-        campaigns = await self.s.dam.find_folders({fields.campaign_status: "A5"})
+        codes = self.settings.dam.statuses
+        campaigns = await self.s.dam.find_folders({fields.campaign_status: codes.a5})
         self.run_ctx.progress.add_total(len(campaigns))
         for campaign in campaigns:
             self.run_ctx.progress.current = campaign.name
@@ -97,16 +98,18 @@ class Rejections:
 
     async def _campaign(self, campaign: DamFolder) -> None:
         folder_id = await dam_lookup.derivatives_folder(self.s.dam, self.settings.dam, campaign.id)
+        dam = self.settings.dam
         rejected = [
             a
-            for a in await dam_lookup.derivatives(self.s.dam, self.settings.dam, folder_id)
-            if rejections.is_rejected(a.metadata.get(self.settings.dam.fields.approval))
+            for a in await dam_lookup.derivatives(self.s.dam, dam, folder_id)
+            if rejections.is_rejected(a.metadata.get(dam.fields.approval), dam.values.rejected)
         ]
         if not rejected:
             log.warning("campaign_without_rejections", campaign=campaign.id)
             self.report.fail(
                 self._label(campaign),
-                "status A5 but no derivative is NOT APPROVED; left at A5 (set the approvals or the status in the DAM)",
+                f"status {dam.statuses.a5} but no derivative is {dam.values.rejected}; left at "
+                f"{dam.statuses.a5} (set the approvals or the status in the DAM)",
             )
             return
         box_folder = await CampaignStore(self.s.db).box_folder(campaign.id)
