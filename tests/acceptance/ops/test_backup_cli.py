@@ -111,6 +111,4 @@ def test_a_backup_taken_as_root_belongs_to_the_service_user(
     root = tmp_path / "backups"
     written = [root, *root.rglob("*")]
     assert any(p.suffix == ".dump" for p in written)
-    assert {(p.stat().st_uid, p.stat().st_gid) for p in written} == {
-        (nobody.pw_uid, nobody.pw_gid)
-    }
+    assert {(p.stat().st_uid, p.stat().st_gid) for p in written} == {(nobody.pw_uid, nobody.pw_gid)}
