@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ferrero_daemon.runtime.catchup import catch_up
-from ferrero_daemon.runtime.cron import LocalCronTrigger
+from ferrero_daemon.cron import LocalCronTrigger
 from ferrero_daemon.store.runs import FinishedRun
 
 ROME = ZoneInfo("Europe/Rome")

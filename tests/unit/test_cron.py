@@ -7,7 +7,7 @@ import pytest
 
 from ferrero_daemon.config import parse_settings
 from ferrero_daemon.errors import ConfigError
-from ferrero_daemon.runtime.cron import (
+from ferrero_daemon.cron import (
     LocalCronTrigger,
     build_triggers,
     day_of_week,
