@@ -130,6 +130,7 @@ def _view(report: WeeklyReport) -> dict[str, Any]:
         "last": document.day_of(report.days[-1].period, zone),
         "start": local_label(report.period.start, zone),
         "end": local_label(report.period.end, zone),
+        "hours": f"{report.period.hours:g}",
         "as_of": local_label(report.state.read_at, zone),
         "columns": [name for name in DONE],
         "rate": percent(report.week.totals.success_rate),

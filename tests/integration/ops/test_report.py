@@ -198,3 +198,59 @@ async def test_a_test_send_goes_to_its_address_and_never_uses_up_the_scheduled_r
     # The scheduled report of that period still goes out, once, after the downtime.
     assert await catch_up_run(ops_services, clock) == {"reported": 2}
     assert DAY_KEY in notifier.emails
+
+
+async def test_the_week_summary_has_totals_per_day_and_workflow_with_running_totals(
+    database: Database, ops_config: Config, backup_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await day.seed(database, backup_root)
+    request = report_command.Request(day=date(2026, 10, 25), week=True, as_json=True)
+    assert await report_command._report(ops_config, request, now=RESTARTED) == 0
+    week = json.loads(capsys.readouterr().out)
+
+    assert (week["period_start"], week["period_end"]) == (
+        "2026-10-18T19:00:00+02:00",
+        "2026-10-25T19:00:00+01:00",
+    )
+    assert [d["date"] for d in week["days"]] == [f"2026-10-{n}" for n in range(19, 26)]
+    assert [d["total"]["done"] for d in week["days"]] == [0, 0, 0, 0, 0, 3, 11]
+    assert [d["running"]["done"] for d in week["days"]] == [0, 0, 0, 0, 0, 3, 14]
+    assert week["days"][-1]["workflows"]["a2_a3"] == {
+        "new_assets": 3, "new_versions": 1, "campaigns_moved": 1, "without_score": 1,
+        "done": 4, "set_aside": 1, "failed": 1,
+    }  # fmt: skip
+    assert week["days"][-1]["running"]["by_workflow"] == {
+        "a1_a2": 4, "b1_b2": 2, "a2_a3": 5, "a5_a6": 1, "creativex": 2,
+    }  # fmt: skip
+    assert {k: week["total"][k] for k in ("done", "failed", "assets", "campaigns")} == {
+        "done": 14, "failed": 1, "assets": 11, "campaigns": 2,
+    }  # fmt: skip
+    assert week["total"]["success_rate"] == 0.9333
+    assert week["issues_resolved"] == 1
+    assert week["outstanding_issues"] == [
+        "a2_a3: still failing: Nutella_DE_de_1001_OMG9_T1EDGE.mp4: the DAM refused it: 422 metadata",
+        "set aside in a2_a3: Nutella_AT_de_<typo>.mp4: damaged tracking ID",
+        "job a5_a6 is paused",
+        "1 mail(s) or webhook event(s) failing to send",
+    ]
+
+    capsys.readouterr()
+    request = report_command.Request(day=date(2026, 10, 25), week=True)
+    assert await report_command._report(ops_config, request, now=RESTARTED) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Ferrero automation: week summary 2026-10-19 to 2026-10-25"
+    table = {line.split()[0]: line.split()[1:] for line in lines if line[:4] in ("2026", "Week")}
+    assert table["2026-10-24"] == ["1", "0", "1", "0", "1", "3", "0", "3"]
+    assert table["2026-10-25"] == ["3", "2", "4", "1", "1", "11", "1", "14"]
+    assert table["Week"] == ["4", "2", "5", "1", "2", "14", "1"]
+    assert "Overall success rate: 93 %" in lines
+
+    output = await report_command._build(database, ops_config, request, RESTARTED)
+    assert (
+        output.mail.subject
+        == "Week summary 2026-10-19 to 2026-10-25: 14 done, 1 failed, success rate 93 % (sent by hand)"
+    )
+    html = render(output.mail.template, json.loads(json.dumps(output.mail.context))).html
+    assert (
+        '<td style="padding: 6px 10px">14</td>' in html and "Nutella_AT_de_&lt;typo&gt;.mp4" in html
+    )
