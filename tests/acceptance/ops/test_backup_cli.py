@@ -81,7 +81,9 @@ def test_backup_list_check_and_restore_from_the_command_line(config_file: Path) 
     assert printed.returncode == 0, printed.stderr
     assert printed.stdout.startswith("Ferrero automation: daily report 2026-12-01\n")
     backups = next(line for line in printed.stdout.splitlines() if line.startswith("Backups:"))
-    assert backups.startswith("Backups: healthy (checked ") and backups.endswith((" CET)", " CEST)"))
+    assert backups.startswith("Backups: healthy (checked ") and backups.endswith(
+        (" CET)", " CEST)")
+    )
 
     refused = cli(config_file, "restore", backup_id)  # no terminal, no --yes
     assert refused.returncode == 1
