@@ -386,3 +386,27 @@ WHERE created_at >= $1 AND created_at < $2 AND cqs_pct IS NULL AND creativex_sco
 -- name: ops_report_attention
 SELECT workflow, file_name, reason, set_aside_at FROM attention_items
 WHERE resolved_at IS NULL ORDER BY set_aside_at, box_file_id
+
+-- Each table and sequence of the daemon's schema, and what the connected role may do
+-- with it (check --deep).
+-- name: check_table_rights
+SELECT c.relname AS name, c.relkind::text AS kind,
+       CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT')
+            ELSE has_table_privilege(c.oid, 'SELECT') END AS can_select,
+       c.relkind <> 'S' AND has_table_privilege(c.oid, 'INSERT') AS can_insert,
+       c.relkind <> 'S' AND has_table_privilege(c.oid, 'UPDATE') AS can_update,
+       c.relkind <> 'S' AND has_table_privilege(c.oid, 'DELETE') AS can_delete,
+       c.relkind = 'S' AND has_sequence_privilege(c.oid, 'USAGE') AS can_use
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'S')
+ ORDER BY c.relname
+
+-- The connected role's attributes that the daemon, migrate and the backups depend on.
+-- name: check_role_rights
+SELECT r.rolname AS role, r.rolsuper AS superuser, r.rolcreatedb AS createdb,
+       r.rolreplication AS replication, current_schema() AS schema,
+       has_schema_privilege(current_schema(), 'CREATE') AS schema_create,
+       d.datname AS database, pg_get_userbyid(d.datdba) AS db_owner,
+       pg_has_role(d.datdba, 'MEMBER') AS owns_database
+  FROM pg_roles r, pg_database d
+ WHERE r.rolname = current_user AND d.datname = current_database()

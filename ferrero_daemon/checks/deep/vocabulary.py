@@ -1,0 +1,73 @@
+"""What the daemon writes into, and compares against, each ``[dam.fields]`` field. Pure.
+
+For each key of ``[dam.fields]``: the shape it must have (a tabular field for the
+comments when ``comments_tabular``, a single value otherwise), and the values a
+pick-list must hold if OTMM makes it one: the status codes the workflows search for
+and write, the campaign types, the rejection value, the asset roles, the CreativeX
+status we write. A field we fill with free values (tracking IDs, countries, scores)
+cannot be judged as a pick-list without knowing its list: that is a "?".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ferrero_daemon.config import Settings
+from ferrero_daemon.domain.campaigns import A1_A2, B1_B2, GLOBAL, LOCAL
+from ferrero_daemon.domain.derivatives import SCORED_STATUS
+from ferrero_daemon.domain.rejections import NOT_APPROVED
+
+# Every status code a workflow searches for or writes: A1→A2, A2→A3 (a2_a3), A5→A6
+# (a5_a6), B1→B2.
+STATUS_CODES: tuple[str, ...] = tuple(
+    dict.fromkeys([A1_A2.source, A1_A2.target, "A3", "A5", "A6", B1_B2.source, B1_B2.target])
+)
+# Fields read or written as plain text whose values come from elsewhere (file names,
+# scorecards, the masters): a pick-list there needs a person to compare the lists.
+FREE_VALUES: dict[str, str] = {
+    "campaign_number": "campaign numbers typed in OTMM",
+    "campaign_name": "campaign names typed in OTMM",
+    "brand": "brands, copied onto derivatives",
+    "market": "markets, copied onto derivatives",
+    "comments": "the reviewers' comments",
+    "tracking_id": "tracking IDs the daemon mints",
+    "country": "country codes from the agencies' file names",
+    "language": "language codes from the agencies' file names",
+    "job_number": "job numbers from the agencies' file names",
+    "creativex_score": "scores such as '83%' or the default",
+    "creativex_guidelines": "guideline counts such as '9/11'",
+}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    key: str  # the [dam.fields] key
+    field_id: str
+    shape: Literal["single", "tabular"]
+    values: tuple[str, ...]  # what its pick-list must hold, if it has one
+    free: str  # what free values go in ("" when ``values`` says it all)
+
+
+def expectations(settings: Settings) -> list[Expectation]:
+    dam, cx = settings.dam, settings.creativex
+    f = dam.fields
+    values: dict[str, tuple[str, ...]] = {
+        "campaign_status": STATUS_CODES,
+        "campaign_type": (LOCAL, GLOBAL),
+        "approval": (NOT_APPROVED,),
+        "asset_role": (dam.master_role_value, dam.derivative_role_value),
+        "creativex_status": (cx.default_status, SCORED_STATUS),
+    }
+    found = []
+    for key in type(f).model_fields:
+        if key == "comments_tabular":
+            continue
+        shape: Literal["single", "tabular"] = (
+            "tabular" if key == "comments" and f.comments_tabular else "single"
+        )
+        free = FREE_VALUES.get(key, "")
+        if key == "creativex_status":
+            free = "the tier each scorecard prints ('Excellent', 'On Track', …)"
+        found.append(Expectation(key, str(getattr(f, key)), shape, values.get(key, ()), free))
+    return found
