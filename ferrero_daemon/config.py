@@ -165,6 +165,7 @@ class BoxConfig(Strict):
     chunk_parallelism: Annotated[int, Field(ge=1, le=16)] = 4
     folders: BoxFolders
     needs_attention_folder: NonEmpty = "_needs_attention"
+    set_aside_after_failed_runs: Annotated[int, Field(ge=1)] = 5
     rejected_folder: NonEmpty = "REJECTED"
 
 

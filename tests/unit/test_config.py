@@ -63,6 +63,18 @@ def test_three_mistakes_are_reported_together_with_their_key_paths(tmp_path: Pat
     assert len(problems) == 3
 
 
+def test_failed_runs_before_a_file_is_set_aside_default_to_five_and_must_be_positive(
+    tmp_path: Path,
+) -> None:
+    assert parse_settings(tomllib.loads(example_text())).box.set_aside_after_failed_runs == 5
+    text = example_text().replace(
+        "set_aside_after_failed_runs = 5", "set_aside_after_failed_runs = 0"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(tmp_path, text), env={})
+    assert any(p.startswith("box.set_aside_after_failed_runs:") for p in info.value.problems)
+
+
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     text = example_text().replace("[webhook]\n", "[webhook]\nurll = 'x'\n")
     with pytest.raises(ConfigError) as info:
