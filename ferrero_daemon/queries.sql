@@ -69,10 +69,10 @@ ON CONFLICT (campaign_id) DO UPDATE
 SET status = EXCLUDED.status, status_changed_at = now(), updated_at = now()
 
 -- name: returns_campaigns_due_a3
--- Campaigns still at A2 here although a derivative of theirs is in the DAM.
+-- Campaigns still at A2 ($1, dam.statuses.a2) here although a derivative of theirs is in the DAM.
 SELECT c.campaign_id, c.campaign_number, c.campaign_name, c.status, c.box_folder_id
 FROM campaign_status c
-WHERE c.status = 'A2' AND EXISTS (
+WHERE c.status = $1 AND EXISTS (
     SELECT 1 FROM derivative_assets d
     WHERE d.campaign_id = c.campaign_id AND d.state IN ('imported', 'rejected_sent'))
 ORDER BY c.campaign_id

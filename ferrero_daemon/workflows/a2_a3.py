@@ -292,8 +292,9 @@ class AgencyUploads:
         )
 
     async def _advance_campaigns(self) -> None:
-        for campaign in await self.store.campaigns_due_a3():
-            move = Move(campaign.campaign_id, campaign.number, campaign.name, "A2", "A3")
+        codes = self.s.config.settings.dam.statuses
+        for campaign in await self.store.campaigns_due_a3(codes.a2):
+            move = Move(campaign.campaign_id, campaign.number, campaign.name, codes.a2, codes.a3)
             try:
                 if await move_campaign(self.s, self.run_ctx, move):
                     self.report.count(

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 
 from ferrero_daemon.checks.deep.context import DeepContext
 from ferrero_daemon.checks.deep.findings import Finding, fail, ok, unknown
+from ferrero_daemon.config import DamConfig
 from ferrero_daemon.domain.campaigns import (
-    A1_A2,
-    B1_B2,
-    GLOBAL,
     Campaign,
     Transition,
+    a1_a2,
+    b1_b2,
     is_master,
     read_campaign,
     same_code,
@@ -35,10 +35,13 @@ NAME = "sample campaign"
 ASSUMED = "its masters are found and planned as A1→A2 / B1→B2 would, under their Box names"
 
 
-def transition_for(campaign: Campaign) -> Transition:
-    if same_code(campaign.status, B1_B2.source) or same_code(campaign.type, GLOBAL):
-        return B1_B2
-    return A1_A2
+def transition_for(campaign: Campaign, dam: DamConfig) -> Transition:
+    global_track = b1_b2(dam)
+    if same_code(campaign.status, global_track.source) or same_code(
+        campaign.type, global_track.campaign_type
+    ):
+        return global_track
+    return a1_a2(dam)
 
 
 async def probe(ctx: DeepContext) -> list[Finding]:
@@ -54,7 +57,7 @@ async def probe(ctx: DeepContext) -> list[Finding]:
         campaign = read_campaign(folder, ctx.settings.dam.fields)
     except FerreroError as exc:
         return [fail(NAME, ASSUMED, str(exc), "check the campaign's DAM folder id and fields")]
-    transition = transition_for(campaign)
+    transition = transition_for(campaign, ctx.settings.dam)
     run = RunContext(transition.workflow, "check-deep", "manual", True, services.clock)
     delivery = Delivery(services, run, transition)
     plan = await delivery.plan(campaign)

@@ -35,7 +35,7 @@ async def probe(ctx: DeepContext) -> list[Finding]:
         )
     tables = [dict(r) for r in await db.fetch("check_table_rights")]
     role = dict(await db.fetchrow("check_role_rights") or {})
-    weekly = str(getattr(ctx.settings.backups, "weekly", "base"))
+    weekly = ctx.settings.backups.weekly
     found.append(judge_daemon(role, tables))
     found.append(judge_backups(role, tables, weekly))
     return found

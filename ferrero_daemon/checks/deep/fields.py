@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ferrero_daemon.checks.deep.context import DeepContext
 from ferrero_daemon.checks.deep.findings import Finding, fail, ok, unknown
-from ferrero_daemon.checks.deep.vocabulary import Expectation, expectations
+from ferrero_daemon.checks.deep.vocabulary import SPELLINGS, Expectation, expectations
 from ferrero_daemon.clients.otmm.model import FieldSpec
 from ferrero_daemon.config import DamConfig
 from ferrero_daemon.domain.campaigns import same_code
@@ -124,8 +124,8 @@ def _pick_list(e: Expectation, spec: FieldSpec, domains: Domains) -> Finding:
     if missing:
         return fail(
             name, assumed, f"{where} with {len(codes)} values lacks {', '.join(missing)}",
-            f"add {', '.join(missing)} to the pick-list in OTMM, or use OTMM's spelling in "
-            "config.toml",
+            f"add {', '.join(missing)} to the pick-list in OTMM, or set OTMM's spelling in "
+            f"{SPELLINGS.get(e.key, 'config.toml')}",
         )  # fmt: skip
     if e.free:
         return unknown(

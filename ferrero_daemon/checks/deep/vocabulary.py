@@ -13,16 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ferrero_daemon.config import Settings
-from ferrero_daemon.domain.campaigns import A1_A2, B1_B2, GLOBAL, LOCAL
+from ferrero_daemon.config import DamConfig, Settings
 from ferrero_daemon.domain.derivatives import SCORED_STATUS
-from ferrero_daemon.domain.rejections import NOT_APPROVED
 
-# Every status code a workflow searches for or writes: A1→A2, A2→A3 (a2_a3), A5→A6
-# (a5_a6), B1→B2.
-STATUS_CODES: tuple[str, ...] = tuple(
-    dict.fromkeys([A1_A2.source, A1_A2.target, "A3", "A5", "A6", B1_B2.source, B1_B2.target])
-)
+
+def status_codes(dam: DamConfig) -> tuple[str, ...]:
+    """Every status code a workflow searches for or writes (``[dam.statuses]``)."""
+    return tuple(dict.fromkeys(dam.statuses.model_dump().values()))
+
+
+# Where each pick-list's expected spellings are configured.
+SPELLINGS = {
+    "campaign_status": "[dam.statuses]",
+    "campaign_type": "[dam.values]",
+    "approval": "[dam.values] rejected",
+    "asset_role": "dam.master_role_value / derivative_role_value",
+    "creativex_status": "[creativex] default_status",
+}
 # Fields read or written as plain text whose values come from elsewhere (file names,
 # scorecards, the masters): a pick-list there needs a person to compare the lists.
 FREE_VALUES: dict[str, str] = {
@@ -53,9 +60,9 @@ def expectations(settings: Settings) -> list[Expectation]:
     dam, cx = settings.dam, settings.creativex
     f = dam.fields
     values: dict[str, tuple[str, ...]] = {
-        "campaign_status": STATUS_CODES,
-        "campaign_type": (LOCAL, GLOBAL),
-        "approval": (NOT_APPROVED,),
+        "campaign_status": status_codes(dam),
+        "campaign_type": (dam.values.local_campaign_type, dam.values.global_campaign_type),
+        "approval": (dam.values.rejected,),
         "asset_role": (dam.master_role_value, dam.derivative_role_value),
         "creativex_status": (cx.default_status, SCORED_STATUS),
     }
