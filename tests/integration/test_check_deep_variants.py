@@ -73,15 +73,18 @@ async def test_a_field_missing_from_the_metadata_model(world: World) -> None:
     assert passed(found), render(found)
 
 
-async def test_a_status_pick_list_without_a_code_the_workflows_write(world: World) -> None:
+async def test_a_status_pick_list_spelling_a_code_otherwise(world: World) -> None:
     status = world.otmm.fields.campaign_status
-    domain = {k: v for k, v in STATUS_DOMAIN.items() if k != "B2"}
+    domain = {("G-B2" if k == "B2" else k): v for k, v in STATUS_DOMAIN.items()}
     world.otmm.define_field(
         FieldDef(status, "Campaign Status", "FERRERO.FG.CAMPAIGN", "domain", domain)
     )
     found = await world.check("local")
     line = only(found, "DAM field campaign_status")
     assert line.status == "fail" and "lacks B2" in line.seen, render(found)
+    assert "[dam.statuses]" in line.hint
+
+    assert passed(await world.check("local", dam={"statuses": {"b2": "G-B2"}}))
 
 
 async def test_a_box_role_that_cannot_delete_or_move(world: World) -> None:
