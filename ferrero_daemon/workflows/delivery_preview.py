@@ -17,8 +17,10 @@ from ferrero_daemon.domain.campaigns import Transition
 from ferrero_daemon.jobs import RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.workflows.delivery_plan import CampaignPlan
+from ferrero_daemon.workflows.status_change import preview as preview_move
 
 log = logs.get_logger(__name__)
+MOVE_EVENTS = frozenset({"would_email", "would_webhook"})  # logged by ``preview_move``
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,10 @@ async def preview(
     services: Services, transition: Transition, plans: Sequence[CampaignPlan], report: RunReport
 ) -> None:
     for would in await actions(services, transition, plans):
-        if would.event.startswith("would_"):
+        if would.event == "would_set_status":  # the one account of a move, every workflow's
+            preview_move(transition.move, would.fields["campaign"], report, mail=True)
+            continue
+        if would.event.startswith("would_") and would.event not in MOVE_EVENTS:
             log.info(would.event, **would.fields)
         if would.event == "would_create_box_folder":
             report.count("would_create_folders")
@@ -42,8 +47,6 @@ async def preview(
         elif would.event == "would_upload":
             report.count("would_deliver")
             report.count("would_bytes", would.fields.get("bytes") or 0)
-        elif would.event == "would_set_status":
-            report.count("would_advance")
 
 
 async def actions(
@@ -107,15 +110,12 @@ def _masters(plan: CampaignPlan, transition: Transition, folder: str) -> list[Wo
 
 
 def _status(plan: CampaignPlan, transition: Transition) -> list[Would]:
-    c = plan.campaign
+    c, move = plan.campaign, transition.move
     found = [
-        Would(
-            "would_set_status",
-            {"campaign": c.id, "old": transition.source, "new": transition.target},
-        ),
+        Would("would_set_status", {"campaign": c.id, "old": move.source, "new": move.target}),
         Would("would_email", {"campaign": c.id, "to": "success", "template": "masters_delivered"}),
     ]
-    if transition.webhook:
+    if move.webhook:
         found.append(
             Would("would_webhook", {"campaign": c.id, "webhook_event": "campaign_status_changed"})
         )
