@@ -7,12 +7,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from ferrero_daemon.checks.connections import hint_for
 from ferrero_daemon.checks.deep import box, campaign, database, fields, llamacloud, search, shapes
 from ferrero_daemon.checks.deep.context import DeepContext
 from ferrero_daemon.checks.deep.findings import Finding, fail
 from ferrero_daemon.config import Config
-from ferrero_daemon.errors import FerreroError
+from ferrero_daemon.errors import FerreroError, TransientError
 
 
 @dataclass(frozen=True)
@@ -37,17 +36,12 @@ async def run_probe(probe: Probe, ctx: DeepContext, timeout: float) -> list[Find
     try:
         return await asyncio.wait_for(probe.run(ctx), timeout)
     except TimeoutError:
-        return [
-            fail(
-                probe.name,
-                probe.assumed,
-                f"no answer within {timeout:g} s",
-                hint_for(TimeoutError(), ""),
-            )
-        ]
-    except (FerreroError, OSError) as exc:
-        hint = hint_for(exc, "see the reason; check the configuration of this system")
-        return [fail(probe.name, probe.assumed, str(exc) or type(exc).__name__, hint)]
+        error: FerreroError = TransientError(f"no answer within {timeout:g} s")
+    except OSError as exc:
+        error = TransientError(str(exc) or type(exc).__name__)
+    except FerreroError as exc:
+        error = exc
+    return [fail(probe.name, probe.assumed, str(error) or type(error).__name__, error.hint)]
 
 
 async def deep_check(

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Self
 import httpx
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.http import Retry, Sleep, tls_context
 from ferrero_daemon.clients.otmm import wire
 from ferrero_daemon.clients.otmm.auth import TokenSource, mtls_context
-from ferrero_daemon.clients.otmm.http import OtmmTransport, Sleep
+from ferrero_daemon.clients.otmm.http import OtmmTransport
 from ferrero_daemon.clients.otmm.inspect import OtmmInspector
 from ferrero_daemon.clients.otmm.stream import ResumableDownload, StreamedMultipart
 from ferrero_daemon.clients.types import ByteStream, DamClient, Download
@@ -43,8 +44,7 @@ class OtmmClient:
         http: httpx.AsyncClient,
         tokens: TokenSource | None,
         *,
-        attempts: int = 4,
-        backoff: float = 0.5,
+        retry: Retry | None = None,
         poll_interval: float = 0.5,
         job_timeout: float = 600.0,
         sleep: Sleep = asyncio.sleep,
@@ -57,9 +57,7 @@ class OtmmClient:
             base,
             tokens,
             settings.requested_by,
-            attempts=attempts,
-            backoff=backoff,
-            sleep=sleep,
+            retry=retry,
         )
         self._poll_interval = poll_interval
         self._job_timeout = job_timeout
@@ -70,11 +68,12 @@ class OtmmClient:
         dam = config.settings.dam
         timeout = httpx.Timeout(dam.timeout_seconds)
         limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
-        verify: Any = str(dam.ca_bundle) if dam.ca_bundle else True
         if dam.auth_mode == "mtls":
             assert dam.mtls_cert_path is not None  # enforced by config validation
             password = config.secrets.require("dam_mtls_cert_password")
             verify = mtls_context(dam.mtls_cert_path, password, dam.ca_bundle)
+        else:
+            verify = tls_context(dam.ca_bundle, "[dam] ca_bundle")
         http = httpx.AsyncClient(timeout=timeout, limits=limits, verify=verify)
         tokens = None
         if dam.auth_mode == "oauth2":
@@ -289,7 +288,8 @@ class OtmmClient:
         except (ConflictError, InvalidInputError) as exc:
             if self.settings.wire.checkin_flow != "checkout":
                 raise
-            raise type(exc)(f"{exc}; {wire.CHECKIN_LOCK_HINT}") from exc
+            hint = wire.CHECKIN_LOCK_HINT
+            raise type(exc)(f"{exc}; {hint}", hint=hint, retry_after=exc.retry_after) from exc
 
     async def _stage_content(self, name: str, size: int, chunks: ByteStream, what: str) -> str:
         response = await self._t.request(
