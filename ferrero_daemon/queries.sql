@@ -275,7 +275,7 @@ ORDER BY c.campaign_id
 -- in the DAM, versions sent back to the agency.
 SELECT
     (SELECT count(*) FROM master_assets WHERE campaign_id = $1 AND state = 'delivered') AS masters,
-    (SELECT coalesce(sum(size_bytes), 0) FROM master_assets
+    (SELECT coalesce(sum(size_bytes), 0)::bigint FROM master_assets
       WHERE campaign_id = $1 AND state = 'delivered') AS bytes,
     (SELECT count(*) FROM derivative_assets
       WHERE campaign_id = $1 AND state IN ('imported', 'rejected_sent')) AS versions,
