@@ -193,6 +193,7 @@ class BoxConfig(Strict):
     upload_url: NonEmpty = "https://upload.box.com/api/2.0"
     oauth_url: NonEmpty = "https://api.box.com/oauth2/token"
     as_user_id: str = ""
+    ca_bundle: Path | None = None
     timeout_seconds: Seconds = 120.0
     chunk_parallelism: Annotated[int, Field(ge=1, le=16)] = 4
     folders: BoxFolders
@@ -231,12 +232,14 @@ class Recipients(Strict):
 
 class WebhookConfig(Strict):
     url: str = ""
+    ca_bundle: Path | None = None
     timeout_seconds: Seconds = 15.0
 
 
 class CreativeXConfig(Strict):
     base_url: NonEmpty = "https://api.cloud.llamaindex.ai"
     agent_name: NonEmpty = "Creativex-Extract"
+    ca_bundle: Path | None = None
     timeout_seconds: Seconds = 600.0
     poll_interval_seconds: Seconds = 2.0
     default_score: str = "N/A"

@@ -25,6 +25,7 @@ from ferrero_daemon.clients.dryrun import (
     ReadOnlyDatabase,
     RecordingNotifier,
 )
+from ferrero_daemon.clients.http import Retry
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.clients.types import ScoreExtractor
 from ferrero_daemon.config import Config, DamFields, Secret, Secrets, parse_settings
@@ -129,7 +130,7 @@ class World:
         overrides = deep_merge(overrides, self.settings)
         self.config = self.make_config(overrides, {**self.otmm.secrets(), **self.boxe.secrets()})
         self.dam = await stack.enter_async_context(OtmmClient.from_config(self.config, **FAST))
-        self.box = BoxApiClient.from_config(self.config, backoff=0.01)
+        self.box = BoxApiClient.from_config(self.config, retry=Retry(backoff=0.01))
         stack.push_async_callback(self.box.aclose)
 
     async def reset(self) -> None:

@@ -79,7 +79,8 @@ async def test_a_set_aside_box_refuses_is_mailed_once_skipped_then_finished(w: W
     assert w.file(bad).parent_id == w.folders["a2_a3"]  # left in place, not lost
     [mail] = await w.emails("set_aside_failed")
     assert mail.to == "errors" and mail.context["file_name"] == "holiday.mov"
-    assert "400 bad_request" in mail.context["error"] and "no tracking ID" in mail.text
+    assert "Box answered 400: bad_request" in mail.context["error"]
+    assert "no tracking ID" in mail.text
     [row] = await w.rows("SELECT attempts, last_error, reported_at FROM attention_items")
     assert row["attempts"] == 2 and "400" in row["last_error"] and row["reported_at"] is None
 
