@@ -190,7 +190,9 @@ WHERE workflow = $1 AND id > $2 AND id <= $3 AND event = ANY($4::text[]) AND out
 ORDER BY id
 
 -- name: returns_events_last_id
-SELECT coalesce(max(id), 0) FROM asset_events
+-- The newest event to announce after the cursor ($2); the cursor itself when there is none,
+-- so a run with nothing new leaves it where it is.
+SELECT coalesce(max(id), $2) FROM asset_events
 WHERE workflow = $1 AND id > $2 AND event = ANY($3::text[]) AND outcome = 'ok'
 
 -- ==== ops: backups, restore, daily report ===================================
@@ -277,7 +279,7 @@ ORDER BY c.campaign_id
 -- in the DAM, versions sent back to the agency.
 SELECT
     (SELECT count(*) FROM master_assets WHERE campaign_id = $1 AND state = 'delivered') AS masters,
-    (SELECT coalesce(sum(size_bytes), 0) FROM master_assets
+    (SELECT coalesce(sum(size_bytes), 0)::bigint FROM master_assets
       WHERE campaign_id = $1 AND state = 'delivered') AS bytes,
     (SELECT count(*) FROM derivative_assets
       WHERE campaign_id = $1 AND state IN ('imported', 'rejected_sent')) AS versions,
