@@ -1,5 +1,9 @@
 """``ferrero-daemon run``: the daemon itself (what systemd starts).
 
+It runs the jobs of ``jobs.JOBS`` and nothing else: no option or environment variable
+makes it import another module. The test suite starts the same ``run`` with its own
+jobs and clock through ``tests/daemon_main.py``, which the wheel does not carry.
+
 A start-up failure is one JSON line at error priority (``<3>``), so journald files it
 where ``journalctl -u ferrero-daemon -p err`` finds it, even when the configuration is
 too broken to say which log level it wants. A configuration or schema problem exits
@@ -12,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ferrero_daemon import logs
 from ferrero_daemon.commands import Subparsers, add_config_argument
@@ -21,9 +25,9 @@ from ferrero_daemon.config import load_config
 from ferrero_daemon.errors import ConfigError, FerreroError, SchemaError
 from ferrero_daemon.jobs import JOBS
 
-# For the test suite and the sandbox only: "job=module:function,…" replaces the function
-# of a known job. Production units never set it; no test job ships in the package.
-OVERRIDES_ENV = "FERRERO_JOB_OVERRIDES"
+if TYPE_CHECKING:  # the runtime is imported when the daemon starts, not for every command
+    from ferrero_daemon.runtime.daemon import ServicesOpener
+
 EX_CONFIG = 78  # sysexits.h: fix the configuration (or migrate the schema); do not restart
 EX_FAILED = 1
 
@@ -34,17 +38,6 @@ def register(sub: Subparsers) -> None:
     parser = sub.add_parser("run", help="run the daemon in the foreground (what systemd starts)")
     add_config_argument(parser)
     parser.set_defaults(handler=run)
-
-
-def registry(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = os.environ if env is None else env
-    jobs = dict(JOBS)
-    for item in filter(None, (p.strip() for p in env.get(OVERRIDES_ENV, "").split(","))):
-        job, _, target = item.partition("=")
-        if job not in jobs or ":" not in target:
-            raise ConfigError(f"{OVERRIDES_ENV}: {item!r} is not known_job=module:function")
-        jobs[job] = target
-    return jobs
 
 
 def startup_failed(exc: BaseException) -> int:
@@ -66,20 +59,24 @@ def startup_failed(exc: BaseException) -> int:
     return EX_FAILED
 
 
-def run(args: argparse.Namespace) -> int:
+def run(
+    args: argparse.Namespace,
+    jobs: Mapping[str, str] = JOBS,
+    open_services: ServicesOpener | None = None,
+) -> int:
     from ferrero_daemon.runtime.daemon import Daemon, configure_logs
-    from ferrero_daemon.services import open_services
+    from ferrero_daemon.services import open_services as production_services
 
     try:
         config = load_config(args.config)
-        jobs = registry()
     except ConfigError as exc:
         logs.configure()  # no config to take a level from: the defaults, JSON on stderr
         return startup_failed(exc)
     configure_logs(config)
+    opener = open_services or production_services
 
     async def main() -> int:
-        return await Daemon(config, jobs, open_services).serve()
+        return await Daemon(config, jobs, opener).serve()
 
     try:
         return asyncio.run(main())
