@@ -115,3 +115,14 @@ def test_a_backup_taken_as_root_belongs_to_the_service_user(
     written = [root, *root.rglob("*")]
     assert any(p.suffix == ".dump" for p in written)
     assert {(p.stat().st_uid, p.stat().st_gid) for p in written} == {(nobody.pw_uid, nobody.pw_gid)}
+
+
+def test_psql_runs_the_checklists_queries_with_the_daemons_connection(config_file: Path) -> None:
+    listed = cli(config_file, "psql", r"\dt", "SELECT count(*) AS masters FROM master_assets")
+    assert listed.returncode == 0, listed.stderr
+    for table in ("master_assets", "derivative_assets", "creativex_scores", "campaign_status",
+                  "asset_events", "workflow_state"):  # fmt: skip
+        assert f" {table} " in listed.stdout
+    assert " masters \n" in listed.stdout and "(1 row)" in listed.stdout
+    wrong = cli(config_file, "psql", "SELECT no_such_column FROM master_assets")
+    assert wrong.returncode == 1 and "no_such_column" in wrong.stderr
