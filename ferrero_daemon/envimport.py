@@ -279,6 +279,18 @@ def _derive(out: Translation) -> None:
             f"{out.settings['dam.mtls_cert_path']}: the service user must be able to read it "
             "(or move it under /etc/ferrero-daemon/ and change dam.mtls_cert_path)"
         )
+    for optional in ("dam_mtls_cert_password", "webhook_token"):
+        if optional in out.secrets:
+            out.notes.append(
+                f"uncomment `LoadCredential={optional}:…` in ferrero-daemon.service: the unit "
+                "hands this secret to the daemon only when that line is on"
+            )
+    if "database.name" in out.settings:
+        out.notes.append(
+            f"database.name = {out.settings['database.name']!r} is the old scripts' database: "
+            "the daemon keeps its own tables and `migrate` refuses that one. Create a database "
+            "for the daemon on the same server and put its name here (deploy/CUTOVER.md, step 7)"
+        )
     if out.settings.get("smtp.port") == 465:
         out.settings["smtp.use_tls"], out.settings["smtp.starttls"] = True, False
         out.origin["smtp.use_tls"] = out.origin["smtp.starttls"] = "SMTP_PORT = 465"
