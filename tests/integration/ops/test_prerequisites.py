@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -18,10 +18,11 @@ from ferrero_daemon.errors import BackupError, ConfigError
 from tests.postgres import PgServer
 
 PASSWORD = "role-pw-for-tests"
+MakeRole = Callable[..., Awaitable[str]]
 
 
 @pytest.fixture
-async def make_role(pg: PgServer) -> AsyncIterator[Callable[..., object]]:
+async def make_role(pg: PgServer) -> AsyncIterator[MakeRole]:
     """Roles made for one test (roles are cluster-wide: unique names, dropped after)."""
     made: list[str] = []
 
@@ -65,16 +66,16 @@ async def test_check_shows_a_line_for_each_backup_prerequisite(ops_config: Confi
 
 
 async def test_a_role_without_the_replication_right_is_named_with_the_fix(
-    make_config: Callable[..., Config], ops_config: Config, database: Database, make_role: object
+    make_config: Callable[..., Config], ops_config: Config, database: Database, make_role: MakeRole
 ) -> None:
-    plain = await make_role()  # type: ignore[operator]
+    plain = await make_role()
     with pytest.raises(BackupError) as refused:
         await prerequisites.replication(as_role(make_config, ops_config, plain), database)
     message = str(refused.value)
     assert f"role {plain!r} may not open a replication connection" in message
     assert f"ALTER ROLE {plain} REPLICATION" in message and 'backups.weekly = "off"' in message
 
-    granted = await make_role("REPLICATION")  # type: ignore[operator]
+    granted = await make_role("REPLICATION")
     detail = await prerequisites.replication(as_role(make_config, ops_config, granted), database)
     assert detail.startswith(f"role {granted} may open a replication connection")
 
