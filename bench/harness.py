@@ -158,14 +158,19 @@ class EmulatorProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 
-    def start(self) -> str:
+    def spawn(self) -> None:
+        """Start the process; ``start`` then waits for its URL (start others meanwhile)."""
         argv = [sys.executable, "-m", "ferrero_daemon", "emulate", self.name]
         if self.data_dir is not None:
             argv += ["--data-dir", str(self.data_dir)]
         self.proc = subprocess.Popen(
             argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
-        assert self.proc.stdout is not None
+
+    def start(self) -> str:
+        if self.proc is None:
+            self.spawn()
+        assert self.proc is not None and self.proc.stdout is not None
         self.base_url = self.proc.stdout.readline().strip()
         if not self.base_url.startswith("http"):
             raise RuntimeError(f"emulator {self.name} did not start")

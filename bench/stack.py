@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import asyncpg
 from harness import (
     ROOT,
     EmulatorProcess,
@@ -35,9 +35,11 @@ from harness import (
 )
 
 from ferrero_daemon.clients import control
+from ferrero_daemon.clients.db import Database
 from ferrero_daemon.sandbox.daemon_process import NotifyListener
 from ferrero_daemon.sandbox.emulators import create
 from ferrero_daemon.sandbox.stack import SandboxStack, start_postgres
+from ferrero_daemon.store import migrations
 
 IN_PROCESS = ("llamacloud", "smtp", "webhook")  # idle during a measurement
 
@@ -70,20 +72,22 @@ class BenchStack(SandboxStack):
     async def __aenter__(self) -> BenchStack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.workdir.chmod(0o700)
+        remotes = [RemoteEmulator(name) for name in ("otmm", "box")]
+        for remote in remotes:  # they boot while PostgreSQL does
+            remote.spawn()
+            self._stack.push_async_callback(remote.stop_async)
+            self.emulators[remote.name] = remote  # type: ignore[assignment]
         self.postgres, self._pg_server = start_postgres(self.workdir / "pg")
         await self.postgres.create_database()
-        for name in ("otmm", "box"):
-            remote = RemoteEmulator(name)
+        for remote in remotes:
             remote.start()
-            self._stack.push_async_callback(remote.stop_async)
-            self.emulators[name] = remote  # type: ignore[assignment]
         for name in IN_PROCESS:
             emulator = create(name, data_dir=self.workdir / name)
             await emulator.start()
             self._stack.push_async_callback(emulator.stop)
             self.emulators[name] = emulator
         self.write_config()
-        self.migrate()
+        await self.migrate()
         return self
 
     @property
@@ -109,14 +113,17 @@ class BenchStack(SandboxStack):
     def env(self) -> dict[str, str]:
         return {**os.environ, **self.daemon_env(), "PYTHONPATH": str(ROOT)}
 
-    def migrate(self) -> None:
-        subprocess.run(
-            [sys.executable, "-m", "ferrero_daemon", "migrate", "--config", str(self.config_path)],
-            env=self.env(),
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
+    async def migrate(self) -> None:
+        """What ``ferrero-daemon migrate`` does, without a process of its own."""
+        assert self.postgres is not None
+        pg = self.postgres
+        pool = await asyncpg.create_pool(
+            host=pg.host, port=pg.port, user=pg.user, database=pg.database, min_size=1, max_size=1
         )
+        try:
+            await migrations.migrate(Database(pool))
+        finally:
+            await pool.close()
 
 
 class BenchDaemon:
