@@ -69,10 +69,10 @@ ON CONFLICT (campaign_id) DO UPDATE
 SET status = EXCLUDED.status, status_changed_at = now(), updated_at = now()
 
 -- name: returns_campaigns_due_a3
--- Campaigns still at A2 here although a derivative of theirs is in the DAM.
+-- Campaigns still at A2 ($1, dam.statuses.a2) here although a derivative of theirs is in the DAM.
 SELECT c.campaign_id, c.campaign_number, c.campaign_name, c.status, c.box_folder_id
 FROM campaign_status c
-WHERE c.status = 'A2' AND EXISTS (
+WHERE c.status = $1 AND EXISTS (
     SELECT 1 FROM derivative_assets d
     WHERE d.campaign_id = c.campaign_id AND d.state IN ('imported', 'rejected_sent'))
 ORDER BY c.campaign_id
@@ -155,15 +155,26 @@ INSERT INTO attention_items (box_file_id, workflow, file_name, reason, sha1)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (box_file_id) DO UPDATE
 SET workflow = EXCLUDED.workflow, file_name = EXCLUDED.file_name, reason = EXCLUDED.reason,
-    sha1 = EXCLUDED.sha1, set_aside_at = now(), reported_at = NULL, resolved_at = NULL
+    sha1 = EXCLUDED.sha1, set_aside_at = now(), reported_at = NULL, resolved_at = NULL,
+    attempts = 0, last_error = NULL, failure_reported_at = NULL
 
 -- name: attention_reported
 UPDATE attention_items SET reported_at = now() WHERE box_file_id = $1
 
 -- name: attention_unreported
-SELECT box_file_id, workflow, file_name, reason, sha1 FROM attention_items
+SELECT box_file_id, workflow, file_name, reason, sha1, reported_at, attempts FROM attention_items
 WHERE workflow = $1 AND reported_at IS NULL AND resolved_at IS NULL
 ORDER BY set_aside_at
+
+-- name: attention_finish_failed
+-- One more failed try to set the file aside; true the first time (mail it), false after.
+UPDATE attention_items
+SET attempts = attempts + 1, last_error = $2
+WHERE box_file_id = $1
+RETURNING attempts, failure_reported_at IS NULL AS unreported
+
+-- name: attention_failure_reported
+UPDATE attention_items SET failure_reported_at = now() WHERE box_file_id = $1
 
 -- name: attention_resolve
 -- The file is back in its folder (an operator moved it) or went through: no longer set aside.
@@ -171,8 +182,29 @@ UPDATE attention_items SET resolved_at = now()
 WHERE box_file_id = $1 AND resolved_at IS NULL
 
 -- name: attention_open
-SELECT box_file_id, workflow, file_name, reason, sha1, set_aside_at, reported_at
+SELECT box_file_id, workflow, file_name, reason, sha1, set_aside_at, reported_at, attempts
 FROM attention_items WHERE workflow = $1 AND resolved_at IS NULL ORDER BY set_aside_at
+
+-- name: file_failure_record
+-- Once per run and file; new content starts the count again. Returns the failed runs.
+INSERT INTO file_failures AS f
+    (box_file_id, workflow, file_name, sha1, failed_runs, last_error, last_run_id)
+VALUES ($1, $2, $3, $4, 1, $5, $6)
+ON CONFLICT (box_file_id) DO UPDATE
+SET workflow = EXCLUDED.workflow, file_name = EXCLUDED.file_name, sha1 = EXCLUDED.sha1,
+    failed_runs = CASE
+        WHEN f.sha1 IS DISTINCT FROM EXCLUDED.sha1 THEN 1
+        WHEN f.last_run_id = EXCLUDED.last_run_id THEN f.failed_runs
+        ELSE f.failed_runs + 1
+    END,
+    first_failed_at = CASE
+        WHEN f.sha1 IS DISTINCT FROM EXCLUDED.sha1 THEN now() ELSE f.first_failed_at
+    END,
+    last_error = EXCLUDED.last_error, last_run_id = EXCLUDED.last_run_id, last_failed_at = now()
+RETURNING failed_runs
+
+-- name: file_failure_clear
+DELETE FROM file_failures WHERE box_file_id = $1
 
 -- name: returns_events_since
 SELECT id, event, campaign_id, tracking_id, dam_asset_id, box_file_id, bytes, detail::text AS detail

@@ -53,7 +53,7 @@ DERIVATIVE_MAP = {
 }
 TABLES = (
     "derivative_assets, master_assets, campaign_status, creativex_scores, asset_events,"
-    " workflow_state, notification_outbox, attention_items"
+    " workflow_state, notification_outbox, attention_items, file_failures"
 )
 
 

@@ -6,6 +6,9 @@ Pure rules, no I/O. The two delivery workflows differ only in a ``Transition``:
 - B1→B2: global campaigns (type ``Global comm``) at B1 → the B1→B2 Box folder, the
   ``MASTERS_`` prefix, no webhook.
 
+The codes and the type spellings are configuration (``[dam.statuses]``, ``[dam.values]``);
+the values above are their defaults.
+
 DAM values are compared tolerantly (outer spaces, case, inner runs of spaces): the
 status search is token-based (``A1`` also matches ``A10``), so the workflow filters
 exactly here, and pick-list codes are typed by people.
@@ -20,9 +23,6 @@ from typing import Literal
 from ferrero_daemon.config import DamConfig, DamFields
 from ferrero_daemon.domain.values import DamAsset, DamFolder, FieldValue, Metadata
 from ferrero_daemon.errors import InvalidInputError
-
-LOCAL = "Local comm"
-GLOBAL = "Global comm"
 
 Verdict = Literal["deliver", "wrong_status", "wrong_type"]
 
@@ -47,10 +47,18 @@ class Transition:
         return f"{self.source}→{self.target}"
 
 
-A1_A2 = Transition("a1_a2", "A1", "A2", LOCAL, True, "", True)
-# [I] The checklist says "MASTERS_ prefix used" without saying on what; we put it on
-# each file name, where it survives a file being moved out of its folder.
-B1_B2 = Transition("b1_b2", "B1", "B2", GLOBAL, False, "MASTERS_", False)
+def a1_a2(dam: DamConfig) -> Transition:
+    codes, values = dam.statuses, dam.values
+    return Transition("a1_a2", codes.a1, codes.a2, values.local_campaign_type, True, "", True)
+
+
+def b1_b2(dam: DamConfig) -> Transition:
+    # [I] The checklist says "MASTERS_ prefix used" without saying on what; we put it on
+    # each file name, where it survives a file being moved out of its folder.
+    codes, values = dam.statuses, dam.values
+    return Transition(
+        "b1_b2", codes.b1, codes.b2, values.global_campaign_type, False, "MASTERS_", False
+    )
 
 
 @dataclass(frozen=True)

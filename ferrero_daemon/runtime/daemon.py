@@ -160,7 +160,15 @@ class Daemon:
         self.runner.close("the daemon is stopping; it takes no new runs")
         self.scheduler.stop()
         deadline = self.config.settings.runtime.shutdown_deadline_seconds
-        interrupted = await self.runner.drain(deadline)
+        try:
+            interrupted = await self.runner.drain(deadline)
+        finally:
+            # Whatever happened above, never leave a live lease (the next start would
+            # wait it out) or a stale socket file behind.
+            await self._close_down()
+        log.info("daemon_stopped", interrupted=interrupted)
+
+    async def _close_down(self) -> None:
         for task in self._loops:
             task.cancel()
         await asyncio.gather(*self._loops, *self._closers, return_exceptions=True)
@@ -169,7 +177,6 @@ class Daemon:
             await self.control.close()
         if self._current is not None:
             await self._current.stack.aclose()
-        log.info("daemon_stopped", interrupted=interrupted)
 
     async def _release_lease(self) -> None:
         if self._lease is None or self.role != "active":

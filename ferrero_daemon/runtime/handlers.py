@@ -96,7 +96,7 @@ class Handlers:
                 {
                     "job": name,
                     "schedule": job.schedule,
-                    "enabled": job.enabled,
+                    "enabled": daemon.config.settings.job_enabled(name),
                     "paused": name in paused,
                     "next_run": _iso(daemon.scheduler.next_run(name)),
                     "last_run": _last_run(latest.get(name)),

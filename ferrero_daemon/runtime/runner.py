@@ -204,7 +204,8 @@ class Runner:
         cut = [a.context.run_id for a in self._active.values() if a.task in pending]
         for task in pending:
             task.cancel()
-        await asyncio.wait(pending)
+        if pending:  # asyncio.wait refuses an empty set: every run finished in time
+            await asyncio.wait(pending)
         return cut
 
     async def check_stuck(self) -> list[str]:

@@ -120,8 +120,9 @@ class DerivativeStore:
         folder: str | None = await self._db.fetchval("returns_campaign_box_folder", campaign_id)
         return folder
 
-    async def campaigns_due_a3(self) -> list[Campaign]:
-        return [_campaign(r) for r in await self._db.fetch("returns_campaigns_due_a3")]
+    async def campaigns_due_a3(self, a2: str) -> list[Campaign]:
+        """Campaigns we recorded at ``a2`` (the configured A2 code) with a derivative back."""
+        return [_campaign(r) for r in await self._db.fetch("returns_campaigns_due_a3", a2)]
 
     async def set_campaign_status(
         self, campaign_id: str, number: str, name: str, status: str

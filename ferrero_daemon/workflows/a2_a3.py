@@ -46,6 +46,7 @@ from ferrero_daemon.store.derivatives import (
     market_key,
 )
 from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore
+from ferrero_daemon.store.failures import FailureStore
 from ferrero_daemon.store.scores import ScoreStore
 from ferrero_daemon.workflows import dam_lookup
 from ferrero_daemon.workflows.set_aside import SetAside
@@ -110,11 +111,8 @@ class AgencyUploads:
             await self._take(item)
         except CannotTake as exc:
             await self.set_aside(item, str(exc))
-        except TransientError as exc:
-            self.report.fail(item.name, f"{exc}; it is retried on the next run")
-        except PermanentError as exc:
-            self.report.count("failed")
-            self.report.fail(item.name, str(exc))
+        except (TransientError, PermanentError) as exc:
+            await self.set_aside.failed(item, exc)
 
     async def _take(self, item: BoxItem) -> None:
         plan = await self._plan(item)
@@ -261,6 +259,7 @@ class AgencyUploads:
         await self.s.box.delete(plan.item.id)  # one already gone counts as deleted
         async with self.s.db.transaction() as tx:
             await AttentionStore(tx).resolve(plan.item.id)
+            await FailureStore(tx).clear(plan.item.id)
             await EventStore(tx).record(self._event(plan, "agency_file_deleted", "ok"))
 
     def _event(
@@ -293,8 +292,9 @@ class AgencyUploads:
         )
 
     async def _advance_campaigns(self) -> None:
-        for campaign in await self.store.campaigns_due_a3():
-            move = Move(campaign.campaign_id, campaign.number, campaign.name, "A2", "A3")
+        codes = self.s.config.settings.dam.statuses
+        for campaign in await self.store.campaigns_due_a3(codes.a2):
+            move = Move(campaign.campaign_id, campaign.number, campaign.name, codes.a2, codes.a3)
             try:
                 if await move_campaign(self.s, self.run_ctx, move):
                     self.report.count(

@@ -75,7 +75,8 @@ class Rejections:
         if not self.run_ctx.dry_run:
             for _move in await recover_moves(self.s, self.run_ctx):
                 self.report.count("campaigns_a6")
-        campaigns = await self.s.dam.find_folders({fields.campaign_status: "A5"})
+        codes = self.settings.dam.statuses
+        campaigns = await self.s.dam.find_folders({fields.campaign_status: codes.a5})
         self.run_ctx.progress.add_total(len(campaigns))
         for campaign in campaigns:
             self.run_ctx.progress.current = campaign.name
@@ -95,16 +96,18 @@ class Rejections:
 
     async def _campaign(self, campaign: DamFolder) -> None:
         folder_id = await dam_lookup.derivatives_folder(self.s.dam, self.settings.dam, campaign.id)
+        dam = self.settings.dam
         rejected = [
             a
-            for a in await dam_lookup.derivatives(self.s.dam, self.settings.dam, folder_id)
-            if rejections.is_rejected(a.metadata.get(self.settings.dam.fields.approval))
+            for a in await dam_lookup.derivatives(self.s.dam, dam, folder_id)
+            if rejections.is_rejected(a.metadata.get(dam.fields.approval), dam.values.rejected)
         ]
         if not rejected:
             log.warning("campaign_without_rejections", campaign=campaign.id)
             self.report.fail(
                 self._label(campaign),
-                "status A5 but no derivative is NOT APPROVED; left at A5 (set the approvals or the status in the DAM)",
+                f"status {dam.statuses.a5} but no derivative is {dam.values.rejected}; left at "
+                f"{dam.statuses.a5} (set the approvals or the status in the DAM)",
             )
             return
         box_folder = await self.store.campaign_box_folder(campaign.id)
@@ -228,7 +231,9 @@ class Rejections:
         fields = self.settings.dam.fields
         number = dam_lookup.text(campaign.metadata.get(fields.campaign_number))
         name = dam_lookup.text(campaign.metadata.get(fields.campaign_name)) or campaign.name
-        if await move_campaign(self.s, self.run_ctx, Move(campaign.id, number, name, "A5", "A6")):
+        codes = self.settings.dam.statuses
+        move = Move(campaign.id, number, name, codes.a5, codes.a6)
+        if await move_campaign(self.s, self.run_ctx, move):
             self.report.count("would_move_campaign" if self.run_ctx.dry_run else "campaigns_a6")
 
     def _email(self, events: list[SummaryEvent]) -> Email:

@@ -466,3 +466,13 @@ async def test_a_part_refused_for_good_aborts_the_session(
     assert box_emulator.uploads.sessions == {}
     assert [r.status for r in box_emulator.requests_to(PARTS, "DELETE")] == [204]
     assert box_emulator.uploaded() == []
+
+
+async def test_a_name_with_semicolons_is_uploaded_under_that_name(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    name, data = "Nutella;;Spot; v2.mp4", b"agency bytes"
+
+    item = await box_client.upload(box_emulator.folder_ids["a2_a3"], name, len(data), stream(data))
+
+    assert item.name == name and await box_emulator.read_file(item.id) == data

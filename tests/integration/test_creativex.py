@@ -190,3 +190,12 @@ async def test_probe_fails_fast_when_llamacloud_is_down(llamacloud: LlamaCloudEm
         with pytest.raises(TransientError, match="unreachable"):
             await client.probe()
     await client.aclose()
+
+
+async def test_a_pdf_name_with_semicolons_reaches_llamacloud_whole(
+    creativex_client: CreativeXClient, llamacloud: LlamaCloudEmulator
+) -> None:
+    card = await creativex_client.extract(scorecard.render(scorecard.sample(SPOT)), "DE;;de; x.pdf")
+
+    assert card.creative_name == SPOT
+    assert [f.name for f in llamacloud.files.values()] == ["DE;;de; x.pdf"]

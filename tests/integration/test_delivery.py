@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -116,6 +117,32 @@ async def test_b1_b2_delivers_global_masters_with_the_prefix_and_no_webhook(worl
         len(await world.rows("SELECT 1 FROM notification_outbox WHERE dedupe_key LIKE 'alert:%'"))
         == 1
     )
+
+
+async def test_the_dam_spellings_come_from_the_config(
+    otmm: OtmmEmulator,
+    box_emulator: BoxEmulator,
+    make_config: Callable[..., Config],
+    database: Database,
+) -> None:
+    """An OTMM whose pick lists say "Global Communication" and G1/G2 is served by config."""
+    own = {
+        "dam": {
+            "values": {"global_campaign_type": "Global Communication"},
+            "statuses": {"b1": "G1", "b2": "G2"},
+        }
+    }
+    status_field = otmm.store.fields[otmm.fields.campaign_status]
+    otmm.store.fields[status_field.id] = replace(
+        status_field, domain={**status_field.domain, "G1": "G1 - Global", "G2": "G2 - Sent"}
+    )
+    async with open_world(otmm, box_emulator, make_config, database, own) as world:
+        theirs = world.campaign("G-9", "Pocket Coffee", status="G1", kind="Global Communication")
+        ours = world.campaign("G-10", "Raffaello", status="B1", kind="Global comm")
+        report = await world.run("b1_b2")
+        assert report.counts["masters_delivered"] == 1
+        assert world.status(theirs.campaign_id) == "G2"
+        assert world.status(ours.campaign_id) == "B1"  # not a code this installation uses
 
 
 async def test_a_dry_run_reads_everything_and_changes_nothing(world: World) -> None:

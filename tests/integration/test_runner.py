@@ -160,6 +160,18 @@ async def test_drain_cancels_what_outlives_the_deadline_and_marks_it_interrupted
         runner.start("a2_a3", "manual")
 
 
+async def test_drain_returns_nothing_cut_when_the_run_ends_within_the_deadline(
+    runner: Runner, database: Database
+) -> None:
+    active = await holding(runner)
+    runner.close("the daemon is stopping")
+    draining = asyncio.create_task(runner.drain(30))
+    await release(database)
+    assert await draining == []
+    row = await JobRuns(database).get(active.context.run_id)
+    assert row is not None and row["outcome"] == "succeeded"
+
+
 async def test_a_run_past_its_maximum_is_reported_stuck_once(
     runner: Runner, database: Database, notifier: RecordingNotifier
 ) -> None:

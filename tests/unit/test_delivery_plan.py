@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ferrero_daemon.config import DamConfig
-from ferrero_daemon.domain.campaigns import A1_A2, B1_B2, Campaign
+from ferrero_daemon.domain.campaigns import Campaign, a1_a2, b1_b2
 from ferrero_daemon.domain.values import DamAsset
 from ferrero_daemon.store.campaigns import CampaignRow
 from ferrero_daemon.store.masters import MasterRow, MasterState
@@ -11,6 +11,7 @@ from ferrero_daemon.workflows.delivery_notice import build_notice, dedupe_key, h
 from ferrero_daemon.workflows.delivery_plan import UNMINTED, plan_campaign
 
 DAM = DamConfig(base_url="http://dam", auth_url="http://dam/token", client_id="x")
+A1_A2, B1_B2 = a1_a2(DAM), b1_b2(DAM)
 CAMPAIGN = Campaign("f1", "C-1", "Summer", "Local comm", "Nutella", "IT", "A1", {})
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

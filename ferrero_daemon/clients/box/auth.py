@@ -14,7 +14,6 @@ never reaches a message or a log line: only the status and the OAuth error code 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from box_sdk_gen.networking.retries import BoxRetryStrategy
 from box_sdk_gen.networking.timeout_config import TimeoutConfig
 
 from ferrero_daemon import logs
+from ferrero_daemon.config import box_config_problem
 from ferrero_daemon.errors import AuthError, ConfigError, RateLimitedError, TransientError
 
 log = logs.get_logger(__name__)
@@ -52,18 +52,9 @@ def oauth_base(oauth_url: str) -> str:
 
 
 def jwt_config(app_config_json: str) -> JWTConfig:
-    try:
-        app = json.loads(app_config_json)["boxAppSettings"]
-        complete = bool(app["clientID"] and app["appAuth"]["privateKey"])
-    except (ValueError, KeyError, TypeError):
-        complete = False
-    if not complete:
-        raise ConfigError(
-            "secret 'box_jwt_config' is not a Box-config.json of a JWT app "
-            "(expected boxAppSettings.clientID, clientSecret, appAuth.publicKeyID, "
-            "appAuth.privateKey, appAuth.passphrase and enterpriseID); download it again "
-            "from the Box Developer Console"
-        )
+    problem = box_config_problem(app_config_json)
+    if problem is not None:
+        raise ConfigError(f"secret 'box_jwt_config' {problem}")
     return JWTConfig.from_config_json_string(app_config_json)
 
 

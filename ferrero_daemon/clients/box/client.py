@@ -217,7 +217,8 @@ class BoxApiClient:
         existing = conflict_of(response)
         if existing.get("type") != "folder":
             raise ConflictError(
-                f"Box folder {parent_id} has a file named {name!r} where a folder is expected"
+                f"Box folder {parent_id} has a file named {name!r} where a folder is "
+                "expected; rename or remove that file"
             )
         return BoxItem(
             id=str(existing["id"]),

@@ -16,10 +16,11 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiohttp import BodyPartReader, web
 
+from ferrero_daemon.sandbox import multipart
 from ferrero_daemon.sandbox.box.content import Assembler, Receiver
 from ferrero_daemon.sandbox.box.shapes import box_error, files_body, store_errors
 from ferrero_daemon.sandbox.box.store import File, Store, now_iso
@@ -176,16 +177,16 @@ class Uploads:
     async def _read_multipart(
         self, request: web.Request
     ) -> tuple[dict[str, Any], Receiver] | web.Response:
-        reader = await request.multipart()
+        reader = await multipart.form_reader(request)
         first = await reader.next()
-        if not isinstance(first, BodyPartReader) or first.name != "attributes":
+        if not _is_field(first, "attributes"):
             await _drain(request)
             return box_error(
                 400, "metadata_after_file_contents", "Attributes must come before the file"
             )
         attributes = json.loads(await first.text())
         part = await reader.next()
-        if not isinstance(part, BodyPartReader) or part.name != "file":
+        if not _is_field(part, "file"):
             return box_error(400, "bad_request", "A 'file' part must follow 'attributes'")
         receiver = self._receiver()
         while chunk := await part.read_chunk(READ_CHUNK):
@@ -370,6 +371,16 @@ def _commit_problem(session: Session, parts: list[dict[str, Any]]) -> str:
     listed = sorted((int(p["offset"]), str(p["part_id"])) for p in parts)
     stored = sorted((p.offset, p.part_id) for p in session.parts.values())
     return "" if listed == stored else "the parts listed do not match the parts uploaded"
+
+
+def _is_field(part: object, name: str) -> TypeGuard[BodyPartReader]:
+    """A form part of that field name (its file name may hold any ``;``)."""
+    if not isinstance(part, BodyPartReader):
+        return False
+    try:
+        return multipart.disposition(part.headers).name == name
+    except multipart.BadDisposition:
+        return False
 
 
 async def _drain(request: web.Request) -> None:

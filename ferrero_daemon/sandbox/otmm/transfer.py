@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from ferrero_daemon.sandbox import multipart
 from ferrero_daemon.sandbox.http import json_response, write_stream
 from ferrero_daemon.sandbox.otmm.api import API, LOGIN, Handler, ReadWriteApi, params_of
 from ferrero_daemon.sandbox.otmm.content import (
@@ -111,18 +112,22 @@ class TransferApi:
         if not request.content_type.startswith("multipart/"):
             raise OtmmError(400, "Expected a multipart/form-data body.")
         form = MultipartForm()
-        reader = await request.multipart()
+        reader = await multipart.form_reader(request)
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader):
                 raise OtmmError(400, "Nested multipart bodies are not supported.")
-            if part.filename is None:
-                form.text[part.name or ""] = await part.text()
+            try:
+                field = multipart.disposition(part.headers)
+            except multipart.BadDisposition as exc:
+                raise OtmmError(400, str(exc)) from None
+            if field.filename is None:
+                form.text[field.name or ""] = await part.text()
                 continue
             self._spooled += 1
             spooler = Spooler(self.spool_dir / f"upload-{self._spooled}.bin")
             content = await spooler.write_all(_part_chunks(part))
             mime = part.headers.get("Content-Type") or ""
-            form.files.append(UploadedFile(part.filename, mime, content))
+            form.files.append(UploadedFile(field.filename, mime, content))
         return form
 
     # -- import -------------------------------------------------------------
