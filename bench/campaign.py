@@ -119,7 +119,18 @@ def old_scripts(stack: BenchStack, dam_folder: str, box_folder: str, expected: i
     return elapsed
 
 
-async def measure(masters: int, size: int, runs: int) -> dict[str, Any]:
+def add_latency(stack: BenchStack, seconds: float) -> None:
+    """Every request to the DAM and Box waits ``seconds`` first, as across a WAN."""
+    for emulator in (stack.otmm, stack.box):
+        emulator.admin("faults", {"path": ".", "delay": seconds, "count": 10**9})
+
+
+def clear_latency(stack: BenchStack) -> None:
+    for emulator in (stack.otmm, stack.box):
+        emulator.admin("faults", method="DELETE")
+
+
+async def measure(masters: int, size: int, runs: int, latency: float) -> dict[str, Any]:
     rows: list[dict[str, float]] = []
     async with BenchStack(workdir("fb-c-")) as stack:
         os.environ.update(stack.daemon_env())
@@ -131,6 +142,10 @@ async def measure(masters: int, size: int, runs: int) -> dict[str, Any]:
             root = stack.settings()["box"]["folders"]["a1_a2"]
             for run in range(runs):
                 seed(stack, "A1", f"B-{run}", masters, size, 1000 * run)
+                dam_folder = seed(stack, "A3", f"O-{run}", masters, size, 1000 * run + 500)
+                box_folder = stack.box.admin("folders", {"parent_id": root, "name": f"old-{run}"})
+                if latency:
+                    add_latency(stack, latency)
                 cpu = Cpu(stack, daemon.pid)
                 profiler = profile(daemon.pid, f"daemon-{run}")
                 started = time.perf_counter()
@@ -143,12 +158,12 @@ async def measure(masters: int, size: int, runs: int) -> dict[str, Any]:
                 delivered = result["counts"].get("masters_delivered", 0)
                 if result["outcome"] != "succeeded" or delivered != masters:
                     raise RuntimeError(f"a1_a2 did not deliver the campaign: {result}")
-                dam_folder = seed(stack, "A3", f"O-{run}", masters, size, 1000 * run + 500)
-                box_folder = stack.box.admin("folders", {"parent_id": root, "name": f"old-{run}"})
                 cpu = Cpu(stack, None)
                 old = await asyncio.to_thread(
                     old_scripts, stack, dam_folder, box_folder["id"], masters * size
                 )
+                if latency:
+                    clear_latency(stack)
                 rows.append(
                     {"daemon_s": ours, "old_scripts_s": old, "ratio": ours / old}
                     | {f"cpu_s_{k}_daemon_run": v for k, v in ours_cpu.items()}
@@ -157,6 +172,7 @@ async def measure(masters: int, size: int, runs: int) -> dict[str, Any]:
             figures = {
                 "masters": masters,
                 "mb": size / MB,
+                "latency_ms": latency * 1000,
                 "runs": runs,
                 "daemon_s": round(median(r["daemon_s"] for r in rows), 2),
                 "old_scripts_s": round(median(r["old_scripts_s"] for r in rows), 2),
@@ -178,8 +194,12 @@ def main() -> None:
     parser.add_argument("--masters", type=int, default=40)
     parser.add_argument("--mb", type=float, default=20)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--latency-ms", type=float, default=0, help="delay every DAM and Box request (a WAN)"
+    )
     args = parser.parse_args()
-    harness.emit(asyncio.run(measure(args.masters, int(args.mb * MB), args.runs)))
+    figures = measure(args.masters, int(args.mb * MB), args.runs, args.latency_ms / 1000)
+    harness.emit(asyncio.run(figures))
 
 
 if __name__ == "__main__":

@@ -73,7 +73,9 @@ def fresh(stack: BenchStack, job: str) -> dict[str, float]:
     return {"cpu_ms": 1000 * cpu, "wall_ms": 1000 * wall}
 
 
-async def measure(idle_seconds: float, polls: int, fresh_runs: int) -> dict[str, Any]:
+async def measure(
+    idle_seconds: float, polls: int, fresh_runs: int, jobs_measured: list[str]
+) -> dict[str, Any]:
     figures: dict[str, Any] = {"idle_seconds": idle_seconds, "polls": polls, "fresh": fresh_runs}
     async with BenchStack(workdir("fb-i-"), schedules="default") as stack:
         os.environ.update(stack.daemon_env())
@@ -89,7 +91,7 @@ async def measure(idle_seconds: float, polls: int, fresh_runs: int) -> dict[str,
             figures["idle_cpu_s"] = round(spent, 2)
             figures["idle_rss_mb"] = round(daemon.rss(), 1)
             jobs: dict[str, Any] = {}
-            for job in POLLS:
+            for job in jobs_measured:
                 ours = await inside(daemon, job, polls)
                 cron = [await asyncio.to_thread(fresh, stack, job) for _ in range(fresh_runs)]
                 cron_cpu = median(c["cpu_ms"] for c in cron)
@@ -114,8 +116,10 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--polls", type=int, default=10)
     parser.add_argument("--fresh", type=int, default=3)
+    parser.add_argument("--jobs", default=",".join(POLLS), help="the polls to measure")
     args = parser.parse_args()
-    harness.emit(asyncio.run(measure(args.idle_seconds, args.polls, args.fresh)))
+    jobs = args.jobs.split(",")
+    harness.emit(asyncio.run(measure(args.idle_seconds, args.polls, args.fresh, jobs)))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,17 @@ GIB = 1024**3
 FULL: dict[str, list[str]] = {
     "transfer": ["transfer.py", "--sizes", f"10e6,100e6,{GIB}", "--runs", "3"],
     "campaign": ["campaign.py", "--masters", "40", "--mb", "20", "--runs", "3"],
+    "campaign_wan": [
+        "campaign.py",
+        "--masters",
+        "40",
+        "--mb",
+        "20",
+        "--runs",
+        "3",
+        "--latency-ms",
+        "20",
+    ],
     "idle": ["idle.py", "--idle-seconds", "60", "--polls", "10", "--fresh", "3"],
     "poll_scale": ["poll_scale.py", "--files", "5000", "--new", "10", "--runs", "3"],
     "year": ["year.py", "--masters", "20000", "--events", "200000", "--runs", "3"],
@@ -54,7 +65,7 @@ FULL_EXTRA: dict[str, list[str]] = {
 QUICK: dict[str, list[str]] = {
     "transfer": ["transfer.py", "--sizes", "10e6,25e6", "--runs", "1"],
     "campaign": ["campaign.py", "--masters", "3", "--mb", "20", "--runs", "1"],
-    "idle": ["idle.py", "--idle-seconds", "2", "--polls", "2", "--fresh", "1"],
+    "idle": ["idle.py", "--idle-seconds", "2", "--polls", "2", "--fresh", "1", "--jobs", "a2_a3"],
     "poll_scale": ["poll_scale.py", "--files", "30", "--new", "2", "--runs", "1"],
     "year": [
         "year.py",

@@ -7,9 +7,9 @@ asset events spread over the last 365 days (every workflow, 5 % failed), and the
 ``job_runs`` a year of polls writes (five polls every five minutes: 525,600 rows).
 Then, ``--runs`` times each:
 
-- ``report``: ``ferrero-daemon report --date <a day of the year>`` (a new process,
-  as an operator runs it), against the same command over the empty database
-  measured in the same run: the difference is what the volume costs;
+- ``report``: the daily report of a day of that year, gathered and rendered as the
+  19:00 job does (the queries, the figures, the template), against the same over the
+  empty database measured in the same run: the difference is what the volume costs;
 - ``backup``: the daily job's logical dump and its verification, the full read-back,
   and the test restore into a scratch database, against a bare ``pg_dump -Fc`` of
   the same database to /dev/null.
@@ -21,9 +21,8 @@ import argparse
 import asyncio
 import os
 import subprocess
-import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -75,15 +74,20 @@ async def seed(db: asyncpg.Connection, masters: int, events: int, runs: int) -> 
     await db.execute("ANALYZE")
 
 
-def report(stack: BenchStack, day: str) -> float:
-    argv = [sys.executable, "-m", "ferrero_daemon", "report", "--config", str(stack.config_path)]
-    started = time.perf_counter()
-    out = subprocess.run(
-        [*argv, "--date", day], env=stack.env(), capture_output=True, text=True, check=False
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"report failed: {out.stderr[-2000:]}")
-    return time.perf_counter() - started
+async def report(stack: BenchStack, day: date) -> float:
+    """Gather the day's figures and render the mail, as the 19:00 job does; seconds."""
+    from ferrero_daemon.clients import db
+    from ferrero_daemon.config import load_config
+    from ferrero_daemon.report import daily
+
+    config = load_config(stack.config_path)
+    database = await db.connect(config, min_size=1)
+    try:
+        started = time.perf_counter()
+        daily.text(await daily.gather(database, config, day))
+        return time.perf_counter() - started
+    finally:
+        await database.close()
 
 
 def pg_dump(stack: BenchStack) -> float:
@@ -135,8 +139,8 @@ async def measure(masters: int, events: int, job_runs: int, runs: int) -> dict[s
         os.environ.update(stack.daemon_env())
         pg = stack.postgres
         assert pg is not None
-        day = (datetime.now(UTC) - timedelta(days=100)).date().isoformat()
-        empty = [await asyncio.to_thread(report, stack, day) for _ in range(runs)]
+        day = (datetime.now(UTC) - timedelta(days=100)).date()
+        empty = [await report(stack, day) for _ in range(runs)]
         db = await asyncpg.connect(host=pg.host, port=pg.port, user=pg.user, database=pg.database)
         try:
             started = time.perf_counter()
@@ -147,7 +151,7 @@ async def measure(masters: int, events: int, job_runs: int, runs: int) -> dict[s
             )
         finally:
             await db.close()
-        full = [await asyncio.to_thread(report, stack, day) for _ in range(runs)]
+        full = [await report(stack, day) for _ in range(runs)]
         figures["report_empty_s"] = round(median(empty), 3)
         figures["report_year_s"] = round(median(full), 3)
         figures["report_ratio"] = round(median(full) / median(empty), 2)
