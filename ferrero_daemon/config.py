@@ -193,6 +193,7 @@ class BoxConfig(Strict):
     upload_url: NonEmpty = "https://upload.box.com/api/2.0"
     oauth_url: NonEmpty = "https://api.box.com/oauth2/token"
     as_user_id: str = ""
+    ca_bundle: Path | None = None
     timeout_seconds: Seconds = 120.0
     chunk_parallelism: Annotated[int, Field(ge=1, le=16)] = 4
     folders: BoxFolders
@@ -231,12 +232,14 @@ class Recipients(Strict):
 
 class WebhookConfig(Strict):
     url: str = ""
+    ca_bundle: Path | None = None
     timeout_seconds: Seconds = 15.0
 
 
 class CreativeXConfig(Strict):
     base_url: NonEmpty = "https://api.cloud.llamaindex.ai"
     agent_name: NonEmpty = "Creativex-Extract"
+    ca_bundle: Path | None = None
     timeout_seconds: Seconds = 600.0
     poll_interval_seconds: Seconds = 2.0
     default_score: str = "N/A"
@@ -259,13 +262,27 @@ class JobConfig(Strict):
             raise ValueError(f"{value!r} is not a valid cron line: {exc}") from None
 
 
+MoveToA3 = Literal["off", "first_version", "every_master"]
+
+
+class ReturnsJobConfig(JobConfig):
+    """``[jobs.a2_a3]``: when the campaign moves A2→A3 (and the webhook is called).
+
+    ``off``: never, the reviewers move it; ``first_version``: with its first localised
+    version in the DAM; ``every_master``: once every master has a localised version.
+    """
+
+    schedule: NonEmpty = "*/5 * * * *"
+    move_to_a3: MoveToA3 = "off"
+
+
 def _job(schedule: str, max_minutes: float = 60.0) -> JobConfig:
     return JobConfig(schedule=schedule, max_duration_minutes=max_minutes)
 
 
 class JobsConfig(Strict):
     a1_a2: JobConfig = _job("*/5 * * * *")
-    a2_a3: JobConfig = _job("*/5 * * * *")
+    a2_a3: ReturnsJobConfig = ReturnsJobConfig()
     a5_a6: JobConfig = _job("*/5 * * * *")
     b1_b2: JobConfig = _job("*/5 * * * *")
     creativex: JobConfig = _job("*/5 * * * *")

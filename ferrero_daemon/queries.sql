@@ -50,33 +50,6 @@ SELECT tracking_id, dam_asset_id, campaign_id, local_campaign_id, original_filen
        box_folder_id, metadata::text AS metadata, state
 FROM master_assets WHERE tracking_id = $1
 
--- name: returns_campaign_get
-SELECT campaign_id, campaign_number, campaign_name, status, box_folder_id
-FROM campaign_status WHERE campaign_id = $1
-
--- name: returns_campaign_box_folder
--- The campaign's sub-folder of the A1→A2 folder, as the delivery workflow recorded it.
-SELECT coalesce(
-    (SELECT box_folder_id FROM campaign_status WHERE campaign_id = $1),
-    (SELECT box_folder_id FROM master_assets
-      WHERE campaign_id = $1 AND workflow = 'a1_a2' AND box_folder_id IS NOT NULL
-      ORDER BY created_at LIMIT 1))
-
--- name: returns_campaign_set_status
-INSERT INTO campaign_status (campaign_id, campaign_number, campaign_name, status, status_changed_at)
-VALUES ($1, $2, $3, $4, now())
-ON CONFLICT (campaign_id) DO UPDATE
-SET status = EXCLUDED.status, status_changed_at = now(), updated_at = now()
-
--- name: returns_campaigns_due_a3
--- Campaigns still at A2 ($1, dam.statuses.a2) here although a derivative of theirs is in the DAM.
-SELECT c.campaign_id, c.campaign_number, c.campaign_name, c.status, c.box_folder_id
-FROM campaign_status c
-WHERE c.status = $1 AND EXISTS (
-    SELECT 1 FROM derivative_assets d
-    WHERE d.campaign_id = c.campaign_id AND d.state IN ('imported', 'rejected_sent'))
-ORDER BY c.campaign_id
-
 -- name: derivative_get
 SELECT * FROM derivative_assets WHERE tracking_id = $1 AND country = $2 AND language = $3
 
@@ -216,11 +189,6 @@ ORDER BY id
 SELECT coalesce(max(id), 0) FROM asset_events
 WHERE workflow = $1 AND id > $2 AND event = ANY($3::text[]) AND outcome = 'ok'
 
--- name: returns_moves_recorded
--- How often this campaign made this move before (review rounds repeat A5→A6).
-SELECT count(*) FROM asset_events
-WHERE campaign_id = $1 AND event = 'campaign_status_changed'
-  AND detail->>'old' = $2 AND detail->>'new' = $3
 -- ==== ops: backups, restore, daily report ===================================
 
 -- name: ops_last_runs
@@ -233,9 +201,11 @@ ORDER BY job, started_at DESC
 -- name: ops_running_jobs
 SELECT DISTINCT job FROM job_runs
 WHERE job = ANY($1::text[]) AND outcome = 'running' AND started_at > now() - interval '6 hours'
--- ==== delivery: campaign_status (a1_a2, b1_b2) ==============================
+-- ==== campaign_status: every campaign the daemon moved, and moves in flight (store/campaigns.py) ====
+-- One row type (store.campaigns.CampaignRow) for all four moves: A1→A2, B1→B2, A2→A3, A5→A6.
+-- pending_status is a move's intent, written before the DAM is changed (workflows/status_change.py).
 
--- name: delivery_campaign_seen
+-- name: campaign_seen
 INSERT INTO campaign_status
     (campaign_id, campaign_number, campaign_name, campaign_type, brand, market, status)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -249,29 +219,72 @@ ON CONFLICT (campaign_id) DO UPDATE SET
     updated_at = now()
 RETURNING *
 
--- name: delivery_campaign_get
+-- name: campaign_get
 SELECT * FROM campaign_status WHERE campaign_id = $1
 
--- name: delivery_campaign_set_box_folder
+-- name: campaign_set_box_folder
 UPDATE campaign_status SET box_folder_id = $2, updated_at = now() WHERE campaign_id = $1
 
--- name: delivery_campaign_mark_pending
+-- name: campaign_box_folder
+-- The campaign's sub-folder of the A1→A2 folder, as the delivery workflow recorded it.
+SELECT coalesce(
+    (SELECT box_folder_id FROM campaign_status WHERE campaign_id = $1),
+    (SELECT box_folder_id FROM master_assets
+      WHERE campaign_id = $1 AND workflow = 'a1_a2' AND box_folder_id IS NOT NULL
+      ORDER BY created_at LIMIT 1))
+
+-- name: campaign_mark_pending
 UPDATE campaign_status SET pending_status = $2, pending_since = now(), updated_at = now()
 WHERE campaign_id = $1
 
--- name: delivery_campaign_complete
+-- name: campaign_complete
 UPDATE campaign_status
 SET status = $2, pending_status = NULL, pending_since = NULL,
     status_changed_at = now(), updated_at = now()
 WHERE campaign_id = $1 AND pending_status = $2
 RETURNING campaign_id
 
--- name: delivery_campaign_clear_pending
-UPDATE campaign_status SET pending_status = NULL, pending_since = NULL, updated_at = now()
+-- name: campaign_moved_elsewhere
+-- The DAM shows a status the move did not expect: keep what the DAM says, drop the intent.
+UPDATE campaign_status
+SET status = $2, pending_status = NULL, pending_since = NULL, updated_at = now()
 WHERE campaign_id = $1
 
--- name: delivery_campaigns_pending
+-- name: campaigns_pending
 SELECT * FROM campaign_status WHERE status = $1 AND pending_status = $2 ORDER BY campaign_id
+
+-- name: campaigns_due_a3
+-- Campaigns at A2 ($1, dam.statuses.a2) here with a localised version in the DAM; with $2,
+-- only those where every master delivered to the agency has one.
+SELECT c.* FROM campaign_status c
+WHERE c.status = $1
+  AND EXISTS (SELECT 1 FROM derivative_assets d
+              WHERE d.campaign_id = c.campaign_id AND d.state IN ('imported', 'rejected_sent'))
+  AND (NOT $2::boolean OR NOT EXISTS (
+      SELECT 1 FROM master_assets m
+      WHERE m.campaign_id = c.campaign_id AND m.workflow = 'a1_a2'
+        AND NOT EXISTS (SELECT 1 FROM derivative_assets d
+                        WHERE d.tracking_id = m.tracking_id
+                          AND d.state IN ('imported', 'rejected_sent'))))
+ORDER BY c.campaign_id
+
+-- name: campaign_figures
+-- What a status change announces of its campaign: masters delivered, localised versions
+-- in the DAM, versions sent back to the agency.
+SELECT
+    (SELECT count(*) FROM master_assets WHERE campaign_id = $1 AND state = 'delivered') AS masters,
+    (SELECT coalesce(sum(size_bytes), 0) FROM master_assets
+      WHERE campaign_id = $1 AND state = 'delivered') AS bytes,
+    (SELECT count(*) FROM derivative_assets
+      WHERE campaign_id = $1 AND state IN ('imported', 'rejected_sent')) AS versions,
+    (SELECT count(*) FROM derivative_assets
+      WHERE campaign_id = $1 AND state = 'rejected_sent') AS rejected
+
+-- name: campaign_status_changes
+-- How often this campaign made this move before (a campaign sent back repeats a move).
+SELECT count(*) FROM asset_events
+WHERE campaign_id = $1 AND event = 'campaign_status_changed'
+  AND detail->>'old' = $2 AND detail->>'new' = $3
 
 -- ==== delivery: master_assets (a1_a2, b1_b2) ================================
 

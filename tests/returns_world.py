@@ -25,6 +25,7 @@ from ferrero_daemon.clients.dryrun import (
     ReadOnlyDatabase,
     RecordingNotifier,
 )
+from ferrero_daemon.clients.http import Retry
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.clients.types import ScoreExtractor
 from ferrero_daemon.config import Config, DamFields, Secret, Secrets, parse_settings
@@ -51,6 +52,13 @@ DERIVATIVE_MAP = {
     "FERRERO.FIELD.BRAND": "FERRERO.FIELD.BRAND",
     "FERRERO.FIELD.CAMPAIGN_NUMBER": "FERRERO.FIELD.CAMPAIGN_NUMBER",
 }
+
+
+def move_to_a3(when: str) -> dict[str, Any]:
+    """The ``settings`` of a world whose a2_a3 moves campaigns to A3 (``off`` by default)."""
+    return {"jobs": {"a2_a3": {"move_to_a3": when}}}
+
+
 TABLES = (
     "derivative_assets, master_assets, campaign_status, creativex_scores, asset_events,"
     " workflow_state, notification_outbox, attention_items, file_failures"
@@ -109,6 +117,7 @@ class World:
     box_app: BoxApp
     dam_fields: DamFields = field(default_factory=DamFields)
     scorer: ScoreExtractor = field(default_factory=FakeScorer)
+    settings: dict[str, Any] = field(default_factory=dict)  # config.toml overrides
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 
     async def start(self) -> None:
@@ -117,9 +126,10 @@ class World:
         self.boxe = await stack.enter_async_context(BoxEmulator(app=self.box_app))
         overrides = {**self.otmm.config_overrides(), **self.boxe.config_overrides()}
         overrides["dam"]["derivative_field_map"] = DERIVATIVE_MAP
+        overrides = deep_merge(overrides, self.settings)
         self.config = self.make_config(overrides, {**self.otmm.secrets(), **self.boxe.secrets()})
         self.dam = await stack.enter_async_context(OtmmClient.from_config(self.config, **FAST))
-        self.box = BoxApiClient.from_config(self.config, backoff=0.01)
+        self.box = BoxApiClient.from_config(self.config, retry=Retry(backoff=0.01))
         stack.push_async_callback(self.box.aclose)
 
     async def reset(self) -> None:

@@ -18,6 +18,7 @@ from asyncpg import Record
 
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import BoxClient, ByteStream, DamClient, Download, Email
+from ferrero_daemon.domain.status_event import CampaignStatusChanged
 from ferrero_daemon.domain.values import BoxItem, DamAsset, DamChildren, DamFolder, Metadata
 from ferrero_daemon.errors import DryRunRefused
 
@@ -108,13 +109,16 @@ class RecordingNotifier:
     """Records what would have been queued; nothing reaches the outbox."""
 
     emails: list[tuple[str, Email]] = field(default_factory=list)
-    webhooks: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    webhooks: list[tuple[str, CampaignStatusChanged]] = field(default_factory=list)
+
+    def within(self, tx: Database) -> RecordingNotifier:
+        return self  # it queues nowhere, so there is no transaction to join
 
     async def email(self, key: str, message: Email) -> bool:
         self.emails.append((key, message))
         return True
 
-    async def webhook(self, key: str, event: Mapping[str, Any]) -> bool:
+    async def webhook(self, key: str, event: CampaignStatusChanged) -> bool:
         self.webhooks.append((key, event))
         return True
 

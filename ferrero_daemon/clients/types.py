@@ -15,6 +15,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from ferrero_daemon.clients.db import Database
+from ferrero_daemon.domain.status_event import CampaignStatusChanged
 from ferrero_daemon.domain.values import (
     BoxItem,
     DamAsset,
@@ -139,11 +141,17 @@ class Notifier(Protocol):
     (after a crash, say) never sends a second mail or webhook for the same fact.
     """
 
+    def within(self, tx: Database) -> Notifier:
+        """The same notifier, queuing inside ``tx``: the announcement commits (or rolls
+        back) with the change it announces. A notifier that queues nowhere (a dry run's
+        recorder) returns itself."""
+        ...
+
     async def email(self, key: str, message: Email) -> bool:
         """Queue a mail; False when that key was queued before."""
         ...
 
-    async def webhook(self, key: str, event: Mapping[str, Any]) -> bool:
+    async def webhook(self, key: str, event: CampaignStatusChanged) -> bool:
         """Queue a webhook event; False when that key was queued before."""
         ...
 

@@ -1,6 +1,7 @@
 """Campaigns and their masters: which qualify for a delivery, and what we keep of them.
 
-Pure rules, no I/O. The two delivery workflows differ only in a ``Transition``:
+Pure rules, no I/O. The four status moves (``StatusMove``) go through one protocol
+(``workflows/status_change.py``). The two delivery workflows differ only in a ``Transition``:
 
 - A1→A2: local campaigns (type ``Local comm``) at A1 → the A1→A2 Box folder, webhook.
 - B1→B2: global campaigns (type ``Global comm``) at B1 → the B1→B2 Box folder, the
@@ -28,6 +29,38 @@ Verdict = Literal["deliver", "wrong_status", "wrong_type"]
 
 
 @dataclass(frozen=True)
+class StatusMove:
+    """One of the four campaign moves the daemon makes in the DAM, and whether it is
+    announced to the webhook (every move but B1→B2)."""
+
+    workflow: str
+    source: str
+    target: str
+    webhook: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.source}→{self.target}"
+
+
+def a2_a3_move(dam: DamConfig) -> StatusMove:
+    return StatusMove("a2_a3", dam.statuses.a2, dam.statuses.a3, webhook=True)
+
+
+def a5_a6_move(dam: DamConfig) -> StatusMove:
+    return StatusMove("a5_a6", dam.statuses.a5, dam.statuses.a6, webhook=True)
+
+
+def moved_meanwhile(move: StatusMove, label: str, campaign_id: str, status: str) -> str:
+    """The one wording, for every move, of a campaign someone else moved meanwhile."""
+    return (
+        f"campaign {label} (DAM folder {campaign_id}) is now at {status or 'no status'}, "
+        f"not {move.source}: someone else changed it meanwhile, so the daemon left it alone; "
+        f"set it back to {move.source} in OTMM to have {move.workflow} move it to {move.target}"
+    )
+
+
+@dataclass(frozen=True)
 class Transition:
     """One delivery step: who qualifies, where the masters go, what is announced."""
 
@@ -45,6 +78,10 @@ class Transition:
     @property
     def label(self) -> str:
         return f"{self.source}→{self.target}"
+
+    @property
+    def move(self) -> StatusMove:
+        return StatusMove(self.workflow, self.source, self.target, self.webhook)
 
 
 def a1_a2(dam: DamConfig) -> Transition:

@@ -28,7 +28,7 @@ from ferrero_daemon.clients.dryrun import (
     ReadOnlyDatabase,
     RecordingNotifier,
 )
-from ferrero_daemon.errors import ControlError, JobBusyError
+from ferrero_daemon.errors import ControlError, JobBusyError, describe
 from ferrero_daemon.jobs import JobFunction, RunContext, RunReport, Trigger
 from ferrero_daemon.outbox.alerts import Alerts
 from ferrero_daemon.runtime.stuck import is_stuck
@@ -281,7 +281,7 @@ class Runner:
             return RunReport(), INTERRUPTED, "interrupted"
         except Exception as exc:
             log.exception("run_raised")
-            return RunReport(), logs.REDACTOR.scrub_text(f"{type(exc).__name__}: {exc}"), "failed"
+            return RunReport(), logs.REDACTOR.scrub_text(describe(exc)), "failed"
         return report, None, report.outcome
 
     def _result(

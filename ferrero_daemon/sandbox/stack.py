@@ -174,6 +174,8 @@ class SandboxStack:
             data = _merge(data, emulator.config_overrides())
         # The sandbox drives every job itself: a schedule far away keeps the timer quiet.
         data["jobs"] = {name: {"schedule": "0 4 1 1 *"} for name in JOBS}
+        # The lifecycle shows the A2→A3 move and its webhook (off by default in production).
+        data["jobs"]["a2_a3"]["move_to_a3"] = "first_version"
         return data
 
     def write_config(self) -> None:

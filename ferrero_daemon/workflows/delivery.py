@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.domain.box_names import master_file_name
 from ferrero_daemon.domain.campaigns import (
@@ -37,10 +38,11 @@ from ferrero_daemon.errors import FerreroError, InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.outbox import alerts
 from ferrero_daemon.services import Services
-from ferrero_daemon.store.campaigns import CampaignStore
+from ferrero_daemon.store.campaigns import CampaignRow, CampaignStore
 from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore
 from ferrero_daemon.store.masters import MasterRow, MasterStore, NewMaster
 from ferrero_daemon.store.state import StateStore
+from ferrero_daemon.workflows.delivery_notice import build_mail
 from ferrero_daemon.workflows.delivery_plan import CampaignPlan, MasterPlan, plan_campaign
 from ferrero_daemon.workflows.delivery_preview import preview
 from ferrero_daemon.workflows.failures import failure_reason
@@ -66,7 +68,8 @@ class Delivery:
     def __post_init__(self) -> None:
         job = getattr(self.services.config.settings.jobs, self.transition.workflow)
         self._limit = asyncio.Semaphore(job.parallelism)
-        self._status = StatusChange(self.services, self.run, self.transition, self.report)
+        move = self.transition.move
+        self._status = StatusChange(self.services, self.run, move, self.report, self._mail)
         self._masters = MasterStore(self.services.db, self.transition.workflow)
         self._campaigns = CampaignStore(self.services.db)
         self._root = getattr(self.services.config.settings.box.folders, self.transition.workflow)
@@ -151,6 +154,12 @@ class Delivery:
                 inner = await dam.folder_children(folder.id)
                 return list(inner.assets), f"its sub-folder {sub!r} ({folder.id})"
         return [], f"its sub-folder {sub!r} (missing in DAM folder {campaign.id})"
+
+    async def _mail(self, campaign: CampaignRow) -> Email:
+        masters = await self._masters.for_campaign(campaign.campaign_id)
+        delivered = [m for m in masters if m.delivered]
+        env = self.services.config.settings.environment.value
+        return build_mail(self.transition, campaign, delivered, env, self.run.now())
 
     # -- acting --------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from ferrero_daemon.domain.campaigns import Transition
 from ferrero_daemon.jobs import RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.workflows.delivery_plan import CampaignPlan
+from ferrero_daemon.workflows.status_change import preview as preview_move
 
 log = logs.get_logger(__name__)
 
@@ -35,7 +36,7 @@ async def preview(
                 report.count("would_create_folders")
         _masters(plan, transition, folder_id or f"(new, in {root})", report)
         if plan.deliverable:
-            _status(plan, transition, report)
+            preview_move(transition.move, plan.campaign.id, report, mail=True)
 
 
 async def _subfolders(box: BoxClient, root: str) -> dict[str, str]:
@@ -63,12 +64,3 @@ def _masters(plan: CampaignPlan, transition: Transition, folder: str, report: Ru
         )
         report.count("would_deliver")
         report.count("would_bytes", master.asset.size or 0)
-
-
-def _status(plan: CampaignPlan, transition: Transition, report: RunReport) -> None:
-    c = plan.campaign
-    log.info("would_set_status", campaign=c.id, old=transition.source, new=transition.target)
-    log.info("would_email", campaign=c.id, to="success", template="masters_delivered")
-    if transition.webhook:
-        log.info("would_webhook", campaign=c.id, webhook_event="campaign_status_changed")
-    report.count("would_advance")

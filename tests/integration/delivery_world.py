@@ -16,6 +16,7 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.dryrun import (
     RecordingNotifier,
 )
+from ferrero_daemon.clients.http import Retry
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.config import Config
 from ferrero_daemon.domain.values import Scorecard
@@ -30,7 +31,7 @@ from tests.fixtures.box import TEST_CHUNKED_MIN
 from tests.fixtures.otmm import FAST as OTMM_FAST
 from tests.integration.mortal import BOX_EFFECTS, DAM_EFFECTS, Mortal, MortalDatabase, Reaper
 
-BOX_FAST = {"chunked_threshold": TEST_CHUNKED_MIN, "backoff": 0.01}
+BOX_FAST = {"chunked_threshold": TEST_CHUNKED_MIN, "retry": Retry(backoff=0.01)}
 
 
 class NoScorer:

@@ -48,8 +48,10 @@ class Reaper:
 # Reads change nothing: dying after one is dying before the next write.
 DB_READS = {
     "delivery_masters_for_campaign",
-    "delivery_campaign_get",
-    "delivery_campaigns_pending",
+    "campaign_get",
+    "campaigns_pending",
+    "campaign_figures",
+    "campaign_status_changes",
     "delivery_master_by_tracking_id",
     "state_get",
     "outbox_get",

@@ -386,8 +386,8 @@ async def test_retry_after_of_a_429_is_honoured(
     with capture_logs() as logs:
         await box_client.list_folder("0")
 
-    (retry,) = [e for e in logs if e["event"] == "box_call_retry"]
-    assert retry["wait"] == 0.05
+    (retry,) = [e for e in logs if e["event"] == "http_retry"]
+    assert (retry["remote"], retry["wait_seconds"]) == ("Box", 0.05)
 
 
 async def test_503_then_success(box_emulator: BoxEmulator, box_client: BoxApiClient) -> None:
@@ -404,7 +404,7 @@ async def test_box_down_for_good_is_transient(
 ) -> None:
     box_emulator.inject(r"/folders/0/items", status=503, count=100)
 
-    with pytest.raises(TransientError, match="listing of folder 0: 503"):
+    with pytest.raises(TransientError, match="listing of folder 0: Box answered 503"):
         await box_client.list_folder("0")
     assert len(box_emulator.requests_to(r"/folders/0/items")) == 5
 
@@ -465,7 +465,7 @@ async def test_a_token_refused_twice_is_an_auth_error(
 ) -> None:
     box_emulator.inject(r"/folders/0/items", status=401, count=2)
 
-    with pytest.raises(AuthError, match="listing of folder 0: 401"):
+    with pytest.raises(AuthError, match="listing of folder 0: Box answered 401"):
         await box_client.list_folder("0")
     assert box_emulator.tokens.issued == 2
 

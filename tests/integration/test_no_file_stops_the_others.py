@@ -55,7 +55,7 @@ async def test_a_255_character_name_sent_twice_is_set_aside_under_a_name_that_fi
     report = await w.run("a2_a3")
 
     assert report.failures == []
-    assert report.counts == {"set_aside": 1, "imported": 1, "campaigns_a3": 1}
+    assert report.counts == {"set_aside": 1, "imported": 1}  # A2→A3 is off by default
     attention = w.attention_folder("a2_a3")
     assert attention is not None and w.file(again).parent_id == attention
     renamed = w.file(again).name
@@ -74,12 +74,13 @@ async def test_a_set_aside_box_refuses_is_mailed_once_skipped_then_finished(w: W
     first = await w.run("a2_a3")
     second = await w.run("a2_a3")  # used to fail at its start, in finish_pending
 
-    assert first.counts == {"set_aside_failed": 1, "imported": 1, "campaigns_a3": 1}
+    assert first.counts == {"set_aside_failed": 1, "imported": 1}
     assert second.counts == {"set_aside_failed": 1} and second.failures == []
     assert w.file(bad).parent_id == w.folders["a2_a3"]  # left in place, not lost
     [mail] = await w.emails("set_aside_failed")
     assert mail.to == "errors" and mail.context["file_name"] == "holiday.mov"
-    assert "400 bad_request" in mail.context["error"] and "no tracking ID" in mail.text
+    assert "Box answered 400: bad_request" in mail.context["error"]
+    assert "no tracking ID" in mail.text
     [row] = await w.rows("SELECT attempts, last_error, reported_at FROM attention_items")
     assert row["attempts"] == 2 and "400" in row["last_error"] and row["reported_at"] is None
 
@@ -162,7 +163,7 @@ async def test_a_name_with_semicolons_goes_into_the_dam(w: World) -> None:
 
     report = await w.run("a2_a3")
 
-    assert report.failures == [] and report.counts == {"imported": 1, "campaigns_a3": 1}
+    assert report.failures == [] and report.counts == {"imported": 1}
     [asset] = w.derivatives(campaign)
     assert asset.name == name and await w.dam_bytes(asset.id) == b"localised bytes"
 

@@ -177,6 +177,20 @@ def test_failed_runs_before_a_file_is_set_aside_default_to_five_and_must_be_posi
     assert any(p.startswith("box.set_aside_after_failed_runs:") for p in info.value.problems)
 
 
+def test_a2_a3_moves_no_campaign_unless_told_and_names_the_choices(tmp_path: Path) -> None:
+    assert parse_settings(tomllib.loads(example_text())).jobs.a2_a3.move_to_a3 == "off"
+    text = example_text().replace('move_to_a3 = "off"', 'move_to_a3 = "all"')
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(tmp_path, text), env={})
+    [problem] = [p for p in info.value.problems if p.startswith("jobs.a2_a3.move_to_a3:")]
+    assert "'off', 'first_version' or 'every_master'" in problem
+    # Only the choice, without a schedule: the job keeps its default schedule.
+    minimal = parse_settings(
+        {**tomllib.loads(example_text()), "jobs": {"a2_a3": {"move_to_a3": "every_master"}}}
+    )
+    assert minimal.jobs.a2_a3.schedule == "*/5 * * * *"
+
+
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     text = example_text().replace("[webhook]\n", "[webhook]\nurll = 'x'\n")
     with pytest.raises(ConfigError) as info:

@@ -14,7 +14,9 @@ emulator's side of this exchange (``tests/integration/test_box_sdk_contract.py``
 
 One refresh at a time (an ``asyncio.Lock``); a token is renewed ahead of its
 expiry, or on demand after a 401. No retry here: retries and their waits are the
-caller's. Neither the client secret nor the key ever reaches a message or a log.
+caller's. Errors are the one HTTP boundary's (``clients/http.py``: an OAuth endpoint's
+400 is a refusal, an AuthError); TLS is verified against ``[box] ca_bundle`` or the
+public CAs. Neither the client secret nor the key ever reaches a message or a log.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import httpx
 import jwt
@@ -33,14 +35,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.http import Remote, tls_context
 from ferrero_daemon.config import box_config_problem
-from ferrero_daemon.errors import (
-    AuthError,
-    ConfigError,
-    FerreroError,
-    RateLimitedError,
-    TransientError,
-)
+from ferrero_daemon.errors import AuthError, ConfigError, FerreroError
 
 log = logs.get_logger(__name__)
 
@@ -48,8 +45,13 @@ OAUTH_PATH = "/oauth2/token"
 AUDIENCE = "https://api.box.com/oauth2/token"  # what Box checks, whichever host is asked
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ASSERTION_LIFETIME = 30  # seconds (Box allows at most 60)
+BOX_TOKEN = Remote(
+    "Box's token endpoint",
+    "[box] ca_bundle",
+    hints={AuthError: "check the secret 'box_jwt_config', that the app is authorised in the "
+           "Box Admin Console, and the host's clock"},
+)  # fmt: skip
 REFRESH_AHEAD = 300.0  # seconds before expiry (ref §8), at most a tenth of the lifetime
-MAX_RETRY_AFTER = 600.0
 
 
 @dataclass(frozen=True)
@@ -125,12 +127,14 @@ class JwtTokens:
         oauth_url: str,
         *,
         timeout: float = 30.0,
+        ca_bundle: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._app = jwt_config(app_config_json)
         self._url = oauth_url_checked(oauth_url)
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._tls = tls_context(ca_bundle, "[box] ca_bundle")  # a clear error for a bad file
         self._clock = clock
         self._wall_clock = wall_clock
         self._lock = asyncio.Lock()
@@ -171,12 +175,10 @@ class JwtTokens:
             "client_id": self._app.client_id,
             "client_secret": self._app.client_secret,
         }
-        try:
-            # One request an hour: a client of its own, closed at once, holds no pool.
-            async with httpx.AsyncClient(timeout=self._timeout) as http:
+        # One request an hour: a client of its own, closed at once, holds no pool.
+        with BOX_TOKEN.mapped("token request"):
+            async with httpx.AsyncClient(timeout=self._timeout, verify=self._tls) as http:
                 response = await http.post(self._url, data=form)
-        except httpx.TransportError as exc:
-            raise TransientError(f"Box token endpoint unreachable: {type(exc).__name__}") from None
         access, lifetime = _access_token(response)
         ahead = min(REFRESH_AHEAD, lifetime / 10)
         self._token = _Token(access, started + lifetime - ahead)
@@ -196,22 +198,14 @@ def _access_token(response: httpx.Response) -> tuple[str, float]:
     raise _token_error(response, body)
 
 
-def _token_error(response: httpx.Response, body: dict[str, Any]) -> FerreroError:
-    status = response.status_code
-    if status == 429:
-        return RateLimitedError("Box token endpoint asked us to slow down", _wait(response))
-    if status >= 500 or status == 200:
-        return TransientError(f"Box token endpoint answered {status} without a token")
-    reason = body.get("error") or "refused"
-    detail = body.get("error_description") or ""
-    return AuthError(
-        f"Box refused the JWT assertion ({status} {reason}: {detail}); check the secret "
-        "'box_jwt_config', that the app is authorised in the Box Admin Console, and the clock"
+def _token_error(response: httpx.Response, body: dict[str, object]) -> FerreroError:
+    """Box's OAuth error code and description (never the request: it holds the secret)."""
+    parts = (body.get("error"), body.get("error_description"))
+    detail = ": ".join(str(part) for part in parts if part) or "no access_token"
+    return BOX_TOKEN.status_error(
+        response.status_code,
+        "JWT assertion",
+        detail,
+        retry_after=BOX_TOKEN.retry_after(response),
+        oauth=True,
     )
-
-
-def _wait(response: httpx.Response) -> float | None:
-    try:
-        return min(MAX_RETRY_AFTER, max(0.0, float(response.headers["Retry-After"])))
-    except (KeyError, ValueError):
-        return None

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Self
 import httpx
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.http import Retry, Sleep, tls_context
 from ferrero_daemon.clients.otmm import wire
 from ferrero_daemon.clients.otmm.auth import TokenSource, mtls_context
-from ferrero_daemon.clients.otmm.http import OtmmTransport, Sleep
+from ferrero_daemon.clients.otmm.http import OtmmTransport
 from ferrero_daemon.clients.otmm.stream import ResumableDownload, StreamedMultipart
 from ferrero_daemon.clients.types import ByteStream, DamClient, Download
 from ferrero_daemon.config import Config, DamConfig
@@ -43,8 +44,7 @@ class OtmmClient:
         http: httpx.AsyncClient,
         tokens: TokenSource | None,
         *,
-        attempts: int = 4,
-        backoff: float = 0.5,
+        retry: Retry | None = None,
         poll_interval: float = 0.5,
         job_timeout: float = 600.0,
         sleep: Sleep = asyncio.sleep,
@@ -57,9 +57,7 @@ class OtmmClient:
             base,
             tokens,
             settings.requested_by,
-            attempts=attempts,
-            backoff=backoff,
-            sleep=sleep,
+            retry=retry,
         )
         self._poll_interval = poll_interval
         self._job_timeout = job_timeout
@@ -70,11 +68,12 @@ class OtmmClient:
         dam = config.settings.dam
         timeout = httpx.Timeout(dam.timeout_seconds)
         limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
-        verify: Any = str(dam.ca_bundle) if dam.ca_bundle else True
         if dam.auth_mode == "mtls":
             assert dam.mtls_cert_path is not None  # enforced by config validation
             password = config.secrets.require("dam_mtls_cert_password")
             verify = mtls_context(dam.mtls_cert_path, password, dam.ca_bundle)
+        else:
+            verify = tls_context(dam.ca_bundle, "[dam] ca_bundle")
         http = httpx.AsyncClient(timeout=timeout, limits=limits, verify=verify)
         tokens = None
         if dam.auth_mode == "oauth2":
@@ -338,7 +337,9 @@ class OtmmClient:
             await self._t.request(
                 "PUT", f"/assets/{object_id}/state", what=f"{what} ({action})", safe=True, data=form
             )
-        except InvalidInputError as exc:  # [I] some installs answer 400 for lock contention
+        except InvalidInputError as exc:
+            # OTMM's own exception to the table: some installs answer a lock held by
+            # someone else with 400, not 409 ([I] ref/otmm-api.md §8.1).
             raise ConflictError(str(exc)) from exc
 
     async def _best_effort_state(self, object_id: str, action: str, what: str) -> None:

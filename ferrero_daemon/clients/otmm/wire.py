@@ -11,25 +11,15 @@ as an element without a value (clears the field, [I]).
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from ferrero_daemon.clients.http import Remote
 from ferrero_daemon.domain.values import DamAsset, DamFolder, FieldValue, Metadata
-from ferrero_daemon.errors import (
-    AuthError,
-    ConflictError,
-    FerreroError,
-    InvalidInputError,
-    NotFoundError,
-    PermanentError,
-    RateLimitedError,
-    TransientError,
-)
+from ferrero_daemon.errors import AuthError, FerreroError, TransientError
 
 FIELD = "com.artesia.metadata.MetadataField"
 TABLE = "com.artesia.metadata.MetadataTableField"
@@ -167,18 +157,8 @@ def dig(data: Any, *keys: str) -> Any:
 
 
 # -- errors ------------------------------------------------------------------
-def retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time()) if when else None
-
-
 def server_message(response: httpx.Response) -> str:
+    """OTMM's own words for an error (``exception_body.message``, OAuth's description)."""
     try:
         body = response.json()
     except ValueError:
@@ -190,15 +170,18 @@ def server_message(response: httpx.Response) -> str:
     return response.reason_phrase or "no details"
 
 
+OTMM = Remote(
+    "OTMM",
+    "[dam] ca_bundle",
+    hints={
+        AuthError: "the credentials were refused: check [dam] client_id and the "
+        "dam_client_secret secret (with auth_mode = mtls: the .pfx and its password), "
+        "and that the account may do this",
+    },
+    detail=server_message,
+)
+
+
 def error_for(response: httpx.Response, what: str) -> FerreroError:
     """The exception of our tree for a failed OTMM answer (``response`` already read)."""
-    status = response.status_code
-    text = f"{what}: OTMM answered {status}: {server_message(response)}"
-    if status == 429 or (status == 503 and retry_after(response) is not None):
-        return RateLimitedError(text, retry_after=retry_after(response))
-    if status in (408, 425) or status >= 500:
-        return TransientError(text)
-    kinds: dict[int, type[PermanentError]] = {
-        401: AuthError, 403: AuthError, 404: NotFoundError, 409: ConflictError, 423: ConflictError,
-    }  # fmt: skip
-    return kinds.get(status, InvalidInputError)(text)
+    return OTMM.error(response, what)
