@@ -178,6 +178,11 @@ async def measure(masters: int, size: int, runs: int, latency: float) -> dict[st
                 "old_scripts_s": round(median(r["old_scripts_s"] for r in rows), 2),
                 "ratio": round(median(r["ratio"] for r in rows), 3),
                 "daemon_mb_s": round(masters * size / MB / median(r["daemon_s"] for r in rows), 1),
+                "cpu_s": {
+                    key.removeprefix("cpu_s_"): round(median(r[key] for r in rows), 2)
+                    for key in rows[0]
+                    if key.startswith("cpu_s_")
+                },
                 "daemon_rss_rest_mb": round(rest, 1),
                 "daemon_peak_rss_mb": round(daemon.peak(), 1),
                 "daemon_rss_after_mb": round(daemon.rss(), 1),

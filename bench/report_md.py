@@ -67,8 +67,13 @@ def transfer_rows(f: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _cpu_total(cpu: dict[str, float], run: str) -> float:
+    return sum(v for k, v in cpu.items() if k.endswith(run)) or float("nan")
+
+
 def campaign_rows(f: dict[str, Any]) -> list[Row]:
     label = f"{f['masters']} × {f['mb']:g} MB"
+    cpu = f["cpu_s"]
     if f.get("latency_ms"):
         return [
             (
@@ -88,6 +93,16 @@ def campaign_rows(f: dict[str, Any]) -> list[Row]:
             f"{f['ratio']:.2f} × the time",
             "≤ 0.3 ×",
             _met(f["ratio"] <= 0.3),
+        ),
+        (
+            "campaign: CPU spent (all processes)",
+            f"daemon {cpu['daemon_daemon_run']:.1f} s + emulators "
+            f"{cpu['otmm_daemon_run'] + cpu['box_daemon_run']:.1f} s",
+            f"old scripts {cpu['children_old_run']:.1f} s + emulators "
+            f"{cpu['otmm_old_run'] + cpu['box_old_run']:.1f} s",
+            f"{_cpu_total(cpu, 'daemon_run') / _cpu_total(cpu, 'old_run'):.2f} × the CPU",
+            "",
+            "—",
         ),
         (
             "memory: daemon peak RSS, campaign",
