@@ -97,7 +97,7 @@ def test_database_rights_name_what_is_lacking() -> None:
                "can_update": False, "can_delete": True, "can_use": False}]  # fmt: skip
     daemon = database.judge_daemon(role, tables)
     assert daemon.status == "fail" and "master_assets (UPDATE)" in daemon.seen
-    assert "CREATE on schema public" in daemon.seen
+    assert "the CREATE right on schema public" in daemon.seen
     backups = database.judge_backups(role, tables, "base")
     assert "CREATEDB" in backups.seen and "REPLICATION" in backups.seen
     assert "REPLICATION" not in database.judge_backups(role, tables, "off").seen
