@@ -83,9 +83,9 @@ class JwtTokens:
         self._auth = BoxJWTAuth(config=jwt_config(app_config_json))
         base = oauth_base(oauth_url)
         requests_session = requests.Session()
-        if ca_bundle is not None:  # else requests' own default: verified against certifi
+        if ca_bundle is not None:  # else requests' own default: the public CAs
             tls_context(ca_bundle, "[box] ca_bundle")  # a clear error for an unreadable file
-            requests_session.verify = str(ca_bundle)
+            requests_session = _Trusting(str(ca_bundle))
         self._session = NetworkSession(
             network_client=BoxNetworkClient(requests_session=requests_session),
             base_urls=BaseUrls(base_url=base, oauth_2_url=base + "/oauth2"),
@@ -140,6 +140,24 @@ class JwtTokens:
         self.minted += 1
         log.info("box_token_minted", expires_in=int(lifetime))
         return self._token
+
+
+class _Trusting(requests.Session):
+    """A session that verifies against ``ca_bundle`` whatever the environment says.
+
+    requests lets ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` win over a session's own
+    ``verify`` (its ``merge_environment_settings``); the configured bundle must win, as it
+    does for httpx.
+    """
+
+    def __init__(self, ca_bundle: str) -> None:
+        super().__init__()
+        self.verify = ca_bundle
+
+    def merge_environment_settings(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        settings: dict[str, Any] = super().merge_environment_settings(*args, **kwargs)
+        settings["verify"] = self.verify
+        return settings
 
 
 def _token_error(exc: BoxAPIError) -> Exception:
