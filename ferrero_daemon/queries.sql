@@ -22,6 +22,10 @@ SELECT 1
 -- name: state_get
 SELECT value FROM workflow_state WHERE workflow = $1 AND key = $2
 
+-- name: state_get_for_update
+-- Inside a transaction: read and hold the row until commit (alerts: decide, then record).
+SELECT value FROM workflow_state WHERE workflow = $1 AND key = $2 FOR UPDATE
+
 -- name: state_put
 INSERT INTO workflow_state (workflow, key, value, updated_at) VALUES ($1, $2, $3::jsonb, now())
 ON CONFLICT (workflow, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
@@ -326,7 +330,8 @@ INSERT INTO job_runs (run_id, job, trigger, dry_run, instance) VALUES ($1, $2, $
 RETURNING started_at
 
 -- name: run_finish
-UPDATE job_runs SET finished_at = now(), outcome = $2, counts = $3::jsonb, error = $4
+UPDATE job_runs SET finished_at = now(), outcome = $2, counts = $3::jsonb, error = $4,
+                    failures = $5::jsonb
 WHERE run_id = $1
 
 -- name: run_get
@@ -408,26 +413,66 @@ SELECT count(*) FILTER (WHERE sent_at IS NULL)                  AS pending,
        min(created_at) FILTER (WHERE sent_at IS NULL)           AS oldest_pending
   FROM notification_outbox
 
--- The day's decisive asset events; an asset is its tracking ID, else Box file, else DAM asset.
--- name: ops_report_events
-SELECT workflow, outcome, campaign_id,
-       coalesce(tracking_id, box_file_id, dam_asset_id) AS asset,
-       coalesce(detail->>'reason', detail->>'error') AS reason
-FROM asset_events
-WHERE occurred_at >= $1 AND occurred_at < $2 AND outcome IN ('ok', 'failed')
-ORDER BY occurred_at, id
+-- ==== the daily report (report/, store/report_periods.py) ===================
 
--- name: ops_report_runs
-SELECT job, outcome, error FROM job_runs
-WHERE started_at >= $1 AND started_at < $2 AND NOT dry_run AND outcome <> 'running'
+-- name: report_things
+-- Every record of a thing the report counts, in [$1, $2): (workflow, kind, key). Each
+-- kind comes from its own records and ``key`` is the thing's identity, so a thing with
+-- several records counts once (domain/report_figures.py counts the distinct keys).
+SELECT workflow, 'masters_delivered' AS kind, tracking_id AS key
+  FROM master_assets WHERE delivered_at >= $1 AND delivered_at < $2
+UNION ALL
+SELECT workflow, 'new_assets', coalesce(dam_asset_id, id::text)
+  FROM asset_events
+ WHERE event = 'derivative_imported' AND outcome = 'ok' AND occurred_at >= $1 AND occurred_at < $2
+UNION ALL
+SELECT workflow, 'new_versions', coalesce(dam_asset_id, id::text) || ' v' || coalesce(detail->>'version', '?')
+  FROM asset_events
+ WHERE event = 'derivative_versioned' AND outcome = 'ok' AND occurred_at >= $1 AND occurred_at < $2
+UNION ALL
+SELECT workflow, 'without_score', coalesce(dam_asset_id, id::text) || ' v' || coalesce(detail->>'version', '?')
+  FROM asset_events
+ WHERE event IN ('derivative_imported', 'derivative_versioned') AND outcome = 'ok'
+   AND detail->>'scored' = 'false' AND occurred_at >= $1 AND occurred_at < $2
+UNION ALL
+SELECT workflow, 'rejections_returned', id::text
+  FROM asset_events
+ WHERE event = 'rejection_sent' AND outcome = 'ok' AND occurred_at >= $1 AND occurred_at < $2
+UNION ALL
+SELECT 'creativex', 'scorecards_scored', pdf_sha256
+  FROM creativex_scores WHERE extracted_at >= $1 AND extracted_at < $2
+UNION ALL
+SELECT workflow, 'set_aside', box_file_id
+  FROM attention_items WHERE set_aside_at >= $1 AND set_aside_at < $2
+UNION ALL
+SELECT workflow, 'campaigns_moved', campaign_id
+  FROM asset_events
+ WHERE event = 'campaign_status_changed' AND outcome = 'ok' AND campaign_id IS NOT NULL
+   AND occurred_at >= $1 AND occurred_at < $2
 
--- name: ops_report_scores_stored
-SELECT count(*) FROM creativex_scores WHERE extracted_at >= $1 AND extracted_at < $2
+-- name: report_runs
+-- The finished real runs started in [$1, $2), in start order, with the items each failed on.
+SELECT job, outcome, error, failures::text AS failures FROM job_runs
+ WHERE started_at >= $1 AND started_at < $2 AND NOT dry_run AND outcome <> 'running'
+ ORDER BY started_at, run_id
 
--- name: ops_report_scores_missing
-SELECT count(*) FROM derivative_assets
-WHERE created_at >= $1 AND created_at < $2 AND cqs_pct IS NULL AND creativex_score_id IS NULL
-
--- name: ops_report_attention
+-- name: report_set_aside_open
 SELECT workflow, file_name, reason, set_aside_at FROM attention_items
-WHERE resolved_at IS NULL ORDER BY set_aside_at, box_file_id
+ WHERE resolved_at IS NULL ORDER BY set_aside_at, box_file_id
+
+-- name: report_set_aside_resolved
+SELECT count(*) FROM attention_items WHERE resolved_at >= $1 AND resolved_at < $2
+
+-- name: report_period_last
+SELECT period_start, period_end FROM report_periods ORDER BY period_end DESC LIMIT 1
+
+-- name: report_period_claim
+-- The period a scheduled report covers; NULL when it was reported before.
+INSERT INTO report_periods (period_end, period_start, run_id) VALUES ($1, $2, $3)
+ON CONFLICT (period_end) DO NOTHING
+RETURNING period_end
+
+-- name: report_period_ending_within
+-- The reported period that ended in [$1, $2), the latest if several: what was mailed.
+SELECT period_start, period_end FROM report_periods
+ WHERE period_end >= $1 AND period_end < $2 ORDER BY period_end DESC LIMIT 1

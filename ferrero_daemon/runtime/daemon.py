@@ -18,12 +18,12 @@ from typing import Any
 
 from ferrero_daemon import logs
 from ferrero_daemon.config import Config, load_config
+from ferrero_daemon.cron import LocalCronTrigger, build_triggers
 from ferrero_daemon.errors import ConfigError, FerreroError
 from ferrero_daemon.outbox.sender import OutboxDelivery
 from ferrero_daemon.runtime import signals
 from ferrero_daemon.runtime.catchup import catch_up
 from ferrero_daemon.runtime.control import ControlServer
-from ferrero_daemon.runtime.cron import LocalCronTrigger, build_triggers
 from ferrero_daemon.runtime.lease import Lease, Role, decide, holder_name, renew_interval
 from ferrero_daemon.runtime.notify import SystemdNotifier, one_line
 from ferrero_daemon.runtime.runner import Runner

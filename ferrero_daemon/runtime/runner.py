@@ -30,11 +30,10 @@ from ferrero_daemon.clients.dryrun import (
 )
 from ferrero_daemon.errors import ControlError, JobBusyError, describe
 from ferrero_daemon.jobs import JobFunction, RunContext, RunReport, Trigger
-from ferrero_daemon.outbox.alerts import Alerts
+from ferrero_daemon.outbox.alerts import Alerts, Origin
 from ferrero_daemon.runtime.stuck import is_stuck
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.runs import JobRuns
-from ferrero_daemon.store.state import StateStore
 
 log = logs.get_logger(__name__)
 
@@ -232,7 +231,7 @@ class Runner:
             f"run {active.context.run_id} has been running for {elapsed / 60:.0f} min, "
             f"longer than jobs.{job}.max_duration_minutes = {active.max_minutes:g}"
         )
-        await self._alert(self._services(), job, [problem])
+        await self._alert(self._services(), job, active.context.run_id, [problem])
 
     def _finished(self, active: ActiveRun) -> None:
         self._active.pop(active.context.job, None)
@@ -265,10 +264,11 @@ class Runner:
         log.info("run_started")
         report, error, outcome = await self._call(run, services)
         result = self._result(run, started, report, error, outcome)
-        await runs.finish(run.run_id, outcome, report.counts, error)
+        failures = [(f.item, logs.REDACTOR.scrub_text(f.reason)) for f in report.failures]
+        await runs.finish(run.run_id, outcome, report.counts, error, failures)
         _log_result(result)
         if not run.dry_run and outcome != "interrupted":
-            await self._alert(services, run.job, list(result.problems))
+            await self._alert(services, run.job, run.run_id, list(result.problems))
         if self._after_run is not None and not run.dry_run:
             await self._after_run(services)
         return result
@@ -302,10 +302,13 @@ class Runner:
             error,
         )
 
-    async def _alert(self, services: Services, job: str, problems: list[str]) -> None:
-        alerts = Alerts(StateStore(services.db), services.notifier)
+    async def _alert(self, services: Services, job: str, run_id: str, problems: list[str]) -> None:
+        alerts = Alerts(services.db, services.notifier)
+        origin = Origin(
+            self._instance, job, run_id, services.clock(), services.config.settings.zone
+        )
         try:
-            await alerts.update(job, f"job {job}", problems, services.clock())
+            await alerts.update(job, f"job {job}", problems, origin)
         except Exception:
             # The alert path must never turn a finished run into a crashed one.
             log.exception("alert_failed", job=job)

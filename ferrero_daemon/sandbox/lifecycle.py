@@ -11,6 +11,7 @@ line; the first failed step stops the run.
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 import time
@@ -32,6 +33,16 @@ from ferrero_daemon.sandbox.stack import SandboxStack
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
 
 MB = 1024 * 1024
+# What the lifecycle did, as `report --json` must count it: one thing per thing.
+REPORT_FIGURES = {
+    ("a1_a2", "masters_delivered"): 3,
+    ("b1_b2", "masters_delivered"): 2,
+    ("a2_a3", "new_assets"): 3,
+    ("a2_a3", "new_versions"): 1,
+    ("a2_a3", "set_aside"): 1,
+    ("creativex", "scorecards_scored"): 1,
+    ("a5_a6", "rejections_returned"): 1,
+}
 
 
 class StepFailed(Exception):
@@ -54,18 +65,24 @@ class Cli:
     env: dict[str, str]
     transcript: list[str] = field(default_factory=list)
 
-    async def __call__(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> str:
+    async def __call__(
+        self, *args: str, ok_codes: tuple[int, ...] = (0,), stdout_only: bool = False
+    ) -> str:
+        """The command's output (stdout and stderr, or stdout alone: a JSON document)."""
+        stderr = asyncio.subprocess.PIPE if stdout_only else asyncio.subprocess.STDOUT
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "ferrero_daemon", *args, "--config", str(self.config),
-            env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env=self.env, stdout=asyncio.subprocess.PIPE, stderr=stderr,
             stdin=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
-        out, _ = await process.communicate()
+        out, err = await process.communicate()
         text = out.decode(errors="replace")
-        self.transcript.append(f"$ ferrero-daemon {' '.join(args)}\n{text}")
+        errors = (err or b"").decode(errors="replace")
+        self.transcript.append(f"$ ferrero-daemon {' '.join(args)}\n{text}{errors}")
         if process.returncode not in ok_codes:
             raise StepFailed(
-                f"`ferrero-daemon {' '.join(args)}` exited {process.returncode}: {text.strip()[-600:]}"
+                f"`ferrero-daemon {' '.join(args)}` exited {process.returncode}: "
+                f"{(text + errors).strip()[-600:]}"
             )
         return text
 
@@ -148,7 +165,7 @@ class Lifecycle:
             ("A5→A6 sends the rejection back", self.a5_a6),
             ("re-delivery becomes a new version", self.redelivery),
             ("backup taken and verified", self.backup),
-            ("daily report", self.report),
+            ("report --json counts each thing once", self.report),
             ("reload on SIGHUP", self.reload),
             ("clean stop on SIGTERM", self.stop_daemon),
         ]
@@ -348,7 +365,17 @@ class Lifecycle:
 
     async def report(self) -> str:
         out = await self.cli("report")
-        return f"{len(out.splitlines())} lines; first: {out.strip().splitlines()[0] if out.strip() else ''}"
+        if not out.startswith("Ferrero automation: daily report"):
+            raise StepFailed(f"`report` printed:\n{out}")
+        document = json.loads(await self.cli("report", "--json", stdout_only=True))
+        flows = document["workflows"]
+        seen = {(flow, figure): flows[flow][figure] for flow, figure in REPORT_FIGURES}
+        if seen != REPORT_FIGURES:
+            wrong = {k: v for k, v in seen.items() if REPORT_FIGURES[k] != v}
+            raise StepFailed(f"report --json says {wrong}, expected {REPORT_FIGURES}")
+        return f"{document['period_start']} to {document['period_end']}: " + ", ".join(
+            f"{flow} {figure} {n}" for (flow, figure), n in seen.items()
+        )
 
     async def reload(self) -> str:
         assert self.daemon is not None

@@ -41,7 +41,6 @@ from ferrero_daemon.services import Services
 from ferrero_daemon.store.campaigns import CampaignRow, CampaignStore
 from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore
 from ferrero_daemon.store.masters import MasterRow, MasterStore, NewMaster
-from ferrero_daemon.store.state import StateStore
 from ferrero_daemon.workflows.delivery_notice import build_mail
 from ferrero_daemon.workflows.delivery_plan import CampaignPlan, MasterPlan, plan_campaign
 from ferrero_daemon.workflows.delivery_preview import preview
@@ -123,8 +122,11 @@ class Delivery:
         if self.run.dry_run:
             return
         title = f"{t.workflow}: {t.source} campaigns that are not {t.campaign_type!r}"
-        store = alerts.Alerts(StateStore(self.services.db), self.services.notifier)
-        await store.update(f"{t.workflow}.left_alone", title, problems, self.run.now())
+        store = alerts.Alerts(self.services.db, self.services.notifier)
+        origin = alerts.Origin.of_run(
+            self.services.config, self.run.job, self.run.run_id, self.run.now()
+        )
+        await store.update(f"{t.workflow}.left_alone", title, problems, origin)
 
     async def _plan(self, campaign: Campaign) -> CampaignPlan | None:
         try:

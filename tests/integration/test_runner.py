@@ -106,6 +106,8 @@ async def test_a_failure_is_mailed_once_per_change_then_resolved(
     assert notifier.emails[0][1].context["problems"] == [
         "RuntimeError: the test job fails on purpose"
     ]
+    alert = notifier.emails[0][1].context
+    assert (alert["host"], alert["job"], alert["run_id"]) == ("test-host", "a5_a6", first.run_id)
     runner._registry["a5_a6"] = "tests.jobs:quick"
     await runner.run("a5_a6", "schedule")
     assert [m.subject for _, m in notifier.emails][-1] == "Resolved: job a5_a6"

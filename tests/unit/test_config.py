@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from ferrero_daemon.config import effective_config, load_config, parse_settings
+from ferrero_daemon.cron import build_triggers
 from ferrero_daemon.errors import ConfigError
-from ferrero_daemon.runtime.cron import build_triggers
 from tests.conftest import BASE_SETTINGS, deep_merge
 from tests.conftest import TEST_BOX_CONFIG as BOX_CONFIG
 

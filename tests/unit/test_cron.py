@@ -6,12 +6,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ferrero_daemon.config import parse_settings
-from ferrero_daemon.errors import ConfigError
-from ferrero_daemon.runtime.cron import (
+from ferrero_daemon.cron import (
     LocalCronTrigger,
     day_of_week,
     previous_fire_time,
 )
+from ferrero_daemon.errors import ConfigError
 from tests.conftest import BASE_SETTINGS, deep_merge
 
 ROME = ZoneInfo("Europe/Rome")

@@ -79,8 +79,11 @@ def test_backup_list_check_and_restore_from_the_command_line(config_file: Path) 
 
     printed = cli(config_file, "report", "--date", "2026-12-01")
     assert printed.returncode == 0, printed.stderr
-    assert "daily report for 2026-12-01 (Europe/Rome)" in printed.stdout
-    assert "Backups: healthy" in printed.stdout
+    assert printed.stdout.startswith("Ferrero automation: daily report 2026-12-01\n")
+    backups = next(line for line in printed.stdout.splitlines() if line.startswith("Backups:"))
+    assert backups.startswith("Backups: healthy (checked ") and backups.endswith(
+        (" CET)", " CEST)")
+    )
 
     refused = cli(config_file, "restore", backup_id)  # no terminal, no --yes
     assert refused.returncode == 1

@@ -1,5 +1,8 @@
 """Crontab lines as APScheduler 3 triggers, with the two traps of 3.x removed.
 
+A base module: the runtime schedules jobs with these triggers, and the daily report
+reads the same trigger to know where each report period ends.
+
 1. Weekdays: crontab counts Sunday as 0 (and 7); APScheduler 3's ``from_crontab``
    counts Monday as 0, so ``0 3 * * 0`` would run on Mondays. ``crontab.py`` translates
    the day-of-week field to day names (and ``config`` validates with the same parser).
