@@ -46,6 +46,7 @@ from ferrero_daemon.templates import render
 from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
 from tests.fixtures.otmm import FAST
 from tests.postgres import PgServer, create_database, drop_database
+from tests.webhook_schema import problems
 
 _seq = itertools.count(1)
 DERIVATIVE_MAP = {
@@ -214,8 +215,8 @@ class World:
         async with self.db.connection() as conn:
             await conn.execute(
                 "INSERT INTO master_assets (tracking_id, dam_asset_id, workflow, campaign_id,"
-                " local_campaign_id, original_filename, box_filename, box_folder_id, metadata, state)"
-                " VALUES ($1, $2, 'a1_a2', $3, $4, $5, $6, $7, $8::jsonb, 'delivered')",
+                " local_campaign_id, original_filename, box_filename, box_folder_id, metadata, state,"
+                " size_bytes) VALUES ($1, $2, 'a1_a2', $3, $4, $5, $6, $7, $8::jsonb, 'delivered', 2048)",
                 *(tid, asset_id, campaign.dam_id, campaign.number, name, f"Spot_{tid}.mp4"),
                 *(campaign.box_folder_id, json.dumps({"fields": meta})),
             )
@@ -302,7 +303,10 @@ class World:
         rows = await self.rows(
             "SELECT payload::text FROM notification_outbox WHERE kind = 'webhook' ORDER BY id"
         )
-        return [json.loads(r["payload"]) for r in rows]
+        events = [json.loads(r["payload"]) for r in rows]
+        for event in events:  # each as Make.com will receive it: as documented
+            assert problems(event) == [], event
+        return events
 
     async def rows(self, sql: str, *args: Any) -> list[Any]:
         async with self.db.connection() as conn:

@@ -103,6 +103,7 @@ class WebhookClient:
 
     async def send_test(self, now: datetime) -> int:
         event = {
+            "schema_version": 1,  # schemas/webhook.schema.json, like every event we post
             "event": "test",
             "source": "ferrero-daemon check",
             "environment": self._environment,

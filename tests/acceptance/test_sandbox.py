@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from ferrero_daemon.sandbox.webhook import POSTS_FILE
+from tests.webhook_schema import problems
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -27,3 +30,13 @@ def test_sandbox_plays_every_step_of_the_lifecycle(tmp_path: Path) -> None:
     assert report["ok"] and done.returncode == 0
     names = [s["name"] for s in report["steps"]]
     assert "A5→A6 sends the rejection back" in names and names[-1] == "clean stop on SIGTERM"
+    _every_webhook_matches_the_schema(tmp_path / "sbx" / "webhook" / POSTS_FILE)
+
+
+def _every_webhook_matches_the_schema(posts_file: Path) -> None:
+    """What Make.com would have received, as the sandbox's webhook receiver kept it."""
+    posts = [json.loads(line) for line in posts_file.read_text().splitlines()]
+    assert {p["event"]: problems(p) for p in posts if problems(p)} == {}
+    moves = [(p["old_status"], p["new_status"]) for p in posts if p["event"] != "test"]
+    assert moves == [("A1", "A2"), ("A2", "A3"), ("A5", "A6")]  # B1→B2 posts none
+    assert [p["event"] for p in posts].count("test") == 1  # check --send-test-webhook

@@ -17,6 +17,7 @@ from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.sandbox.box.server import BoxEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from tests.integration.delivery_world import World, open_world
+from tests.webhook_schema import problems
 
 NAME = re.compile(r"^(?P<stem>.+)_(?P<tid>[0-9A-Z]{9})(?P<ext>\.\w+)?$")
 
@@ -77,6 +78,7 @@ async def test_a1_a2_delivers_each_master_once_then_moves_the_campaign_and_annou
     assert mail["to"] == "success" and mail["template"] == "masters_delivered"
     assert {f["tracking_id"] for f in mail["context"]["files"]} == {r["tracking_id"] for r in rows}
     event = _json(webhook["payload"])
+    assert problems(event) == []
     assert (event["old_status"], event["new_status"], event["counts"]["masters"]) == ("A1", "A2", 3)
     assert event["campaign_number"] == "C-1001" and event["environment"] == "test"
 

@@ -68,7 +68,8 @@ async def test_every_master_waits_until_each_master_has_a_version(w: World) -> N
     assert second.failures == [] and second.counts == {"imported": 1, "campaigns_moved": 1}
     assert w.status(campaign) == "A3"
     [hook] = await w.webhooks()
-    assert (hook["old_status"], hook["new_status"], hook["counts"]["versions"]) == ("A2", "A3", 3)
+    assert (hook["old_status"], hook["new_status"]) == ("A2", "A3")
+    assert hook["counts"] == {"masters": 2, "bytes": 4096, "versions": 3, "rejected": 0}
 
 
 @pytest.mark.parametrize("w", ["first_version"], indirect=True)

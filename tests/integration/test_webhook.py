@@ -17,6 +17,7 @@ from ferrero_daemon.errors import (
 )
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
 from tests.fixtures.comms import comms_config
+from tests.webhook_schema import problems
 
 EVENT = {"event": "campaign_status_changed", "campaign": "C-1001", "from": "A1", "to": "A2"}
 
@@ -96,7 +97,10 @@ async def test_probe_and_test_event(
     assert webhook_receiver.posts == []
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     await webhook_client.send_test(now)
-    assert webhook_receiver.posts[0].body == {
+    body = webhook_receiver.posts[0].body
+    assert problems(body) == []
+    assert body == {
+        "schema_version": 1,
         "event": "test",
         "source": "ferrero-daemon check",
         "environment": "test",
