@@ -14,8 +14,8 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email, Notifier
 from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.sandbox.box.auth import BoxApp
+from tests.crash import Killed as Crash
 from tests.postgres import PgServer
-from tests.returns_crash import Crash
 from tests.returns_world import FakeScorer, QueuedMail, World, scorecard, shared_database, world
 
 
