@@ -56,13 +56,13 @@ def serve_tls(emulator: EmulatorServer, directory: Path) -> Path:
 
 
 async def refused_then_trusted(
-    emulator: Any, section: str, use: Use, tmp_path: Path
+    emulator: Any, section: str, use: Use, tmp_path: Path, refused_by: Use | None = None
 ) -> tuple[CertificateError, str]:
     ca = serve_tls(emulator, tmp_path / "pki")
     async with emulator:
         assert emulator.base_url.startswith("https://")
         with pytest.raises(CertificateError) as refused:
-            await use(comms_config(emulator))
+            await (refused_by or use)(comms_config(emulator))
         trusted = await use(comms_config(emulator, overrides={section: {"ca_bundle": str(ca)}}))
     return refused.value, trusted
 
@@ -81,6 +81,14 @@ async def webhook_post(config: Config) -> str:
     client = WebhookClient.from_config(config)
     try:
         return str(await client.post({"event": "test"}, key="tls"))
+    finally:
+        await client.aclose()
+
+
+async def llamacloud_probe(config: Config) -> str:
+    client = CreativeXClient.from_config(config)
+    try:
+        return await client.probe()
     finally:
         await client.aclose()
 
@@ -117,7 +125,10 @@ async def test_the_webhook(tmp_path: Path) -> None:
 
 
 async def test_llamacloud(tmp_path: Path) -> None:
-    error, trusted = await refused_then_trusted(LlamaCloudEmulator(), "creativex", score, tmp_path)
+    # Refused through the probe: the SDK's get_agent retries a refused handshake for ~20 s.
+    error, trusted = await refused_then_trusted(
+        LlamaCloudEmulator(), "creativex", score, tmp_path, refused_by=llamacloud_probe
+    )
     assert "LlamaCloud" in str(error) and "[creativex] ca_bundle" in error.hint
     assert trusted == "TLS spot"
 
