@@ -180,10 +180,14 @@ class World:
         return await resolve(job)(services, context)
 
     # -- what people do ----------------------------------------------------------------
-    async def campaign(self, status: str = "A2") -> CampaignRef:
-        """A campaign as A1→A2 leaves it: in the DAM, in Box, in campaign_status."""
+    async def campaign(self, status: str = "A2", number: str = "123") -> CampaignRef:
+        """A campaign as A1→A2 leaves it: in the DAM, in Box, in campaign_status.
+
+        Numbered 123 unless told, the number the tests' agency names carry
+        (``Nutella_DE_de_123_OMG999_<ID>.mp4``): A2→A3 checks it against the master's.
+        """
         n = next(_seq)
-        number, name = f"C{n:04d}", f"Nutella Summer {n}"
+        name = f"Nutella Summer {n}"
         f = self.fields
         meta = {
             f.campaign_status: status,

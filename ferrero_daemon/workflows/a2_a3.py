@@ -136,20 +136,15 @@ class AgencyUploads:
         await self._import(plan)
 
     async def _plan(self, item: BoxItem) -> Plan:
-        try:
-            name = agency_names.parse(item.name)
-        except BadName as exc:
-            raise CannotTake(str(exc)) from exc
-        if item.size == 0:
-            raise CannotTake(
-                f"{item.name}: the file is empty (0 bytes); ask the agency to upload it again"
-            )
+        name = _read_name(item)
         master = await self.store.master(name.tracking_id)
         if master is None:
             raise CannotTake(
                 f"{item.name}: unknown tracking ID {name.tracking_id}: no master was delivered "
                 "with it; check the ID against the master's file name"
             )
+        if (mismatch := agency_names.campaign_mismatch(name, master.campaign_number)) is not None:
+            raise CannotTake(f"{item.name}: {mismatch}")
         folder_id = await dam_lookup.derivatives_folder(
             self.s.dam, self.settings.dam, master.campaign_id
         )
@@ -326,3 +321,20 @@ class AgencyUploads:
                 "default_status": self.settings.creativex.default_status,
             },
         )
+
+
+def _read_name(item: BoxItem) -> AgencyName:
+    """The agency's name, read; ``CannotTake`` for system files, bad names, empty files."""
+    if (system := agency_names.system_file(item.name)) is not None:
+        raise CannotTake(
+            f"{item.name}: {system}, not a localised version; nothing to import, delete it"
+        )
+    try:
+        name = agency_names.parse(item.name)
+    except BadName as exc:
+        raise CannotTake(str(exc)) from exc
+    if item.size == 0:
+        raise CannotTake(
+            f"{item.name}: the file is empty (0 bytes); ask the agency to upload it again"
+        )
+    return name

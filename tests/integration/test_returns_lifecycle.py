@@ -46,7 +46,7 @@ async def test_from_delivery_to_rejection_and_back(w: World) -> None:
     tid = master["tracking_id"]
 
     # The agency localises the master and uploads it; its scorecard came first.
-    name = f"FerreroRocher_DE_de_42_OMG999_{tid}.mp4"
+    name = f"FerreroRocher_DE_de_7001_OMG999_{tid}.mp4"
     assert isinstance(w.scorer, FakeScorer)
     w.scorer.cards[b"%PDF xmas"] = scorecard(name, 95.0, tier="Excellent")
     w.drop_scorecard("xmas.pdf", b"%PDF xmas")
