@@ -34,6 +34,7 @@ from ferrero_daemon.domain.values import Scorecard
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport, resolve
 from ferrero_daemon.outbox.queue import Outbox
+from ferrero_daemon.sandbox import media
 from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.box.content import MemoryContent
 from ferrero_daemon.sandbox.box.server import BoxEmulator
@@ -49,6 +50,13 @@ from tests.postgres import PgServer, create_database, drop_database
 from tests.webhook_schema import problems
 
 _seq = itertools.count(1)
+
+
+def mp4(payload: bytes) -> bytes:
+    """``payload`` behind an MP4's first bytes: what A2→A3 takes for a ``.mp4``."""
+    return media.sample("video.mp4", payload)
+
+
 DERIVATIVE_MAP = {
     "FERRERO.FIELD.BRAND": "FERRERO.FIELD.BRAND",
     "FERRERO.FIELD.CAMPAIGN_NUMBER": "FERRERO.FIELD.CAMPAIGN_NUMBER",
@@ -226,9 +234,11 @@ class World:
             )
         return tid
 
-    def upload(self, name: str, data: bytes = b"localised video bytes") -> str:
-        """The agency drops a file into the A2→A3 folder."""
-        return self.boxe.create_file(self.folders["a2_a3"], name, data=data).id
+    def upload(self, name: str, data: bytes | None = None) -> str:
+        """The agency drops a file into the A2→A3 folder: ``data``, else a small file of
+        the kind its name says (``mp4`` below for given bytes that should pass as video)."""
+        content = media.sample(name) if data is None else data
+        return self.boxe.create_file(self.folders["a2_a3"], name, data=content).id
 
     def drop_scorecard(self, name: str, data: bytes) -> str:
         return self.boxe.create_file(self.folders["creativex"], name, data=data).id
