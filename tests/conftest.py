@@ -1,7 +1,8 @@
 """Fixtures shared by every layer of the suite.
 
 - ``pg``: a running PostgreSQL (``tests/postgres.py``), one per session.
-- ``pg_database``: the name of a fresh database copied from a migrated template.
+- ``pg_database``: the name of a fresh database copied from a migrated template (copies
+  are made ahead and dropped behind, in a thread: ``postgres.FreshDatabases``).
 - ``database``: a ``Database`` pool on that fresh database.
 - ``make_config``: a validated ``Config`` for tests, pointing at the fresh database,
   whose sections can be overridden (emulator URLs, folders, …).
@@ -24,7 +25,7 @@ os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="xdg-"))
 
 from ferrero_daemon.clients import db
 from ferrero_daemon.config import Config, Secret, Secrets, parse_settings
-from tests.postgres import PgServer, build_template, create_database, drop_database, start_server
+from tests.postgres import FreshDatabases, PgServer, build_template, start_server
 
 # Each area's emulator and client fixtures live in their own module.
 pytest_plugins = [
@@ -34,6 +35,7 @@ pytest_plugins = [
     "tests.fixtures.runtime",
     "tests.fixtures.services",
     "tests.fixtures.ops",
+    "tests.fixtures.returns",
 ]
 
 BASE_SETTINGS: dict[str, Any] = {
@@ -102,11 +104,18 @@ def pg() -> Iterator[PgServer]:
     yield server
 
 
+@pytest.fixture(scope="session")
+def fresh_databases(pg: PgServer) -> Iterator[FreshDatabases]:
+    databases = FreshDatabases(pg)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-async def pg_database(pg: PgServer) -> AsyncIterator[str]:
-    name = await create_database(pg)
+def pg_database(fresh_databases: FreshDatabases) -> Iterator[str]:
+    name = fresh_databases.take()
     yield name
-    await drop_database(pg, name)
+    fresh_databases.drop(name)
 
 
 def database_settings(pg: PgServer, name: str) -> dict[str, Any]:
