@@ -38,7 +38,7 @@ from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.otmm.store import Asset
 from ferrero_daemon.services import Services
 from ferrero_daemon.templates import render
-from tests.conftest import deep_merge
+from tests.configs import deep_merge
 from tests.fixtures.otmm import FAST
 from tests.webhook_schema import problems
 
@@ -119,10 +119,8 @@ class World:
         stack = self._stack
         self.otmm = await stack.enter_async_context(OtmmEmulator(fields=self.dam_fields))
         self.boxe = await stack.enter_async_context(BoxEmulator(app=self.box_app))
-        overrides = {**self.otmm.config_overrides(), **self.boxe.config_overrides()}
-        overrides["dam"]["derivative_field_map"] = DERIVATIVE_MAP
-        overrides = deep_merge(overrides, self.settings)
-        self.config = self.make_config(overrides, {**self.otmm.secrets(), **self.boxe.secrets()})
+        overrides = deep_merge({"dam": {"derivative_field_map": DERIVATIVE_MAP}}, self.settings)
+        self.config = self.make_config(overrides, emulators=[self.otmm, self.boxe])
         self.dam = await stack.enter_async_context(OtmmClient.from_config(self.config, **FAST))
         self.box = BoxApiClient.from_config(self.config, retry=Retry(backoff=0.01))
         stack.push_async_callback(self.box.aclose)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -20,7 +19,6 @@ from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.conftest import deep_merge
 
 
 @pytest.fixture
@@ -32,17 +30,8 @@ def world_config(
     smtp_server: SmtpEmulator,
     webhook_receiver: WebhookReceiver,
 ) -> Callable[..., Config]:
-    emulators: list[Any] = [otmm, box_emulator, llamacloud, smtp_server, webhook_receiver]
-
-    def build(secrets: dict[str, str] | None = None) -> Config:
-        overrides: dict[str, Any] = {}
-        values: dict[str, str] = {}
-        for emulator in emulators:
-            overrides = deep_merge(overrides, emulator.config_overrides())
-            values.update(emulator.secrets())
-        return make_config(overrides, {**values, **(secrets or {})})
-
-    return build
+    emulators = [otmm, box_emulator, llamacloud, smtp_server, webhook_receiver]
+    return lambda secrets=None: make_config(secrets=secrets, emulators=emulators)
 
 
 async def check(config: Config, options: CheckOptions | None = None) -> dict[str, CheckResult]:

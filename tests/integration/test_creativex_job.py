@@ -10,7 +10,7 @@ from ferrero_daemon.domain import scores
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.sandbox import scorecard as sandbox_scorecard
 from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
-from tests.fixtures.comms import comms_config
+from tests import configs
 from tests.fixtures.returns import WorldFactory
 from tests.returns_world import FakeScorer, World, scorecard
 
@@ -26,7 +26,7 @@ def cards(w: World) -> FakeScorer:
 
 async def test_a_real_scorecard_is_extracted_stored_and_deleted(make_world: WorldFactory) -> None:
     async with LlamaCloudEmulator() as llama:
-        scorer = CreativeXClient.from_config(comms_config(llama))
+        scorer = CreativeXClient.from_config(configs.config(emulators=[llama]))
         try:
             async with make_world(scorer=scorer) as w:
                 campaign = await w.campaign("A2")

@@ -16,7 +16,7 @@ from ferrero_daemon.outbox.deliver import NO_WEBHOOK_NOTE, deliver_pending
 from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.fixtures.comms import comms_config
+from tests import configs
 
 MAIL = Email(
     to="success",
@@ -198,7 +198,7 @@ async def test_a_refused_login_is_recorded_and_logged_without_the_password(
     database: Database, outbox: Outbox, smtp_server: SmtpEmulator
 ) -> None:
     wrong = Mailer.from_config(
-        comms_config(smtp_server, secrets={"smtp_password": "wrong-password-123"})
+        configs.config(emulators=[smtp_server], secrets={"smtp_password": "wrong-password-123"})
     )
     await outbox.email("mail-auth", MAIL)
     with capture_logs() as events:
