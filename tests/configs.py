@@ -10,6 +10,7 @@ for a daemon or command run as a subprocess, with ``tomli-w`` as the one TOML wr
 from __future__ import annotations
 
 import copy
+import getpass
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -44,6 +45,8 @@ BASE_SETTINGS: dict[str, Any] = {
         "success": ["team@example.com"],
         "reports": ["managers@example.com"],
     },
+    # The suite's daemons and commands run as whoever runs the suite.
+    "runtime": {"service_user": getpass.getuser()},
 }
 
 # Shaped like a JWT app's Box-config.json (`config` checks the shape); the key is fake, so
