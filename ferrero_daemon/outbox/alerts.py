@@ -24,7 +24,6 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email, Notifier
 from ferrero_daemon.config import Config
 from ferrero_daemon.domain.local_time import local_label
-from ferrero_daemon.outbox.within import bound_to
 from ferrero_daemon.store.state import StateStore
 
 Decision = Literal["raise", "change", "resolve", "quiet"]
@@ -98,7 +97,7 @@ class Alerts:
                 {"fingerprint": current, "sequence": sequence, **origin.context()},
             )
             mail = _mail(scope, title, problems, decision, origin)
-            await bound_to(self.notifier, tx).email(alert_key(scope, sequence, current), mail)
+            await self.notifier.within(tx).email(alert_key(scope, sequence, current), mail)
         return decision
 
 
