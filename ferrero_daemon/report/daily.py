@@ -35,7 +35,7 @@ def key(period: Period) -> str:
 
 
 def text(report: DailyReport) -> str:
-    return render(document.TEMPLATE, document.context(report)).text
+    return render(document.TEMPLATE, document.context(report).values()).text
 
 
 async def queue(db: Database, notifier: Notifier, report: DailyReport, run_id: str) -> bool:

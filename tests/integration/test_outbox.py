@@ -11,6 +11,7 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.clients.webhook import WebhookClient
+from ferrero_daemon.domain.mails import CheckMail
 from ferrero_daemon.domain.status_event import CampaignFigures, CampaignStatusChanged
 from ferrero_daemon.outbox.deliver import NO_WEBHOOK_NOTE, deliver_pending
 from ferrero_daemon.outbox.queue import Outbox
@@ -21,8 +22,7 @@ from tests.fixtures.comms import comms_config
 MAIL = Email(
     to="success",
     subject="Masters sent to the agency",
-    template="test_email",
-    context={"list": "success", "server": "smtp", "environment": "test"},
+    context=CheckMail(list="success", server="smtp", environment="test"),
 )
 EVENT = CampaignStatusChanged(
     workflow="a1_a2",
