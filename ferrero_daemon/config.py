@@ -132,6 +132,39 @@ class DamStatuses(Strict):
         return self
 
 
+class DamWire(Strict):
+    """OTMM wire details that differ between installations (``[I]`` in `ref/otmm-api.md`).
+
+    Each default is what the client did before these became settings;
+    ``ferrero-daemon check --deep`` says which value the live system needs, or, where
+    that cannot be seen without writing, what to try by hand.
+    """
+
+    # Search and folder-listing page; a server may cap it lower, or refuse a larger one.
+    page_size: Annotated[int, Field(ge=1, le=1000)] = 100
+    # A new version: "checkout" = check out, stage, check in; "checkout_lock" also locks
+    # the asset after the check-out (the v5 flow of ref §7, some installs demand it).
+    checkin_flow: Literal["checkout", "checkout_lock"] = "checkout"
+    # Answers to a lock or check-out that mean "someone else holds it" (ref §8.1: 400/409).
+    lock_conflict_statuses: list[Annotated[int, Field(ge=400, le=499)]] = Field(
+        default_factory=lambda: [400, 409, 423], min_length=1
+    )
+    # The member of GET /jobs/{id} that holds the job's state (ref §7: shape not public).
+    job_state_field: NonEmpty = "job_state"
+    # How a pick-list value is written: "string" (a plain string, OTMM resolves the code)
+    # or "domain_value" (the UI's DomainValue form), for the [dam.fields] named below.
+    domain_value_form: Literal["string", "domain_value"] = "string"
+    domain_fields: list[NonEmpty] = Field(default_factory=lambda: ["campaign_status", "approval"])
+
+    @field_validator("domain_fields")
+    @classmethod
+    def _known_fields(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(DamFields.model_fields))
+        if unknown:
+            raise ValueError(f"not keys of [dam.fields]: {unknown}")
+        return value
+
+
 class DamConfig(Strict):
     auth_mode: Literal["oauth2", "mtls"] = "oauth2"
     base_url: NonEmpty
@@ -142,7 +175,6 @@ class DamConfig(Strict):
     ca_bundle: Path | None = None
     requested_by: NonEmpty = "ferrero-daemon"
     timeout_seconds: Seconds = 60.0
-    page_size: Annotated[int, Field(ge=1, le=1000)] = 100
     master_role_value: NonEmpty = "Master"
     derivative_role_value: NonEmpty = "Derivative"
     masters_subfolder: str = ""
@@ -153,6 +185,18 @@ class DamConfig(Strict):
     values: DamValues = DamValues()
     statuses: DamStatuses = DamStatuses()
     derivative_field_map: dict[str, str] = Field(default_factory=dict)
+    wire: DamWire = DamWire()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _page_size_moved(cls, data: Any) -> Any:
+        """``dam.page_size`` moved to ``[dam.wire]``; an old config keeps working."""
+        if isinstance(data, Mapping) and "page_size" in data:
+            data = dict(data)
+            wire = dict(data.get("wire") or {})
+            wire.setdefault("page_size", data.pop("page_size"))
+            data["wire"] = wire
+        return data
 
 
 BOX_ROOT_FOLDER = "0"

@@ -478,3 +478,29 @@ RETURNING period_end
 -- The reported period that ended in [$1, $2), the latest if several: what was mailed.
 SELECT period_start, period_end FROM report_periods
  WHERE period_end >= $1 AND period_end < $2 ORDER BY period_end DESC LIMIT 1
+
+-- ==== check --deep (read-only) ==============================================
+
+-- Each table and sequence of the daemon's schema, and what the connected role may do
+-- with it (check --deep).
+-- name: check_table_rights
+SELECT c.relname AS name, c.relkind::text AS kind,
+       CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT')
+            ELSE has_table_privilege(c.oid, 'SELECT') END AS can_select,
+       c.relkind <> 'S' AND has_table_privilege(c.oid, 'INSERT') AS can_insert,
+       c.relkind <> 'S' AND has_table_privilege(c.oid, 'UPDATE') AS can_update,
+       c.relkind <> 'S' AND has_table_privilege(c.oid, 'DELETE') AS can_delete,
+       c.relkind = 'S' AND has_sequence_privilege(c.oid, 'USAGE') AS can_use
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'S')
+ ORDER BY c.relname
+
+-- The connected role's attributes that the daemon, migrate and the backups depend on.
+-- name: check_role_rights
+SELECT r.rolname AS role, r.rolsuper AS superuser, r.rolcreatedb AS createdb,
+       r.rolreplication AS replication, current_schema() AS schema,
+       has_schema_privilege(current_schema(), 'CREATE') AS schema_create,
+       d.datname AS database, pg_get_userbyid(d.datdba) AS db_owner,
+       pg_has_role(d.datdba, 'MEMBER') AS owns_database
+  FROM pg_roles r, pg_database d
+ WHERE r.rolname = current_user AND d.datname = current_database()

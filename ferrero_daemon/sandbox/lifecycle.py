@@ -153,6 +153,7 @@ class Lifecycle:
             ("schema migrated", self.migrate),
             ("every connection checks out", self.check),
             ("campaigns seeded in the DAM", self.seed),
+            ("deep check passes, changes nothing", self.deep_check),
             ("daemon started (READY=1)", self.start_daemon),
             ("status lists every job", self.status),
             ("A1→A2 dry run changes nothing", self.a1_a2_dry_run),
@@ -191,8 +192,43 @@ class Lifecycle:
         self.facts["stray"] = self._campaign(
             "3001", "Ferrero Rocher", "B1", "Local comm", [("Rocher.mp4", MB)]
         )
+        # At A10: the A1 search (CONTAINS) finds it too, and the workflow filters it out.
+        self.facts["archived"] = self._campaign(
+            "1010", "Nutella Winter", "A10", "Local comm", [("Winter.mp4", MB)]
+        )
         del f
-        return "local 1001 at A1 (3 masters, one of 24 MB), global 2001 at B1 (2), local 3001 at B1 (left alone)"
+        return (
+            "local 1001 at A1 (3 masters, one of 24 MB), global 2001 at B1 (2), local 3001 at "
+            "B1 (left alone), local 1010 at A10 (archived)"
+        )
+
+    async def deep_check(self) -> str:
+        before = await self.state()
+        out = await self.cli("check", "--deep", "--campaign", self.facts["local"])
+        if await self.state() != before:
+            raise StepFailed("`check --deep` changed an emulator or the database")
+        self.facts["deep_check"] = out
+        return out.strip().splitlines()[-1] + "; nothing changed"
+
+    async def state(self) -> dict[str, Any]:
+        """Everything a read-only command must leave as it was."""
+        tables = await self.sql(
+            "SELECT format('%I', tablename) AS name FROM pg_tables "
+            "WHERE schemaname = current_schema() ORDER BY 1"
+        )
+        digest = {}
+        for row in tables:  # names come quoted from format('%I'), not from outside
+            rows = f"SELECT count(*) AS n, md5(string_agg(t::text, ',' ORDER BY t::text)) AS h FROM {row['name']} t"  # noqa: S608
+            [found] = await self.sql(rows)
+            digest[row["name"]] = (found["n"], found["h"])
+        return {
+            "otmm": self.otmm.snapshot(),
+            "box": self.box.snapshot(),
+            "llamacloud": (len(self.llamacloud.files), len(self.llamacloud.jobs)),
+            "mails": len(self.smtp.messages),
+            "webhooks": len(self.webhook.posts),
+            "database": digest,
+        }
 
     def _campaign(
         self, number: str, name: str, status: str, kind: str, masters: list[tuple[str, int]]

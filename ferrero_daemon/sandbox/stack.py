@@ -19,6 +19,7 @@ from typing import Any, Self
 
 import asyncpg
 
+from ferrero_daemon.backups.scratch import quote
 from ferrero_daemon.jobs import JOBS
 from ferrero_daemon.sandbox.emulators import EMULATORS, Emulator, create
 
@@ -42,7 +43,7 @@ class Postgres:
                 "SELECT 1 FROM pg_database WHERE datname = $1", self.database
             )
             if not exists:
-                await conn.execute(f'CREATE DATABASE "{self.database}"')
+                await conn.execute(f"CREATE DATABASE {quote(self.database)}")
         finally:
             await conn.close()
 

@@ -76,7 +76,7 @@ class Delivery:
     async def go(self) -> RunReport:
         if not self.run.dry_run:
             await self._status.recover()
-        plans = [p for c in await self._find() if (p := await self._plan(c)) is not None]
+        plans = [p for c in await self._find() if (p := await self.plan(c)) is not None]
         if self.run.dry_run:
             await preview(self.services, self.transition, plans, self.report)
             return self.report
@@ -128,9 +128,12 @@ class Delivery:
         )
         await store.update(f"{t.workflow}.left_alone", title, problems, origin)
 
-    async def _plan(self, campaign: Campaign) -> CampaignPlan | None:
+    async def plan(self, campaign: Campaign) -> CampaignPlan | None:
+        """Read what the DAM, Box and the database say of one campaign and decide what to
+        deliver (reads only; also what ``check --deep --campaign`` shows). A campaign that
+        cannot be read is a failure of ``self.report`` and has no plan."""
         try:
-            assets, where = await self._assets(campaign)
+            assets, where = await self.assets(campaign)
             rows = await self._masters.for_campaign(campaign.id)
             stored = await self._campaigns.get(campaign.id)
         except FerreroError as exc:
@@ -145,7 +148,8 @@ class Delivery:
             self.report.fail(problem.item, problem.reason)
         return plan
 
-    async def _assets(self, campaign: Campaign) -> tuple[list[DamAsset], str]:
+    async def assets(self, campaign: Campaign) -> tuple[list[DamAsset], str]:
+        """The assets masters are chosen from, and where they were read (for messages)."""
         dam = self.services.dam
         children = await dam.folder_children(campaign.id)
         sub = self.services.config.settings.dam.masters_subfolder

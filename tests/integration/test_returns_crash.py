@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 
-from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.sandbox.box.auth import BoxApp
+from tests.crash import Fuse, every_step, fused
 from tests.postgres import PgServer
-from tests.returns_crash import Crash, Fuse, fused
 from tests.returns_world import (
     CampaignRef,
     FakeScorer,
@@ -41,22 +40,14 @@ def agency_name(tid: str, country: str = "DE", language: str = "de") -> str:
 
 
 async def crash_at_every_step(w: World, job: str, scenario: Scenario, check: Check) -> list[str]:
-    fuse = Fuse()
-    campaign = await scenario(w)
-    await w.run(job, services=fused(w.services, fuse, Outbox))
-    await check(w, campaign)
-    steps = list(fuse.steps)
-    for at in range(1, len(steps) + 1):
+    async def fresh() -> CampaignRef:
         await w.reset()
-        campaign = await scenario(w)
-        with pytest.raises(Crash):
-            await w.run(job, services=fused(w.services, Fuse(at), Outbox))
-        report = await w.run(job)
-        try:
-            await check(w, campaign)
-        except AssertionError as exc:
-            raise AssertionError(f"after a crash at step {at} of {steps}, then {report}") from exc
-    return steps
+        return await scenario(w)
+
+    async def run(fuse: Fuse | None) -> object:
+        return await w.run(job, services=fused(w.services, fuse) if fuse else None)
+
+    return await every_step(fresh, run, lambda campaign: check(w, campaign))
 
 
 async def upload_scenario(w: World) -> CampaignRef:

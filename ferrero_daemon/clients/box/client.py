@@ -22,6 +22,7 @@ from typing import Any, Self
 import httpx
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.box.access import BoxInspector
 from ferrero_daemon.clients.box.auth import JwtTokens
 from ferrero_daemon.clients.box.http import BOX, BoxHttp, box_error
 from ferrero_daemon.clients.box.items import conflict_of, item_from
@@ -265,6 +266,10 @@ class BoxApiClient:
             log.info("box_file_deleted", file_id=file_id)
 
     # -- check --------------------------------------------------------------------------
+    def inspector(self) -> BoxInspector:
+        """Read-only questions about access, over this client (``check --deep``)."""
+        return BoxInspector(self.http, self.api_url)
+
     async def probe_token(self) -> None:
         """Mint a token now (raises ``AuthError``/``TransientError`` when that fails)."""
         await self.http.tokens.get()

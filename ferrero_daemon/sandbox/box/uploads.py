@@ -139,6 +139,7 @@ class Uploads:
     @store_errors
     async def preflight(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.store.require(self.store.folder(str(body["parent"]["id"])), "upload")
         self.store.check_free(str(body["parent"]["id"]), str(body["name"]))
         token = secrets.token_urlsafe(16)
         return json_response(
@@ -156,6 +157,7 @@ class Uploads:
         attributes, receiver = received
         parent = str(attributes.get("parent", {}).get("id", ""))
         try:
+            self.store.require(self.store.folder(parent), "upload")
             file = self.store.add_file(
                 parent, str(attributes["name"]), receiver.finish(), record=True
             )
@@ -167,6 +169,7 @@ class Uploads:
     @store_errors
     async def upload_version(self, request: web.Request) -> web.StreamResponse:
         file = self.store.file(request.match_info["id"])
+        self.store.require(file, "upload")
         received = await self._read_multipart(request)
         if isinstance(received, web.Response):
             return received
@@ -203,12 +206,14 @@ class Uploads:
     async def create_session(self, request: web.Request) -> web.Response:
         body = await request.json()
         folder_id, name = str(body["folder_id"]), str(body["file_name"])
+        self.store.require(self.store.folder(folder_id), "upload")
         self.store.check_free(folder_id, name)
         return self._open_session(request, folder_id, name, int(body["file_size"]), None)
 
     @store_errors
     async def create_version_session(self, request: web.Request) -> web.Response:
         file = self.store.file(request.match_info["id"])
+        self.store.require(file, "upload")
         body = await request.json()
         name = str(body.get("file_name") or file.name)
         self.store.check_free(file.parent_id, name, except_id=file.id)
