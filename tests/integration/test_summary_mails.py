@@ -14,8 +14,8 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email, Notifier
 from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.sandbox.box.auth import BoxApp
+from tests.crash import Killed
 from tests.postgres import PgServer
-from tests.returns_crash import Crash
 from tests.returns_world import FakeScorer, QueuedMail, World, scorecard, shared_database, world
 
 
@@ -47,9 +47,9 @@ class CrashInSummary:
         if ":summary:" not in key:
             return await self._inner.email(key, message)
         if not self._after:
-            raise Crash(f"died before queuing {key}")
+            raise Killed(f"died before queuing {key}")
         await self._inner.email(key, message)
-        raise Crash(f"died after queuing {key}, before closing its range")
+        raise Killed(f"died after queuing {key}, before closing its range")
 
 
 def agency_name(tid: str, country: str = "DE") -> str:
@@ -126,7 +126,7 @@ async def test_idle_runs_and_a_crash_mid_summary_list_each_event_in_exactly_one_
             continue
         done.append(await flow.work(w, len(done) + 1))
         if step == "crash":
-            with pytest.raises(Crash):
+            with pytest.raises(Killed):
                 await w.run(flow.job, services=crashing)
         else:
             await w.run(flow.job)
