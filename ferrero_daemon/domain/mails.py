@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, get_args, get_origin, get_type_hints
 
 from ferrero_daemon.errors import InvalidInputError
@@ -105,6 +105,7 @@ class UploadsMail(MailContext):
     unscored: list[str]
     default_score: str
     default_status: str
+    unchanged: list[Upload] = field(default_factory=list)  # identical re-uploads, not added
 
 
 # -- a5_a6_rejections ----------------------------------------------------------------
