@@ -118,6 +118,7 @@ class AgencyUploads:
             await self.set_aside.finish_pending()
             await self.status.recover()
         await self.set_aside.sweep(self._guarded)
+        await self.set_aside.announce()
         await self._advance_campaigns()
         if not self.run_ctx.dry_run:
             await Summary(

@@ -135,7 +135,9 @@ async def test_a_file_that_cannot_be_taken_is_set_aside_and_reported_once(
         row["box_file_id"] == file_id and reason in row["reason"] and row["reported_at"] is not None
     )
     [mail] = await w.emails()
-    assert mail.to == "errors" and mail.context["file_name"] == name and reason in mail.text
+    assert mail.to == "errors" and mail.template == "needs_attention_digest"
+    [entry] = mail.context["set_aside"]
+    assert entry["file"] == name and reason in mail.text
     assert w.derivatives(campaign) == []
 
 
@@ -228,7 +230,7 @@ async def test_an_identical_re_upload_is_not_a_new_version(w: World) -> None:
     [asset] = w.derivatives(campaign, latest=False)
     assert asset.version == 1 and asset.metadata[w.fields.approval] == "APPROVED"
     assert w.files(w.folders["a2_a3"]) == [] and again in {c.id for c in w.boxe.changes("deleted")}
-    first, second = await w.emails("a2_a3_uploads")
+    _, second = await w.emails("a2_a3_uploads")
     assert second.context["uploads"] == [] and second.context["unchanged"][0]["version"] == 1
     assert "identical to the version already in the DAM" in second.text
 
