@@ -6,6 +6,8 @@ import asyncio
 import hashlib
 import os
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from structlog.testing import capture_logs
@@ -20,6 +22,7 @@ from ferrero_daemon.errors import (
     InvalidInputError,
     NotFoundError,
     PermanentError,
+    RateLimitedError,
     TransientError,
 )
 from ferrero_daemon.sandbox.box.auth import BoxApp
@@ -526,3 +529,17 @@ async def test_a_name_with_semicolons_is_uploaded_under_that_name(
     item = await box_client.upload(box_emulator.folder_ids["a2_a3"], name, len(data), stream(data))
 
     assert item.name == name and await box_emulator.read_file(item.id) == data
+
+
+async def test_a_token_endpoint_429_with_an_http_date_is_rate_limiting(
+    box_emulator: BoxEmulator, box_config: Config
+) -> None:
+    """It used to be float(Retry-After): a ValueError outside our error tree."""
+    when = datetime.now(UTC) + timedelta(minutes=2)
+    box_emulator.inject("/oauth2/token", retry_after=format_datetime(when, usegmt=True))
+
+    async with BoxApiClient.from_config(box_config) as client:
+        with pytest.raises(RateLimitedError) as caught:
+            await client.probe_token()
+
+    assert caught.value.retry_after is not None and 100 < caught.value.retry_after <= 120
