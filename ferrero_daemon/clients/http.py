@@ -173,10 +173,17 @@ class Remote:
         credentials (RFC 6749 §5.2) where other APIs answer 401."""
         message = f"{what}: {self.name} answered {status}" + (f": {detail}" if detail else "")
         kind = AuthError if oauth and status == 400 else error_class(status, retry_after)
-        return kind(message, hint=hint_for(kind, self.hints), retry_after=retry_after)
+        return self._named(kind(message, hint=hint_for(kind, self.hints), retry_after=retry_after))
+
+    def _named(self, error: FerreroError) -> FerreroError:
+        error.remote = self.name
+        return error
 
     def failure(self, exc: BaseException, what: str) -> FerreroError:
         """Our error for a request that got no (whole) answer."""
+        return self._named(self._failure(exc, what))
+
+    def _failure(self, exc: BaseException, what: str) -> FerreroError:
         untrusted = untrusted_certificate(exc)
         if untrusted is not None:
             return CertificateError(
