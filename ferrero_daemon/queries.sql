@@ -449,10 +449,15 @@ SELECT id, kind, dedupe_key, payload, created_at, attempts, next_attempt_at, sen
   FROM notification_outbox WHERE dedupe_key = $1
 
 -- name: outbox_stats
-SELECT count(*) FILTER (WHERE sent_at IS NULL)                  AS pending,
-       count(*) FILTER (WHERE sent_at IS NULL AND attempts > 0) AS failing,
-       min(created_at) FILTER (WHERE sent_at IS NULL)           AS oldest_pending,
-       count(*) FILTER (WHERE outcome = 'failed')               AS given_up
+-- pending: still to be sent (not the rows given up: those wait for a requeue);
+-- last_error: why the most recent of the failing ones failed.
+SELECT count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL)                  AS pending,
+       count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL AND attempts > 0) AS failing,
+       min(created_at) FILTER (WHERE sent_at IS NULL AND outcome IS NULL)           AS oldest_pending,
+       count(*) FILTER (WHERE outcome = 'failed')                                   AS given_up,
+       (SELECT last_error FROM notification_outbox
+         WHERE sent_at IS NULL AND outcome IS NULL AND last_error IS NOT NULL
+         ORDER BY id DESC LIMIT 1)                                                  AS last_error
   FROM notification_outbox
 
 -- ==== the daily report (report/, store/report_periods.py) ===================
