@@ -6,6 +6,8 @@ import asyncio
 import hashlib
 import os
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from structlog.testing import capture_logs
@@ -20,11 +22,13 @@ from ferrero_daemon.errors import (
     InvalidInputError,
     NotFoundError,
     PermanentError,
+    RateLimitedError,
     TransientError,
 )
 from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.box.server import BoxEmulator
-from tests.fixtures.box import TEST_PART_SIZE, box_config_for
+from tests import configs
+from tests.fixtures.box import TEST_PART_SIZE
 
 PARTS = r"/api/2\.0/files/upload_sessions/[^/]+$"
 
@@ -412,7 +416,9 @@ async def test_box_down_for_good_is_transient(
 
 async def test_wrong_app_is_an_auth_error_without_secrets(box_emulator: BoxEmulator) -> None:
     other = BoxApp.generate()
-    config = box_config_for(box_emulator, {"box_jwt_config": other.config_json()})
+    config = configs.config(
+        emulators=[box_emulator], secrets={"box_jwt_config": other.config_json()}
+    )
 
     async with BoxApiClient.from_config(config) as client:
         with pytest.raises(AuthError, match="invalid_client") as raised:
@@ -527,3 +533,17 @@ async def test_a_name_with_semicolons_is_uploaded_under_that_name(
     item = await box_client.upload(box_emulator.folder_ids["a2_a3"], name, len(data), stream(data))
 
     assert item.name == name and await box_emulator.read_file(item.id) == data
+
+
+async def test_a_token_endpoint_429_with_an_http_date_is_rate_limiting(
+    box_emulator: BoxEmulator, box_config: Config
+) -> None:
+    """It used to be float(Retry-After): a ValueError outside our error tree."""
+    when = datetime.now(UTC) + timedelta(minutes=2)
+    box_emulator.inject("/oauth2/token", retry_after=format_datetime(when, usegmt=True))
+
+    async with BoxApiClient.from_config(box_config) as client:
+        with pytest.raises(RateLimitedError) as caught:
+            await client.probe_token()
+
+    assert caught.value.retry_after is not None and 100 < caught.value.retry_after <= 120

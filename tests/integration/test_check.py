@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,29 +21,25 @@ from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.conftest import deep_merge
+from tests.postgres import PgServer
 
 
 @pytest.fixture
 def world_config(
     make_config: Callable[..., Config],
+    pg: PgServer,
+    tmp_path: Path,
     otmm: OtmmEmulator,
     box_emulator: BoxEmulator,
     llamacloud: LlamaCloudEmulator,
     smtp_server: SmtpEmulator,
     webhook_receiver: WebhookReceiver,
 ) -> Callable[..., Config]:
-    emulators: list[Any] = [otmm, box_emulator, llamacloud, smtp_server, webhook_receiver]
-
-    def build(secrets: dict[str, str] | None = None) -> Config:
-        overrides: dict[str, Any] = {}
-        values: dict[str, str] = {}
-        for emulator in emulators:
-            overrides = deep_merge(overrides, emulator.config_overrides())
-            values.update(emulator.secrets())
-        return make_config(overrides, {**values, **(secrets or {})})
-
-    return build
+    emulators = [otmm, box_emulator, llamacloud, smtp_server, webhook_receiver]
+    backups: dict[str, Any] = {"root": str(tmp_path / "backups"), "min_free_gb": 0}
+    if pg.bin_dir is not None:
+        backups["pg_bin_dir"] = str(pg.bin_dir)
+    return lambda secrets=None: make_config({"backups": backups}, secrets, emulators=emulators)
 
 
 async def check(config: Config, options: CheckOptions | None = None) -> dict[str, CheckResult]:
@@ -65,6 +62,9 @@ async def test_every_check_passes_against_the_emulators(
     assert all(r.ok for r in results.values()), render(list(results.values()))
     assert set(results) >= {
         "database",
+        "backup tools",
+        "backup replication",
+        "backup root",
         "DAM OAuth2",
         "Box JWT",
         "Box folder a1_a2",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -16,7 +17,7 @@ from ferrero_daemon.errors import (
     TransientError,
 )
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.fixtures.comms import comms_config
+from tests import configs
 from tests.webhook_schema import problems
 
 EVENT = {"event": "campaign_status_changed", "campaign": "C-1001", "from": "A1", "to": "A2"}
@@ -35,7 +36,7 @@ async def test_an_event_is_posted_as_json_with_the_bearer_token(
 
 async def test_a_wrong_token_is_an_auth_error(webhook_receiver: WebhookReceiver) -> None:
     client = WebhookClient.from_config(
-        comms_config(webhook_receiver, secrets={"webhook_token": "wrong-token"})
+        configs.config(emulators=[webhook_receiver], secrets={"webhook_token": "wrong-token"})
     )
     with pytest.raises(AuthError, match="answered 401") as caught:
         await client.post(EVENT)
@@ -79,6 +80,8 @@ async def test_each_fault_reaches_the_client_as_our_error(
         assert caught.value.retry_after == 7
     if isinstance(caught.value, NotFoundError):
         assert "[webhook] url" in caught.value.hint
+    if isinstance(caught.value, InvalidInputError):
+        assert "webhook.schema.json" in caught.value.hint
     assert webhook_receiver.posts == []
 
 
@@ -114,3 +117,13 @@ async def test_no_url_means_disabled_and_a_post_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"\[webhook\] url"):
         await client.post(EVENT)
     await client.aclose()
+
+
+async def test_a_retry_after_http_date_is_read(
+    webhook_receiver: WebhookReceiver, webhook_client: WebhookClient
+) -> None:
+    when = datetime.now(UTC) + timedelta(minutes=10)
+    webhook_receiver.inject("/hook/", retry_after=format_datetime(when, usegmt=True))
+    with pytest.raises(RateLimitedError) as caught:
+        await webhook_client.post(EVENT)
+    assert caught.value.retry_after is not None and 580 < caught.value.retry_after <= 600

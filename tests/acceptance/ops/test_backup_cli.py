@@ -2,55 +2,31 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import pwd
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
+from tests import configs
 from tests.postgres import PgServer
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return json.dumps(str(value))
-
-
-def toml_dump(data: dict[str, Any], prefix: str = "") -> str:
-    scalars = [f"{k} = {toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    out = ([f"[{prefix}]"] if prefix and scalars else []) + scalars
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.append(toml_dump(value, f"{prefix}.{key}" if prefix else key))
-    return "\n".join(out) + "\n"
-
-
 @pytest.fixture
 def config_file(tmp_path: Path, pg: PgServer, pg_database: str) -> Path:
-    data = deep_merge(BASE_SETTINGS, {"database": database_settings(pg, pg_database)})
-    data["backups"] = {
-        "root": str(tmp_path / "backups"),
-        "min_free_gb": 0,
-        "pg_bin_dir": str(pg.bin_dir),
-    }
-    path = tmp_path / "config.toml"
-    path.write_text(toml_dump(data), encoding="utf-8")
-    return path
+    backups = {"root": str(tmp_path / "backups"), "min_free_gb": 0, "pg_bin_dir": str(pg.bin_dir)}
+    data = configs.settings({"backups": backups}, pg=pg, database=pg_database)
+    return configs.write_toml(tmp_path / "config.toml", data)
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **{f"FERRERO_{k.upper()}": v for k, v in TEST_SECRETS.items()}}
+    env = {**os.environ, **{f"FERRERO_{k.upper()}": v for k, v in configs.TEST_SECRETS.items()}}
     return subprocess.run(
         [sys.executable, "-m", "ferrero_daemon", *args, "--config", str(config)],
         cwd=ROOT,
@@ -94,3 +70,33 @@ def test_backup_list_check_and_restore_from_the_command_line(config_file: Path) 
     assert f"restored backup daily/{backup_id}" in restored.stdout
     assert "kept as " in restored.stdout
     assert "safety" in cli(config_file, "restore", "--list").stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can hand files to another user")
+def test_a_backup_taken_as_root_belongs_to_the_service_user(
+    config_file: Path, tmp_path: Path
+) -> None:
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(
+        text.replace(f"service_user = {json.dumps(getpass.getuser())}", 'service_user = "nobody"'),
+        encoding="utf-8",
+    )
+    taken = cli(config_file, "backup", "manual")
+    assert taken.returncode == 0, taken.stderr
+
+    nobody = pwd.getpwnam("nobody")
+    root = tmp_path / "backups"
+    written = [root, *root.rglob("*")]
+    assert any(p.suffix == ".dump" for p in written)
+    assert {(p.stat().st_uid, p.stat().st_gid) for p in written} == {(nobody.pw_uid, nobody.pw_gid)}
+
+
+def test_psql_runs_the_checklists_queries_with_the_daemons_connection(config_file: Path) -> None:
+    listed = cli(config_file, "psql", r"\dt", "SELECT count(*) AS masters FROM master_assets")
+    assert listed.returncode == 0, listed.stderr
+    for table in ("master_assets", "derivative_assets", "creativex_scores", "campaign_status",
+                  "asset_events", "workflow_state"):  # fmt: skip
+        assert f" {table} " in listed.stdout
+    assert " masters \n" in listed.stdout and "(1 row)" in listed.stdout
+    wrong = cli(config_file, "psql", "SELECT no_such_column FROM master_assets")
+    assert wrong.returncode == 1 and "no_such_column" in wrong.stderr
