@@ -21,8 +21,8 @@ import mimetypes
 from dataclasses import dataclass
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import Email
-from ferrero_daemon.domain import agency_names, scores
+from ferrero_daemon.clients.types import ByteStream, Email
+from ferrero_daemon.domain import agency_names, content_types, scores
 from ferrero_daemon.domain.agency_names import AgencyName, BadName
 from ferrero_daemon.domain.campaigns import a2_a3_move
 from ferrero_daemon.domain.derivatives import (
@@ -56,7 +56,7 @@ from ferrero_daemon.store.scores import ScoreStore
 from ferrero_daemon.workflows import dam_lookup
 from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.status_change import StatusChange
-from ferrero_daemon.workflows.streams import counted
+from ferrero_daemon.workflows.streams import counted, peek
 from ferrero_daemon.workflows.summary import Summary
 
 log = logs.get_logger(__name__)
@@ -137,20 +137,15 @@ class AgencyUploads:
         await self._import(plan)
 
     async def _plan(self, item: BoxItem) -> Plan:
-        try:
-            name = agency_names.parse(item.name)
-        except BadName as exc:
-            raise CannotTake(str(exc)) from exc
-        if item.size == 0:
-            raise CannotTake(
-                f"{item.name}: the file is empty (0 bytes); ask the agency to upload it again"
-            )
+        name = _read_name(item)
         master = await self.store.master(name.tracking_id)
         if master is None:
             raise CannotTake(
                 f"{item.name}: unknown tracking ID {name.tracking_id}: no master was delivered "
                 "with it; check the ID against the master's file name"
             )
+        if (mismatch := agency_names.campaign_mismatch(name, master.campaign_number)) is not None:
+            raise CannotTake(f"{item.name}: {mismatch}")
         folder_id = await dam_lookup.derivatives_folder(
             self.s.dam, self.settings.dam, master.campaign_id
         )
@@ -162,10 +157,12 @@ class AgencyUploads:
 
     async def _import(self, plan: Plan) -> None:
         resumed = plan.existing is not None and plan.existing.state == "importing"
-        row = await self._begin(plan)
-        asset = await self._find_done(plan, row) if resumed else None
-        if asset is None:
-            asset = await self._transfer(plan, row)
+        async with self.s.box.download(plan.item.id) as download:
+            chunks = await _checked(plan, download.chunks)
+            row = await self._begin(plan)
+            asset = await self._find_done(plan, row) if resumed else None
+            if asset is None:
+                asset = await self._transfer(plan, row, download.size, chunks)
         if plan.is_version:
             await self.s.dam.update_asset_metadata(asset.id, self._version_fields(plan))
         await self._record(plan, row, asset)
@@ -209,24 +206,25 @@ class AgencyUploads:
         log.info("derivative_found_after_restart", file=plan.item.name, dam_asset_id=asset.id)
         return asset
 
-    async def _transfer(self, plan: Plan, row: Derivative) -> DamAsset:
+    async def _transfer(
+        self, plan: Plan, row: Derivative, box_size: int | None, content: ByteStream
+    ) -> DamAsset:
         item = plan.item
-        async with self.s.box.download(item.id) as download:
-            size = item.size if item.size is not None else download.size
-            if size is None:
-                raise PermanentError(f"{item.name}: Box did not say how large the file is")
-            chunks = counted(download.chunks, self.run_ctx.progress)
-            if row.dam_asset_id is not None:
-                return await self.s.dam.check_in_version(row.dam_asset_id, item.name, size, chunks)
-            metadata = await self._metadata(plan)
-            return await self.s.dam.import_asset(
-                plan.folder_id,
-                item.name,
-                size,
-                chunks,
-                metadata,
-                mime_type=mimetypes.guess_type(item.name)[0],
-            )
+        size = item.size if item.size is not None else box_size
+        if size is None:
+            raise PermanentError(f"{item.name}: Box did not say how large the file is")
+        chunks = counted(content, self.run_ctx.progress)
+        if row.dam_asset_id is not None:
+            return await self.s.dam.check_in_version(row.dam_asset_id, item.name, size, chunks)
+        metadata = await self._metadata(plan)
+        return await self.s.dam.import_asset(
+            plan.folder_id,
+            item.name,
+            size,
+            chunks,
+            metadata,
+            mime_type=mimetypes.guess_type(item.name)[0],
+        )
 
     async def _metadata(self, plan: Plan) -> dict[str, FieldValue]:
         dam = self.settings.dam
@@ -333,3 +331,28 @@ def _upload(e: SummaryEvent) -> Upload:
         creativex_status=d["creativex_status"],
         scored=d["scored"],
     )
+
+
+async def _checked(plan: Plan, chunks: ByteStream) -> ByteStream:
+    """The stream, once its first bytes say it is what the extension says (read once)."""
+    head, chunks = await peek(chunks, content_types.HEAD_BYTES)
+    if (problem := content_types.problem(plan.name.extension, head)) is not None:
+        raise CannotTake(f"{plan.item.name}: {problem}")
+    return chunks
+
+
+def _read_name(item: BoxItem) -> AgencyName:
+    """The agency's name, read; ``CannotTake`` for system files, bad names, empty files."""
+    if (system := agency_names.system_file(item.name)) is not None:
+        raise CannotTake(
+            f"{item.name}: {system}, not a localised version; nothing to import, delete it"
+        )
+    try:
+        name = agency_names.parse(item.name)
+    except BadName as exc:
+        raise CannotTake(str(exc)) from exc
+    if item.size == 0:
+        raise CannotTake(
+            f"{item.name}: the file is empty (0 bytes); ask the agency to upload it again"
+        )
+    return name

@@ -20,7 +20,7 @@ from typing import Any
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
-from ferrero_daemon.domain import agency_names, scores, tracking_id
+from ferrero_daemon.domain import agency_names, content_types, scores, tracking_id
 from ferrero_daemon.domain.derivatives import best_score, is_pdf, score_fields, score_text
 from ferrero_daemon.domain.mails import ScoresMail, ScoreStored, ScoreWritten
 from ferrero_daemon.domain.values import BoxItem, Scorecard
@@ -98,6 +98,9 @@ class Scoring:
             )
             return
         pdf = await self._read(item)
+        if (problem := content_types.pdf_problem(pdf)) is not None:
+            await self.set_aside(item, f"{item.name}: {problem}")
+            return
         digest = hashlib.sha256(pdf).hexdigest()
         if await self.scores.pdf_known(digest):
             log.info("scorecard_already_stored", file=item.name, sha256=digest)

@@ -12,6 +12,7 @@ from tests.returns_world import (
     FakeScorer,
     World,
     move_to_a3,
+    mp4,
     scorecard,
 )
 
@@ -32,14 +33,14 @@ def bad_check(tid: str) -> str:
 async def test_an_agency_upload_becomes_a_derivative_with_metadata(w: World) -> None:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    w.upload(agency_name(tid), b"localised bytes")
+    w.upload(agency_name(tid), mp4(b"localised bytes"))
 
     report = await w.run("a2_a3")
 
     assert report.failures == [] and report.counts == {"imported": 1, "campaigns_moved": 1}
     [asset] = w.derivatives(campaign)
     f, meta = w.fields, asset.metadata
-    assert await w.dam_bytes(asset.id) == b"localised bytes"
+    assert await w.dam_bytes(asset.id) == mp4(b"localised bytes")
     assert asset.name == agency_name(tid)
     assert meta[f.tracking_id] == tid
     assert (meta[f.country], meta[f.language], meta[f.job_number]) == ("DE", "de", "OMG999")
@@ -144,12 +145,12 @@ async def test_moving_a_set_aside_file_back_retries_it(w: World) -> None:
     file_id = w.upload(agency_name(tid), b"")
     await w.run("a2_a3")
 
-    w.move_back(file_id, b"fixed bytes")
+    w.move_back(file_id, mp4(b"fixed bytes"))
     report = await w.run("a2_a3")
 
     assert report.counts == {"imported": 1, "campaigns_moved": 1}
     [asset] = w.derivatives(campaign)
-    assert await w.dam_bytes(asset.id) == b"fixed bytes"
+    assert await w.dam_bytes(asset.id) == mp4(b"fixed bytes")
     [row] = await w.rows("SELECT resolved_at FROM attention_items")
     assert row["resolved_at"] is not None
 
@@ -157,18 +158,18 @@ async def test_moving_a_set_aside_file_back_retries_it(w: World) -> None:
 async def test_a_redelivery_after_rejection_is_a_new_version(w: World) -> None:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    w.upload(agency_name(tid), b"first cut")
+    w.upload(agency_name(tid), mp4(b"first cut"))
     await w.run("a2_a3")
     [first] = w.derivatives(campaign)
     w.review(first.id, {w.fields.approval: "NOT APPROVED", w.fields.comments: "Logo"})
-    w.upload(agency_name(tid, "DE", "DE"), b"second cut")  # the language typed in capitals
+    w.upload(agency_name(tid, "DE", "DE"), mp4(b"second cut"))  # the language typed in capitals
 
     report = await w.run("a2_a3")
 
     assert report.counts == {"versioned": 1}
     [second] = w.derivatives(campaign)
     assert second.version == 2 and second.original_id == first.original_id
-    assert await w.dam_bytes(second.id) == b"second cut"
+    assert await w.dam_bytes(second.id) == mp4(b"second cut")
     assert w.fields.approval not in second.metadata  # back to review
     assert len(w.derivatives(campaign, latest=False)) == 2
     [row] = await w.rows("SELECT dam_asset_id, dam_version, state FROM derivative_assets")
@@ -197,7 +198,7 @@ async def test_a_dry_run_plans_and_changes_nothing(w: World) -> None:
 async def test_a_dam_outage_keeps_the_box_file_and_the_next_run_takes_it(w: World) -> None:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    file_id = w.upload(agency_name(tid), b"localised bytes")
+    file_id = w.upload(agency_name(tid), mp4(b"localised bytes"))
     w.otmm.inject(r"/assets$", method="POST", status=503, count=50)
 
     report = await w.run("a2_a3")

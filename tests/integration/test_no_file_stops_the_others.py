@@ -7,7 +7,7 @@ import pytest
 
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.errors import AuthError, RateLimitedError, TransientError
-from tests.returns_world import FakeScorer, World
+from tests.returns_world import FakeScorer, World, mp4
 
 
 def agency_name(tid: str) -> str:
@@ -34,7 +34,7 @@ async def test_a_255_character_name_sent_twice_is_set_aside_under_a_name_that_fi
     w.upload(long_name)
     await w.run("a2_a3")
     # The agency uploads it again, with a valid file listed after it.
-    again = w.upload(long_name, b"the same, again")
+    again = w.upload(long_name, mp4(b"the same, again"))
     w.upload(agency_name(tid))
 
     report = await w.run("a2_a3")
@@ -144,13 +144,13 @@ async def test_a_name_with_semicolons_goes_into_the_dam(w: World) -> None:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
     name = f"Nutella;;Summer; 2026_DE_de_123_OMG999_{tid}.mp4"
-    w.upload(name, b"localised bytes")
+    w.upload(name, mp4(b"localised bytes"))
 
     report = await w.run("a2_a3")
 
     assert report.failures == [] and report.counts == {"imported": 1}
     [asset] = w.derivatives(campaign)
-    assert asset.name == name and await w.dam_bytes(asset.id) == b"localised bytes"
+    assert asset.name == name and await w.dam_bytes(asset.id) == mp4(b"localised bytes")
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from tests.returns_world import (
     FakeScorer,
     World,
     move_to_a3,
+    mp4,
     scorecard,
 )
 
@@ -44,7 +45,7 @@ async def crash_at_every_step(w: World, job: str, scenario: Scenario, check: Che
 async def upload_scenario(w: World) -> CampaignRef:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    w.upload(agency_name(tid), b"localised bytes")
+    w.upload(agency_name(tid), mp4(b"localised bytes"))
     w.upload("holiday.mov", b"not ours")
     return campaign
 
@@ -100,8 +101,8 @@ async def test_creativex_survives_a_crash_at_every_step(w: World) -> None:
 async def rejection_scenario(w: World) -> CampaignRef:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    w.upload(agency_name(tid), b"DE cut")
-    w.upload(agency_name(tid, "FR", "fr"), b"FR cut")
+    w.upload(agency_name(tid), mp4(b"DE cut"))
+    w.upload(agency_name(tid, "FR", "fr"), mp4(b"FR cut"))
     await w.run("a2_a3")
     for asset in w.derivatives(campaign):
         verdict = "NOT APPROVED" if asset.metadata[w.fields.country] == "DE" else "APPROVED"
