@@ -64,7 +64,7 @@ def move_to_a3(when: str) -> dict[str, Any]:
 
 TABLES = (
     "derivative_assets, master_assets, campaign_status, creativex_scores, asset_events,"
-    " workflow_state, notification_outbox, attention_items, file_failures"
+    " workflow_state, notification_outbox, attention_items, file_failures, box_notices"
 )
 
 
@@ -300,6 +300,12 @@ class World:
                 )
             )
         return [m for m in mails if template is None or m.template == template]
+
+    async def attention(self, kind: str = "set_aside") -> list[dict[str, Any]]:
+        """The files the attention mails listed as ``kind`` (set_aside, not_moved, noticed),
+        in order, over every mail."""
+        mails = await self.emails("needs_attention_digest")
+        return [entry for mail in mails for entry in mail.context[kind]]
 
     async def webhooks(self) -> list[dict[str, Any]]:
         rows = await self.rows(

@@ -61,7 +61,8 @@ from ferrero_daemon.workflows.summary import Summary
 
 log = logs.get_logger(__name__)
 
-IMPORTED = ("derivative_imported", "derivative_versioned")
+UNCHANGED = "derivative_unchanged"
+IMPORTED = ("derivative_imported", "derivative_versioned", UNCHANGED)
 
 
 class CannotTake(InvalidInputError):
@@ -80,6 +81,18 @@ class Plan:
     @property
     def is_version(self) -> bool:
         return self.existing is not None and self.existing.dam_asset_id is not None
+
+    @property
+    def is_identical(self) -> bool:
+        """The same bytes (SHA-1) as the DAM's current version, taken from another Box file."""
+        old = self.existing
+        return (
+            old is not None
+            and old.dam_asset_id is not None
+            and old.state != "importing"
+            and self.item.sha1 is not None
+            and old.sha1 == self.item.sha1
+        )
 
 
 async def run(services: Services, run: RunContext) -> RunReport:
@@ -105,6 +118,7 @@ class AgencyUploads:
             await self.set_aside.finish_pending()
             await self.status.recover()
         await self.set_aside.sweep(self._guarded)
+        await self.set_aside.announce()
         await self._advance_campaigns()
         if not self.run_ctx.dry_run:
             await Summary(
@@ -128,6 +142,9 @@ class AgencyUploads:
                 log.info("would_delete_box_file", file=item.name, box_file_id=item.id)
             else:
                 await self._delete(plan, existing)
+            return
+        if plan.is_identical:
+            await self._unchanged(plan)
             return
         if self.run_ctx.dry_run:
             verb = "would_check_in_version" if plan.is_version else "would_import"
@@ -154,6 +171,32 @@ class AgencyUploads:
         candidates = await ScoreStore(self.s.db).candidates(key, name.tracking_id)
         score = best_score(candidates, key, name.tracking_id, name.country, name.language)
         return Plan(item, name, master, folder_id, existing, score)
+
+    async def _unchanged(self, plan: Plan) -> None:
+        """An identical re-upload: no new version (it would send an approved asset back to
+        review for nothing); the Box copy goes, the mail says so. Identical to a version the
+        reviewers rejected, it is set aside: the agency meant to send a corrected file."""
+        old, item = plan.existing, plan.item
+        assert old is not None and old.dam_asset_id is not None
+        if old.state == "rejected_sent":
+            raise CannotTake(
+                f"{item.name}: identical to version {old.dam_version} in the DAM, which the "
+                "reviewers rejected; upload the corrected file"
+            )
+        if self.run_ctx.dry_run:
+            log.info("would_delete_identical_file", file=item.name, dam_asset_id=old.dam_asset_id)
+            self.report.count("would_skip_unchanged")
+            return
+        await self.s.box.delete(item.id)
+        current = DamAsset(
+            old.dam_asset_id, item.name, plan.folder_id, item.size, None, old.dam_version
+        )
+        async with self.s.db.transaction() as tx:
+            await AttentionStore(tx).resolve(item.id)
+            await FailureStore(tx).clear(item.id)
+            await EventStore(tx).record(self._event(plan, UNCHANGED, "ok", current))
+        self.report.count("unchanged")
+        log.info(UNCHANGED, file=item.name, dam_asset_id=old.dam_asset_id, version=old.dam_version)
 
     async def _import(self, plan: Plan) -> None:
         resumed = plan.existing is not None and plan.existing.state == "importing"
@@ -304,14 +347,18 @@ class AgencyUploads:
             await self.status.advance(campaign.campaign_id, campaign.label)
 
     def _email(self, events: list[SummaryEvent]) -> Email:
-        uploads = [_upload(e) for e in events]
+        uploads = [_upload(e) for e in events if e.event != UNCHANGED]
+        unchanged = [_upload(e) for e in events if e.event == UNCHANGED]
         context = UploadsMail(
             uploads=uploads,
             unscored=[u.file for u in uploads if not u.scored],
             default_score=self.settings.creativex.default_score,
             default_status=self.settings.creativex.default_status,
+            unchanged=unchanged,
         )
         subject = f"A2→A3: {len(uploads)} localised version(s) uploaded to the DAM"
+        if unchanged:
+            subject += f", {len(unchanged)} identical re-upload(s) not added again"
         return Email(to="success", subject=subject, context=context)
 
 

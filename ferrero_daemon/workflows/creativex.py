@@ -74,6 +74,7 @@ class Scoring:
         if not self.run_ctx.dry_run:
             await self.set_aside.finish_pending()
         await self.set_aside.sweep(self._guarded)
+        await self.set_aside.announce()
         await self._write_late_scores()
         if not self.run_ctx.dry_run:
             await Summary(

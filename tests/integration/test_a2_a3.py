@@ -135,7 +135,9 @@ async def test_a_file_that_cannot_be_taken_is_set_aside_and_reported_once(
         row["box_file_id"] == file_id and reason in row["reason"] and row["reported_at"] is not None
     )
     [mail] = await w.emails()
-    assert mail.to == "errors" and mail.context["file_name"] == name and reason in mail.text
+    assert mail.to == "errors" and mail.template == "needs_attention_digest"
+    [entry] = mail.context["set_aside"]
+    assert entry["file"] == name and reason in mail.text
     assert w.derivatives(campaign) == []
 
 
@@ -212,3 +214,42 @@ async def test_a_dam_outage_keeps_the_box_file_and_the_next_run_takes_it(w: Worl
     assert (await w.run("a2_a3")).counts == {"imported": 1, "campaigns_moved": 1}
     assert len(w.derivatives(campaign, latest=False)) == 1
     assert w.files(w.folders["a2_a3"]) == []
+
+
+async def test_an_identical_re_upload_is_not_a_new_version(w: World) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    w.upload(agency_name(tid), mp4(b"the cut"))
+    await w.run("a2_a3")
+    w.review(w.derivatives(campaign)[0].id, {w.fields.approval: "APPROVED"})
+    again = w.upload(agency_name(tid), mp4(b"the cut"))  # the agency sends it once more
+
+    report = await w.run("a2_a3")
+
+    assert report.counts == {"unchanged": 1} and report.failures == []
+    [asset] = w.derivatives(campaign, latest=False)
+    assert asset.version == 1 and asset.metadata[w.fields.approval] == "APPROVED"
+    assert w.files(w.folders["a2_a3"]) == [] and again in {c.id for c in w.boxe.changes("deleted")}
+    _, second = await w.emails("a2_a3_uploads")
+    assert second.context["uploads"] == [] and second.context["unchanged"][0]["version"] == 1
+    assert "identical to the version already in the DAM" in second.text
+
+
+async def test_an_identical_re_upload_of_a_rejected_version_is_set_aside(w: World) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    w.upload(agency_name(tid), mp4(b"the cut"))
+    await w.run("a2_a3")
+    [first] = w.derivatives(campaign)
+    w.review(first.id, {w.fields.approval: "NOT APPROVED", w.fields.comments: "Logo"})
+    w.set_status(campaign, "A5")
+    await w.run("a5_a6")
+    again = w.upload(agency_name(tid), mp4(b"the cut"))
+
+    report = await w.run("a2_a3")
+
+    assert report.counts == {"set_aside": 1}
+    assert "identical to version 1 in the DAM, which the reviewers rejected" in str(
+        w.file(again).description
+    )
+    assert len(w.derivatives(campaign, latest=False)) == 1

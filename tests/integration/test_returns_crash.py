@@ -59,7 +59,7 @@ async def upload_check(w: World, campaign: CampaignRef) -> None:
     assert row["state"] == "imported"
     [summary] = await w.emails("a2_a3_uploads")
     assert len(summary.context["uploads"]) == 1
-    assert len(await w.emails("needs_attention")) == 1
+    assert len(await w.emails("needs_attention_digest")) == 1
     assert [h["new_status"] for h in await w.webhooks()] == ["A3"]
     assert w.status(campaign) == "A3"
     changes = await w.rows("SELECT 1 FROM asset_events WHERE event = 'campaign_status_changed'")
