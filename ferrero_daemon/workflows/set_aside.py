@@ -227,9 +227,9 @@ class SetAside:
                 await store.waited(self._failure(item, exc))
         self.report.fail(
             remotes,
-            f"down or unreachable: no file went through this run, every file tried failed "
-            f"({_kinds(exc for _, exc in waiting)}); nothing is counted against the files, "
-            "each is retried on the next run",
+            "no file went through this run: every file tried failed "
+            f"({_answers(exc for _, exc in waiting)}); nothing is counted against the "
+            "files, each is retried on the next run",
         )
 
     async def _count(self, item: BoxItem, exc: RemoteError) -> int:
@@ -347,15 +347,7 @@ def _pending(entry: AttentionItem, item: BoxItem) -> bool:
     return entry.reported_at is None and (entry.file_name, entry.sha1) == (item.name, item.sha1)
 
 
-def _kinds(errors: Iterable[RemoteError]) -> str:
-    """What the failures were, in words that stay the same from run to run (the alert
-    is mailed again only when its text changes)."""
-    words = {
-        "credentials refused" if isinstance(exc, AuthError)
-        else "certificate not trusted" if isinstance(exc, CertificateError)
-        else "asked to slow down" if isinstance(exc, RateLimitedError)
-        else "timed out, unreachable or answered 5xx" if isinstance(exc, TransientError)
-        else "refused"
-        for exc in errors
-    }  # fmt: skip
-    return "; ".join(sorted(words))
+def _answers(errors: Iterable[RemoteError]) -> str:
+    """What the remotes answered, without the file each call was about: the same from run
+    to run of an outage (the alert is mailed again only when its text changes)."""
+    return "; ".join(sorted({exc.answer or str(exc) for exc in errors}))
