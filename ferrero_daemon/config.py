@@ -684,7 +684,8 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     try:
         settings = parse_settings(data)
     except ConfigError as exc:
-        raise ConfigError(problems=[*exc.problems, *_secret_file_problems(data)]) from None
+        secret_problems = _secret_file_problems(data, env, base=file.parent)
+        raise ConfigError(problems=[*exc.problems, *secret_problems]) from None
     secrets, secret_problems = load_secrets(settings, env, base=file.parent)
     problems.extend(secret_problems)
     if problems:
@@ -692,18 +693,23 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     return Config(settings=settings, secrets=secrets, path=file)
 
 
-def _secret_file_problems(data: Mapping[str, Any]) -> list[str]:
-    """Report secret-file problems too when the rest of the config is invalid."""
+def _secret_file_problems(
+    data: Mapping[str, Any], env: Mapping[str, str] | None, base: Path
+) -> list[str]:
+    """Report secret-file problems too when the rest of the config is invalid: each secret
+    looked up as ``load_secrets`` would (a relative path from the config file's directory;
+    the credentials directory and the environment first), so no problem is made up."""
     files = data.get("secrets")
     if not isinstance(files, dict):
         return []
+    env = os.environ if env is None else env
+    paths = {n: Path(raw) for n, raw in files.items() if n in SECRET_NAMES and isinstance(raw, str)}
     problems = []
-    for name, raw in files.items():
-        if name in SECRET_NAMES and isinstance(raw, str):
-            try:
-                read_secret_file(Path(raw), name)
-            except SecretFileError as exc:
-                problems.append(f"secrets.{name}: {exc}")
+    for name in paths:
+        try:
+            _load_secret(name, paths, env, base)
+        except (SecretFileError, OSError) as exc:
+            problems.append(f"secrets.{name}: {exc}")
     return problems
 
 

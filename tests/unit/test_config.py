@@ -191,6 +191,25 @@ def test_a2_a3_moves_no_campaign_unless_told_and_names_the_choices(tmp_path: Pat
     assert minimal.jobs.a2_a3.schedule == "*/5 * * * *"
 
 
+def test_a_typo_elsewhere_does_not_make_relative_secret_files_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    etc = tmp_path / "etc"
+    (etc / "credentials").mkdir(parents=True)
+    secret = etc / "credentials" / "box.json"
+    secret.write_text(BOX_CONFIG)
+    secret.chmod(0o600)
+    text = example_text().replace(
+        'box_jwt_config = "/etc/ferrero-daemon/box-config.json"',
+        'box_jwt_config = "credentials/box.json"',  # relative to config.toml, as import-env writes
+    )
+    text = text.replace('timezone = "Europe/Rome"', 'timezone = "Europe/Nowhere"')
+    monkeypatch.chdir(tmp_path)  # an operator runs `config` from elsewhere
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(etc, text), env={})
+    assert [p.split(":")[0] for p in info.value.problems] == ["timezone"]
+
+
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     text = example_text().replace("[webhook]\n", "[webhook]\nurll = 'x'\n")
     with pytest.raises(ConfigError) as info:
