@@ -479,6 +479,9 @@ class Config:
     settings: Settings
     secrets: Secrets
     path: Path | None = None
+    # What an operator should change although the config works (an obsolete key):
+    # `config` prints each, `run` logs each as a warning.
+    notices: tuple[str, ...] = ()
 
     @property
     def instance(self) -> str:
@@ -654,7 +657,39 @@ def format_validation_error(exc: ValidationError) -> list[str]:
     return lines
 
 
+# Keys an earlier release accepted and this one no longer uses: dropped with a notice, so
+# the previous config.toml keeps working after an upgrade (a key that moved is moved by
+# its model instead, as ``DamConfig._page_size_moved`` does for dam.page_size).
+OBSOLETE_KEYS: dict[tuple[str, ...], str] = {
+    ("backups", "retention", "manual_keep"): (
+        "manual backups are never pruned now: each one stays until you delete it"
+    ),
+}
+
+
+def drop_obsolete(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``data`` without the keys of ``OBSOLETE_KEYS``, and a notice for each one found."""
+    out = dict(data)
+    notices = []
+    for path, why in OBSOLETE_KEYS.items():
+        *parents, key = path
+        node: Any = out
+        for part in parents:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if not isinstance(node, Mapping) or key not in node:
+            continue
+        # Copy the tables on the way down, so the caller's data stays as it was.
+        table: dict[str, Any] = out
+        for part in parents:
+            table[part] = dict(table[part])
+            table = table[part]
+        del table[key]
+        notices.append(f"{'.'.join(path)}: no longer used, ignored: {why}; delete the line")
+    return out, notices
+
+
 def parse_settings(data: Mapping[str, Any]) -> Settings:
+    data, _ = drop_obsolete(data)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
@@ -675,11 +710,12 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     """Load, validate and attach secrets; raise ``ConfigError`` listing every problem."""
     file = config_path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {file} does not exist; pass --config PATH") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
+    data, notices = drop_obsolete(raw)
     problems: list[str] = []
     try:
         settings = parse_settings(data)
@@ -690,7 +726,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     problems.extend(secret_problems)
     if problems:
         raise ConfigError(problems=problems)
-    return Config(settings=settings, secrets=secrets, path=file)
+    return Config(settings=settings, secrets=secrets, path=file, notices=tuple(notices))
 
 
 def _secret_file_problems(
