@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -749,9 +750,30 @@ def _secret_file_problems(
     return problems
 
 
+def url_origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL: no user, no path, no query."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+def masked_url(url: str) -> str:
+    """A URL whose path is a credential (Make.com's webhook), fit to print: its origin and
+    ``MASK`` for the rest (the webhook client names it the same way in its errors)."""
+    origin = url_origin(url)
+    if not origin:
+        return MASK if url else ""
+    rest = url.split("://", 1)[-1].partition("/")[2] or urlsplit(url).query
+    return f"{origin}/{MASK}" if rest else origin
+
+
 def effective_config(config: Config) -> dict[str, Any]:
-    """The settings as plain data, with every secret shown only by where it came from."""
+    """The settings as plain data, with every secret shown only by where it came from, and
+    the webhook URL's path (a credential) masked."""
     data = config.settings.model_dump(mode="json")
+    data["webhook"]["url"] = masked_url(config.settings.webhook.url)
     data["secrets"] = {
         name: (f"{MASK} (from {s.source})" if (s := config.secrets.get(name)) else "(not set)")
         for name in SECRET_NAMES

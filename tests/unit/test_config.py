@@ -234,6 +234,22 @@ def test_the_previous_releases_manual_keep_is_accepted_with_a_warning(
     assert f"warning: {notice}" in capsys.readouterr().err
 
 
+def test_the_webhook_urls_path_is_masked_in_the_effective_config(tmp_path: Path) -> None:
+    secret = tmp_path / "box.json"
+    secret.write_text(BOX_CONFIG)
+    secret.chmod(0o600)
+    text = secrets_config(tmp_path, secret).read_text()
+    text = text.replace('\nurl = ""', "\nurl = 'https://hook.eu1.make.com/x7k2secretpath?t=1'")
+    env = {"FERRERO_DAM_CLIENT_SECRET": "s", "FERRERO_LLAMA_CLOUD_API_KEY": "k"}
+    config = load_config(write_config(tmp_path, text), env={**env, "FERRERO_SMTP_PASSWORD": "p"})
+
+    shown = json.dumps(effective_config(config))
+
+    assert "x7k2secretpath" not in shown and "t=1" not in shown
+    assert effective_config(config)["webhook"]["url"] == "https://hook.eu1.make.com/********"
+    assert config.settings.webhook.url.endswith("/x7k2secretpath?t=1")  # used as it is
+
+
 def test_unknown_key_is_named(tmp_path: Path) -> None:
     text = example_text().replace("[webhook]\n", "[webhook]\nurll = 'x'\n")
     with pytest.raises(ConfigError) as info:
