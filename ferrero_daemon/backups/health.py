@@ -2,8 +2,11 @@
 
 ``assess`` is the rule (unit-tested on synthetic facts); ``gather`` reads the disk,
 re-verifies the newest backup of each kind, runs the periodic test restore and reads
-the last scheduled runs. The result is printed by ``backup check``, written to
-``health.json`` (readable when the database is down) and alerted by the daemon.
+the last scheduled runs. The result is printed by ``backup check``, recorded in the
+database (``workflow_state``, scope ``backups``, key ``health``: what the daily report
+shows, readable by anyone who can read the report's figures) and in ``health.json``
+(readable when the database is down, by whoever may open the 0700 backup root), and
+alerted by the daemon.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from ferrero_daemon.backups.context import OpsContext
 from ferrero_daemon.backups.layout import Kind
 from ferrero_daemon.backups.manifest import RestoreTrial
 from ferrero_daemon.config import BackupConfig
+from ferrero_daemon.store.state import StateStore
 
 BACKUP_JOBS = ("backup_daily", "backup_weekly")
+STATE = ("backups", "health")  # workflow_state (scope, key) of the last check
 GB = backup.GB
 
 
@@ -86,8 +91,11 @@ class Health:
     def problems(self) -> list[str]:
         return [c.message for c in self.checks if not c.ok]
 
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "healthy": self.healthy}
+
     def to_json(self) -> str:
-        return json.dumps({**asdict(self), "healthy": self.healthy}, indent=2)
+        return json.dumps(self.to_dict(), indent=2)
 
 
 def _age(now: datetime, then: datetime) -> str:
@@ -287,13 +295,20 @@ async def gather(ctx: OpsContext) -> Facts:
     )
 
 
-async def run_check(ctx: OpsContext) -> Health:
+async def run_check(ctx: OpsContext, *, record: bool = True) -> Health:
+    """Check the backups; ``record`` (not in a dry run): in the database and health.json."""
     facts = await gather(ctx)
     health = Health(
         ctx.now().isoformat(), tuple(assess(facts, Thresholds.from_settings(ctx.settings)))
     )
+    if record:
+        await StateStore(ctx.db).put(*STATE, health.to_dict())
+        _write_file(ctx, health)
+    return health
+
+
+def _write_file(ctx: OpsContext, health: Health) -> None:
     path = ctx.layout.health_file
     partial = path.with_name(path.name + ".partial")
     partial.write_text(health.to_json(), encoding="utf-8")
     partial.replace(path)
-    return health
