@@ -15,14 +15,16 @@ import json
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ferrero_daemon.backups import backup, catalog, manifest, scratch
 from ferrero_daemon.backups.catalog import Entry
 from ferrero_daemon.backups.context import OpsContext
 from ferrero_daemon.backups.layout import Kind
 from ferrero_daemon.backups.manifest import RestoreTrial
-from ferrero_daemon.config import BackupConfig
+from ferrero_daemon.config import BackupConfig, Settings
+from ferrero_daemon.cron import LocalCronTrigger
+from ferrero_daemon.domain.local_time import local_label
 from ferrero_daemon.store.state import StateStore
 
 BACKUP_JOBS = ("backup_daily", "backup_weekly")
@@ -50,6 +52,7 @@ class Facts:
     free_bytes: int
     needed_bytes: int
     since: datetime | None = None  # when backups began under this root (layout.since)
+    weekly_due: datetime | None = None  # the next [jobs.backup_weekly] time, local
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,17 @@ class Health:
         return json.dumps(self.to_dict(), indent=2)
 
 
+def _label(moment: datetime) -> str:
+    return local_label(moment, moment.tzinfo or UTC)
+
+
+def next_weekly(settings: Settings, now: datetime) -> datetime | None:
+    """When ``[jobs.backup_weekly] schedule`` fires next, in the configured zone."""
+    trigger = LocalCronTrigger(settings.jobs.backup_weekly.schedule, settings.zone)
+    fire = trigger.get_next_fire_time(None, now)
+    return None if fire is None else fire.astimezone(settings.zone)
+
+
 def _age(now: datetime, then: datetime) -> str:
     hours = (now - then).total_seconds() / 3600
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
@@ -125,7 +139,8 @@ def check_weekly_age(f: Facts, t: Thresholds) -> Check:
         # retention keeps 7 dailies, that one is never older than a week.
         since = f.since or f.daily.first_at or f.weekly.first_at
         if since is None or f.now - since <= t.weekly_max_age:
-            return Check("weekly_age", True, "no weekly backup yet (the first is due on Sunday)")
+            due = f" (the first is due {_label(f.weekly_due)})" if f.weekly_due else ""
+            return Check("weekly_age", True, f"no weekly backup yet{due}")
         return Check(
             "weekly_age",
             False,
@@ -292,6 +307,7 @@ async def gather(ctx: OpsContext) -> Facts:
         free_bytes=ctx.layout.free_bytes(),
         needed_bytes=int(ctx.settings.min_free_gb * GB) + 2 * estimate,
         since=ctx.layout.since(),
+        weekly_due=next_weekly(ctx.config.settings, ctx.now()),
     )
 
 
