@@ -1,0 +1,40 @@
+"""The reliability suite: the real daemon process against the emulators, attacked.
+
+Two sizes. The fast subset runs with the rest of the suite (``pytest``); the full run
+adds the tests marked ``full`` (the whole fault matrix, the 30-file crash loops):
+
+    pytest tests/reliability --reliability-full
+
+Every test here gets a ``world`` whose secrets are canaries; when the test ends, the
+world's logs, mails, webhook events, CLI output and database are scanned for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.postgres import PgServer
+from tests.reliability import matrix
+from tests.reliability.world import World, open_world
+
+
+@pytest.fixture
+async def world(
+    request: pytest.FixtureRequest, tmp_path: Path, pg: PgServer, pg_database: str
+) -> AsyncIterator[World]:
+    overrides = getattr(request, "param", None) or {}
+    async with open_world(tmp_path, pg, pg_database, overrides) as world:
+        yield world
+        await world.daemon.stop()
+        leaks = await world.leaks()
+        assert leaks == [], f"secrets leaked: {leaks}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for title, lines in matrix.tables():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
