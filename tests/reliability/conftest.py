@@ -27,8 +27,11 @@ async def world(
 ) -> AsyncIterator[World]:
     overrides = getattr(request, "param", None) or {}
     async with open_world(tmp_path, pg, pg_database, overrides) as world:
-        yield world
-        await world.daemon.stop()
+        try:
+            yield world
+        finally:
+            await world.daemon.stop()
+            (tmp_path / "daemon.log").write_text("".join(world.daemon.lines))
         leaks = await world.leaks()
         assert leaks == [], f"secrets leaked: {leaks}"
 

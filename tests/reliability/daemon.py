@@ -17,6 +17,7 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,10 +144,15 @@ class LiveDaemon:
     async def wait_log(
         self, event: str, after: int = 0, timeout: float = WAIT_S, **fields: Any
     ) -> Event:
-        """The first ``event`` line at or after index ``after`` whose fields match."""
+        """The first ``event`` line (or of ``a|b``: either) at or after index ``after``
+        whose fields match."""
+        names = event.split("|")
 
         def found() -> Event | None:
-            return next((e for e in self.events[after:] if matches(e, event, fields)), None)
+            return next(
+                (e for e in self.events[after:] if any(matches(e, n, fields) for n in names)),
+                None,
+            )
 
         try:
             async with asyncio.timeout(timeout), self._changed:
@@ -184,11 +190,20 @@ class LiveDaemon:
         """``trigger JOB --wait``: 0 succeeded, 2 partial, 1 failed."""
         return await self.cli("trigger", job, "--wait", ok=ok)
 
+    def clock_offset(self) -> float:
+        text = self.clock_file.read_text().strip() if self.clock_file.exists() else ""
+        return float(text) if text else 0.0
+
+    def now(self) -> datetime:
+        """The daemon's clock (``Services.clock``): real time plus what the test added."""
+        return datetime.now(UTC) + timedelta(seconds=self.clock_offset())
+
     def advance_clock(self, seconds: float) -> float:
-        """Move the daemon's clock ahead (``Services.clock``); returns the new offset."""
-        current = float(self.clock_file.read_text() or 0) if self.clock_file.exists() else 0.0
-        offset = current + seconds
-        self.clock_file.write_text(f"{offset}\n")
+        """Move the daemon's clock ahead; returns the new offset. Nothing waits for it."""
+        offset = self.clock_offset() + seconds
+        fresh = self.clock_file.with_suffix(".new")
+        fresh.write_text(f"{offset}\n")
+        fresh.replace(self.clock_file)  # the daemon never reads half a number
         return offset
 
 

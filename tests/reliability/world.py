@@ -50,6 +50,7 @@ class Campaign:
     id: str
     number: str
     masters: tuple[str, ...]
+    asset_ids: tuple[str, ...]
 
 
 @dataclass
@@ -65,6 +66,7 @@ class World:
     webhook: WebhookReceiver
     daemon: LiveDaemon
     settings: dict[str, Any] = field(default_factory=dict)
+    campaigns: list[Campaign] = field(default_factory=list)
 
     # -- the database, as an operator queries it ----------------------------------------
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
@@ -85,11 +87,14 @@ class World:
             f.campaign_name: "Nutella Reliability", f.brand: "Nutella", f.market: "IT",
         })  # fmt: skip
         names = tuple(f"Spot_{i:02d}.mp4" for i in range(masters))
-        for i, name in enumerate(names):
+        ids = tuple(
             self.otmm.create_asset(
                 campaign, name, {f.asset_role: "Master"}, size=size + i, seed=int(number) + i
             )
-        return Campaign(campaign, number, names)
+            for i, name in enumerate(names)
+        )
+        self.campaigns.append(Campaign(campaign, number, names, ids))
+        return self.campaigns[-1]
 
     def status_of(self, campaign: Campaign) -> Any:
         return self.otmm.metadata(campaign.id)[self.otmm.fields.campaign_status]
@@ -173,13 +178,21 @@ class World:
         )
 
     async def outbox_settled(self, timeout: float = 120.0) -> list[asyncpg.Record]:
-        """Wait until the outbox holds nothing unsent (each delivery pass is logged)."""
+        """Wait until the outbox holds nothing unsent. A row that is not due yet (a retry
+        backing off, or one claimed by a process killed before it reported back) is
+        made due by moving the daemon's clock, not by waiting."""
         async with asyncio.timeout(timeout):
             while True:
                 mark = len(self.daemon.events)
-                rows = await self.outbox()
-                if all(r["sent_at"] is not None for r in rows):
-                    return rows
+                rows = await self.sql(
+                    "SELECT dedupe_key, next_attempt_at FROM notification_outbox "
+                    "WHERE sent_at IS NULL ORDER BY next_attempt_at"
+                )
+                if not rows:
+                    return await self.outbox()
+                ahead = (rows[0]["next_attempt_at"] - self.daemon.now()).total_seconds()
+                if ahead > 0:
+                    self.daemon.advance_clock(ahead + 1)
                 await self.daemon.wait_log("outbox_delivered", after=mark, timeout=timeout)
 
     # -- the secret scan --------------------------------------------------------------------
