@@ -204,7 +204,7 @@ async def finish_jobs(world: World, campaign: Campaign) -> None:
 
 DAM = [
     Cell("DAM", "5xx", "a1_a2", http("otmm", CONTENT, "GET", first_master=True, status=503, count=FOREVER),
-         clear_http("otmm"), alerted("a1_a2"), fast=True),
+         clear_http("otmm"), alerted("a1_a2")),
     Cell("DAM", "5xx on the status move", "a1_a2", http("otmm", STATUS_PATCH, "PATCH", status=502, count=FOREVER),
          clear_http("otmm"), alerted("a1_a2")),
     Cell("DAM", "429 Retry-After", "a1_a2", http("otmm", CONTENT, "GET", first_master=True, retry_after=120, count=FOREVER),
