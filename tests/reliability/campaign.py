@@ -17,6 +17,7 @@ from ferrero_daemon.sandbox import scorecard
 from tests.reliability.world import Campaign, World
 
 STEPS = ("a1_a2", "creativex", "a2_a3")
+SCOPES = (*STEPS, "outbox")  # alert mails: one scope per job, and the outbox's given-up rows
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ async def end_state(world: World, campaign: Campaign) -> EndState:
         webhook_events=world.webhook_events(),
         mail_copies=world.mail_copies(),
         unsent=[r["dedupe_key"] for r in outbox if r["sent_at"] is None],
-        alerts={job: world.alerts(job) for job in STEPS},
+        alerts={scope: world.alerts(scope) for scope in SCOPES},
         set_aside_mails=[m.subject for m in world.smtp.messages if "Set aside in Box" in m.subject],
         scores=await world.count("SELECT count(*) FROM creativex_scores"),
     )

@@ -29,6 +29,8 @@ async def world(
     async with open_world(tmp_path, pg, pg_database, overrides) as world:
         try:
             yield world
+            if world.daemon.running:  # what the socket says, raw, goes into the scan too
+                await world.ask_socket({"cmd": "status"})
         finally:
             await world.daemon.stop()
             (tmp_path / "daemon.log").write_text("".join(world.daemon.lines))

@@ -56,6 +56,7 @@ class LiveDaemon:
     env: dict[str, str]
     clock_file: Path
     jobs: str = ""
+    production: bool = False  # start `ferrero-daemon run` itself (no test seams at all)
     lines: list[str] = field(default_factory=list)  # every stderr line of every start
     events: list[Event] = field(default_factory=list)
     cli_results: list[CliResult] = field(default_factory=list)
@@ -81,14 +82,28 @@ class LiveDaemon:
         assert not self.running, "the daemon is already running"
         mark = len(self.events)
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.daemon_main", "--config", str(self.config_path),
-            "--clock-file", str(self.clock_file), "--jobs", self.jobs,
+            *self.command(),
             cwd=ROOT, env=self.env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         self.starts += 1
         self._reader = asyncio.create_task(self._read(self.process))
         return await self.wait_log("daemon_ready", after=mark) if ready else None
+
+    def command(self) -> list[str]:
+        if self.production:
+            return [
+                sys.executable,
+                "-m",
+                "ferrero_daemon",
+                "run",
+                "--config",
+                str(self.config_path),
+            ]
+        return [
+            sys.executable, "-m", "tests.daemon_main", "--config", str(self.config_path),
+            "--clock-file", str(self.clock_file), "--jobs", self.jobs,
+        ]  # fmt: skip
 
     async def _read(self, process: asyncio.subprocess.Process) -> None:
         assert process.stderr is not None

@@ -69,6 +69,7 @@ class Cell:
     expect: Expect = field(default_factory=Expect)
     config: dict[str, Any] = field(default_factory=dict)
     check: Check = no_problems  # what else the cell must show (a resume, a backoff)
+    lasting: str = ""  # outbox kind whose row the fault outlasts: the clock runs until given up
     defined: str = ""  # the end state, when it is not the template
     fast: bool = False
 
@@ -130,6 +131,7 @@ async def refuse_smtp_login(world: World, campaign: Campaign) -> None:
 
 async def accept_smtp_login(world: World, campaign: Campaign) -> None:
     world.smtp.password = world.canaries["smtp_password"]
+    await world.daemon.cli("outbox", "requeue")  # the operator's step once the secret is right
 
 
 async def refuse_webhook_token(world: World, campaign: Campaign) -> None:
@@ -138,6 +140,7 @@ async def refuse_webhook_token(world: World, campaign: Campaign) -> None:
 
 async def accept_webhook_token(world: World, campaign: Campaign) -> None:
     world.webhook.token = world.canaries["webhook_token"]
+    await world.daemon.cli("outbox", "requeue")
 
 
 def asked_once(system: str, path: str) -> Check:
@@ -249,14 +252,18 @@ BOX = [
          defined="the run fails at once (one token request), the next after the fix finishes"),
 ]  # fmt: skip
 
+GIVEN_UP = (
+    "the job succeeds; the row is given up after 5 refusals (~8 simulated min) with one "
+    "outbox alert; after the fix, `outbox requeue` sends it once, then 'Resolved'"
+)
 OUTBOX_DEFINED = (
     "the job succeeds; the row waits in the outbox (backoff) and goes out once; no alert"
 )
 SMTP = [
     Cell("SMTP", "4xx reply", "a1_a2", lambda w, c: _async(w.smtp.fail_next, 1, 451), expect=SILENT,
          defined=OUTBOX_DEFINED),
-    Cell("SMTP", "refused credentials", "a1_a2", refuse_smtp_login, accept_smtp_login, SILENT,
-         defined=OUTBOX_DEFINED),
+    Cell("SMTP", "refused credentials", "a1_a2", refuse_smtp_login, accept_smtp_login,
+         Expect(alerts={"outbox": ["Problem", "Resolved"]}), lasting="email", defined=GIVEN_UP),
 ]  # fmt: skip
 
 WEBHOOK = [
@@ -270,8 +277,8 @@ WEBHOOK = [
          defined=OUTBOX_DEFINED + "; the receiver may see it twice (at least once)"),
     Cell("webhook", "connection dropped", "a1_a2", http("webhook", HOOK_PATH, "POST", drop=True, count=FOREVER),
          clear_http("webhook"), SILENT, defined=OUTBOX_DEFINED),
-    Cell("webhook", "refused credentials", "a1_a2", refuse_webhook_token, accept_webhook_token, SILENT,
-         defined=OUTBOX_DEFINED),
+    Cell("webhook", "refused credentials", "a1_a2", refuse_webhook_token, accept_webhook_token,
+         Expect(alerts={"outbox": ["Problem", "Resolved"]}), lasting="webhook", defined=GIVEN_UP),
 ]  # fmt: skip
 
 LLAMACLOUD = [

@@ -54,7 +54,9 @@ async def start_or_catch_up(world: World, job: str) -> int:
     """(Re)start the daemon with a run of ``job`` going; the log index it started at."""
     since = len(world.daemon.events)
     if not world.daemon.running:
-        await world.daemon.start()
+        ready = await world.daemon.start()
+        # Active at once: it took the lease of the process it replaced (killed, same host).
+        assert ready is not None and ready["role"] == "active", ready
     if not world.daemon.find("catch_up", after=since, job=job):
         await world.daemon.cli("trigger", job)  # no interrupted run to catch up: start one
     return since

@@ -87,9 +87,12 @@ async def test_a_campaign_ends_whole_once_the_fault_clears(world: World, cell: C
     async def faulty() -> str:
         await cell.inject(world, campaign_of(world))
         first = await world.daemon.trigger(cell.step)
+        lasted = ""
+        if cell.lasting:
+            lasted = f", given up after {await world.until_given_up(cell.lasting)} tries"
         await cell.clear(world, campaign_of(world))
         second = await world.daemon.trigger(cell.step)
-        return f"{outcome(first)} → {outcome(second)}"
+        return f"{outcome(first)}{lasted} → {outcome(second)}"
 
     campaign, told = await play(world, cell.step, faulty, cell.expect.scored)
     state = await end_state(world, campaign)

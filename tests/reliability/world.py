@@ -12,6 +12,7 @@ status, mails and webhook events received.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import secrets
 import tempfile
@@ -24,6 +25,7 @@ from typing import Any
 
 import asyncpg
 
+from ferrero_daemon.clients import control
 from ferrero_daemon.jobs import JOBS
 from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.box.server import BoxEmulator
@@ -39,7 +41,7 @@ from tests.reliability.daemon import LiveDaemon, child_env
 
 ERRORS_TO = "dam-ops@reliability.test"
 SUCCESS_TO = "campaign-team@reliability.test"
-ALERT = re.compile(r"(Problem|Problem changed|Resolved): job (\w+)$")
+ALERT = re.compile(r"(Problem|Problem changed|Resolved): (?:job (\w+)$|(.*given up))")
 MAIL_KEY = "X-Ferrero-Notification"
 EVENT_KEY = "X-Ferrero-Event-Key"
 WORKFLOWS = ("a1_a2", "a2_a3", "b1_b2", "a5_a6", "creativex")
@@ -67,6 +69,7 @@ class World:
     daemon: LiveDaemon
     settings: dict[str, Any] = field(default_factory=dict)
     campaigns: list[Campaign] = field(default_factory=list)
+    socket_replies: list[str] = field(default_factory=list)
 
     # -- the database, as an operator queries it ----------------------------------------
     async def sql(self, query: str, *args: Any) -> list[asyncpg.Record]:
@@ -155,14 +158,31 @@ class World:
         return names
 
     # -- mails and webhook events ----------------------------------------------------------
-    def alerts(self, job: str) -> list[str]:
-        """'Problem' / 'Problem changed' / 'Resolved' of the job's alert mails, in order."""
+    def alerts(self, scope: str) -> list[str]:
+        """'Problem' / 'Problem changed' / 'Resolved' of the alert mails of a job (or of
+        ``outbox``: notifications given up), in the order they arrived."""
         found = []
         for mail in self.smtp.messages:
             match = ALERT.search(mail.subject)
-            if match and match.group(2) == job and ERRORS_TO in mail.rcpt_tos:
+            if match is None or ERRORS_TO not in mail.rcpt_tos:
+                continue
+            if match.group(2) == scope or (match.group(3) and scope == "outbox"):
                 found.append(match.group(1))
         return found
+
+    async def until_given_up(self, kind: str, timeout: float = 120.0) -> int:
+        """Let the daemon's clock run from retry to retry until the outbox gives up a
+        ``kind`` row; the number of tries it made."""
+        async with asyncio.timeout(timeout):
+            while not (given_up := self.daemon.find("outbox_given_up", kind=kind)):
+                (due,) = await self.sql(
+                    "SELECT min(next_attempt_at) AS at FROM notification_outbox "
+                    "WHERE sent_at IS NULL AND outcome IS DISTINCT FROM 'failed'"
+                )
+                mark = len(self.daemon.events)
+                self.daemon.advance_clock((due["at"] - self.daemon.now()).total_seconds() + 1)
+                await self.daemon.wait_log("outbox_delivered", after=mark)
+        return int(given_up[0]["attempts"])
 
     def webhook_events(self) -> Counter[str]:
         """How many times each event (by its outbox key) arrived."""
@@ -195,6 +215,13 @@ class World:
                     self.daemon.advance_clock(ahead + 1)
                 await self.daemon.wait_log("outbox_delivered", after=mark, timeout=timeout)
 
+    async def ask_socket(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One request on the control socket, as the CLI sends it; the reply is kept."""
+        path = Path(self.settings["control"]["socket_path"])
+        reply = await asyncio.to_thread(control.request, path, request)
+        self.socket_replies.append(json.dumps(reply))
+        return reply
+
     # -- the secret scan --------------------------------------------------------------------
     async def leaks(self) -> list[str]:
         return self.canaries.scan(await self.exposed())
@@ -204,6 +231,7 @@ class World:
         texts += [
             (f"`ferrero-daemon {' '.join(r.args)}` output", r.text) for r in self.daemon.cli_results
         ]
+        texts += [("control socket reply", reply) for reply in self.socket_replies]
         texts += [(f"mail {m.subject!r}", mail_text(m)) for m in self.smtp.messages]
         texts += [(f".eml {p.name}", p.read_text(errors="replace")) for p in self.eml_files()]
         for post in self.webhook.posts:
