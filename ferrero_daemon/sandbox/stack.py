@@ -8,6 +8,7 @@ credentials directory (0600 files), exactly as production would have them.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shutil
@@ -166,6 +167,8 @@ class SandboxStack:
             },
             "control": {"socket_path": str(self.socket_path), "group": ""},
             "runtime": {
+                # The sandbox's daemon runs as whoever started it, not as a service user.
+                "service_user": getpass.getuser(),
                 "shutdown_deadline_seconds": 20,
                 "lease_seconds": 10,
                 "outbox_interval_seconds": 2,

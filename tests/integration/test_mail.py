@@ -9,6 +9,7 @@ import pytest
 
 from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
+from ferrero_daemon.domain.mails import CheckMail
 from ferrero_daemon.errors import AuthError, CertificateError, PermanentError, TransientError
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from tests.fixtures.comms import comms_config
@@ -16,8 +17,7 @@ from tests.fixtures.comms import comms_config
 REPORT = Email(
     to="reports",
     subject="Daily report",
-    template="test_email",
-    context={"list": "reports", "server": "smtp", "environment": "test"},
+    context=CheckMail(list="reports", server="smtp", environment="test"),
 )
 
 

@@ -14,6 +14,7 @@ from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.clients.webhook import WebhookClient
 from ferrero_daemon.commands.outbox import _requeue as requeue_command
+from ferrero_daemon.domain.mails import CheckMail
 from ferrero_daemon.domain.status_event import CampaignFigures, CampaignStatusChanged
 from ferrero_daemon.outbox.deliver import NO_WEBHOOK_NOTE, deliver_pending
 from ferrero_daemon.outbox.give_up import GIVE_UP_AFTER
@@ -28,8 +29,7 @@ from tests.postgres import PgServer
 MAIL = Email(
     to="success",
     subject="Masters sent to the agency",
-    template="test_email",
-    context={"list": "success", "server": "smtp", "environment": "test"},
+    context=CheckMail(list="success", server="smtp", environment="test"),
 )
 EVENT = CampaignStatusChanged(
     workflow="a1_a2",
