@@ -12,6 +12,7 @@ status, mails and webhook events received.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import re
 import secrets
@@ -300,6 +301,7 @@ def daemon_settings(world: World, overrides: dict[str, Any]) -> dict[str, Any]:
         "control": {"socket_path": str(socket_dir / "control.sock"), "group": ""},
         "runtime": {
             "instance_name": "reliability",
+            "service_user": getpass.getuser(),  # the daemon runs as whoever runs the suite
             "shutdown_deadline_seconds": 5.0,
             "outbox_interval_seconds": 0.5,
         },
