@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from ferrero_daemon.sandbox.pki import TestPki
-from tests.fixtures.runtime import to_toml
+from tests.configs import write_toml
 from tests.reliability.world import World
 
 # asyncio (3.11) leaves the server side of a refused handshake unclosed (the emulator's).
@@ -40,7 +40,7 @@ async def test_an_unknown_ca_is_refused_until_the_operator_names_it(world: World
     dam_ca = pki.write_ca(world.workdir / "pki" / "dam-ca.pem")
     smtp_ca = world.settings["smtp"].pop("ca_bundle")
     world.settings["dam"].update(world.otmm.config_overrides()["dam"])  # https:// URLs
-    world.daemon.config_path.write_text(to_toml(world.settings))
+    write_toml(world.daemon.config_path, world.settings)
     campaign = world.seed_campaign("4712", 2)
     await world.daemon.start()
 
@@ -56,7 +56,7 @@ async def test_an_unknown_ca_is_refused_until_the_operator_names_it(world: World
 
     world.settings["dam"]["ca_bundle"] = str(dam_ca)
     world.settings["smtp"]["ca_bundle"] = smtp_ca
-    world.daemon.config_path.write_text(to_toml(world.settings))
+    write_toml(world.daemon.config_path, world.settings)
     assert (await world.daemon.cli("reload", "--wait")).code == 0
     assert (await world.daemon.trigger("a1_a2")).code == 0
     await world.outbox_settled()

@@ -34,8 +34,8 @@ from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
 from ferrero_daemon.sandbox.otmm.server import CLIENT_ID, OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator, StoredMessage
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.conftest import database_settings, deep_merge
-from tests.fixtures.runtime import PINNED, to_toml
+from tests.configs import database_settings, deep_merge, write_toml
+from tests.fixtures.runtime import PINNED
 from tests.postgres import PgServer
 from tests.reliability.canaries import Canaries
 from tests.reliability.daemon import LiveDaemon, child_env
@@ -354,7 +354,7 @@ async def open_world(
         daemon = LiveDaemon(workdir / "config.toml", env, workdir / "clock")
         world = World(workdir, pg, database, canaries, otmm, box, llamacloud, smtp, webhook, daemon)
         world.settings = daemon_settings(world, overrides or {})
-        daemon.config_path.write_text(to_toml(world.settings), encoding="utf-8")
+        write_toml(daemon.config_path, world.settings)
         write_credentials(workdir / "credentials", canaries, box)
         try:
             yield world

@@ -90,7 +90,7 @@ async def test_a_missing_weekly_backup_is_flagged_however_many_dailies_exist(
 ) -> None:
     await a_month_of_dailies_without_a_weekly(ops_services, clock)
     (mail,) = notifier.emails.values()
-    [problem] = mail.context["problems"]
+    [problem] = mail.context.values()["problems"]
     assert problem.startswith("no verified weekly backup exists; backups began 32.")
 
 
