@@ -27,7 +27,7 @@ class Expect:
     alerts: dict[str, list[str]] = field(default_factory=dict)  # job -> alert mails, in order
     duplicates: int = 1  # outbox deliveries beyond one per row, at most
     scored: bool = False  # a CreativeX scorecard went through ``creativex``
-    set_aside_mails: int = 0  # "Set aside in Box" mails to the error recipients
+    set_aside_mails: int = 0  # "Needs attention in Box" mails to the error recipients
 
 
 @dataclass
@@ -101,7 +101,9 @@ async def end_state(world: World, campaign: Campaign) -> EndState:
         mail_copies=world.mail_copies(),
         unsent=[r["dedupe_key"] for r in outbox if r["sent_at"] is None],
         alerts={scope: world.alerts(scope) for scope in SCOPES},
-        set_aside_mails=[m.subject for m in world.smtp.messages if "Set aside in Box" in m.subject],
+        set_aside_mails=[
+            m.subject for m in world.smtp.messages if "Needs attention in Box" in m.subject
+        ],
         scores=await world.count("SELECT count(*) FROM creativex_scores"),
     )
 

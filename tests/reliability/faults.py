@@ -292,7 +292,7 @@ LLAMACLOUD = [
          clear_http("llamacloud"), alerted("creativex")),
     Cell("LlamaCloud", "job ERROR", "creativex", error_job, return_set_aside,
          Expect(scored=True, set_aside_mails=1),
-         defined="the scorecard is set aside with LlamaCloud's reason (one set-aside mail, no "
+         defined="the scorecard is set aside with LlamaCloud's reason (one attention mail, no "
          "alert), and scored once the operator moves it back"),
     Cell("LlamaCloud", "refused credentials", "creativex", refuse_llama_key, accept_llama_key, alerted("creativex")),
 ]  # fmt: skip
