@@ -25,6 +25,7 @@ from typing import Literal
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store.rows import from_row
 
 log = logs.get_logger(__name__)
 
@@ -174,7 +175,7 @@ class Lease:
 
     async def info(self) -> LeaseInfo | None:
         row = await self._db.fetchrow("lease_get", self._name)
-        return None if row is None else LeaseInfo(**dict(row))
+        return None if row is None else from_row(LeaseInfo, row)
 
     async def release(self) -> None:
         await self._db.execute("lease_release", self._name, self.holder)
