@@ -74,6 +74,11 @@ SET state = 'importing', job_number = $2, original_filename = $3, box_file_id = 
 WHERE id = $1
 RETURNING *
 
+-- name: derivative_arrived_unchanged
+-- An identical re-upload ($2) is about to be deleted from Box: the row names it, so a run
+-- that stops before the delete finishes it (the same resume as an imported file's).
+UPDATE derivative_assets SET box_file_id = $2, updated_at = now() WHERE id = $1
+
 -- name: derivative_imported
 UPDATE derivative_assets
 SET state = 'imported', dam_asset_id = $2, dam_version = $3, cqs_pct = $4,
