@@ -160,6 +160,7 @@ class AgencyUploads:
             await self._unchanged(plan)
             return
         if self.run_ctx.dry_run:
+            await self._check_head(plan)
             verb = "would_check_in_version" if plan.is_version else "would_import"
             log.info(verb, file=item.name, tracking_id=plan.name.tracking_id, folder=plan.folder_id)
             self.report.count("would_version" if plan.is_version else "would_import")
@@ -211,6 +212,12 @@ class AgencyUploads:
         self.report.count("unchanged")
         log.info(UNCHANGED, file=item.name, dam_asset_id=old.dam_asset_id, version=old.dam_version)
         await self._delete(plan)
+
+    async def _check_head(self, plan: Plan) -> None:
+        """A dry run's content check: the same first bytes a real run checks, then the
+        download is closed (a download is a read; the rest of the file is never fetched)."""
+        async with self.s.box.download(plan.item.id) as download:
+            await _checked(plan, download.chunks)
 
     async def _import(self, plan: Plan) -> None:
         resumed = plan.existing is not None and plan.existing.state == "importing"
