@@ -44,10 +44,11 @@ class OutboxRow:
 
 @dataclass(frozen=True)
 class OutboxStats:
-    pending: int  # not delivered, given up included
+    pending: int  # still to be sent (given up not included)
     failing: int  # of those, tried at least once
     oldest_pending: datetime | None
     given_up: int = 0  # failed for good: waiting for an operator's requeue
+    last_error: str | None = None  # why the most recent failing one failed
 
 
 def email_payload(message: Email) -> dict[str, Any]:
@@ -108,7 +109,13 @@ class Outbox:
     async def stats(self) -> OutboxStats:
         row = await self._db.fetchrow("outbox_stats")
         assert row is not None
-        return OutboxStats(row["pending"], row["failing"], row["oldest_pending"], row["given_up"])
+        return OutboxStats(
+            row["pending"],
+            row["failing"],
+            row["oldest_pending"],
+            row["given_up"],
+            row["last_error"],
+        )
 
     async def requeue(self, now: datetime, keys: Sequence[str] | None = None) -> list[str]:
         """Rows failed for good (all, or those of ``keys``) are due again at ``now``."""
