@@ -20,6 +20,7 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.status_event import CampaignStatusChanged
+from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.templates import render
 
 log = logs.get_logger(__name__)
@@ -91,20 +92,7 @@ class Outbox:
         row = await self._db.fetchrow("outbox_get", key)
         if row is None:
             return None
-        return OutboxRow(
-            id=row["id"],
-            kind=row["kind"],
-            key=row["dedupe_key"],
-            payload=json.loads(row["payload"]),
-            created_at=row["created_at"],
-            attempts=row["attempts"],
-            next_attempt_at=row["next_attempt_at"],
-            sent_at=row["sent_at"],
-            last_error=row["last_error"],
-            outcome=row["outcome"],
-            note=row["note"],
-            permanent_failures=row["permanent_failures"],
-        )
+        return from_row(OutboxRow, row, key=row["dedupe_key"], payload=json.loads(row["payload"]))
 
     async def stats(self) -> OutboxStats:
         row = await self._db.fetchrow("outbox_stats")
