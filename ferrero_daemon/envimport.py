@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ferrero_daemon.config import box_config_problem
+from ferrero_daemon.config import box_config_problem, masked_url
 
 Convert = Callable[[str, Path], Any]
 
@@ -108,6 +108,7 @@ class Setting:
     keys: tuple[str, ...]
     convert: Convert = text
     aliases: tuple[str, ...] = ()
+    shown: Callable[[Any], Any] = lambda value: value  # as printed: a credential masked
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ MAPPING: tuple[Setting | SecretVar, ...] = (
     Setting("ERROR_EMAIL", ("recipients.errors",), emails, aliases=("ERROR_EMAILS",)),
     # The old scripts mailed both their success notices and the daily report here.
     Setting("REPORT_EMAILS", ("recipients.success", "recipients.reports"), emails),
-    Setting("CAMPAIGN_STATUS_WEBHOOK_URL", ("webhook.url",)),
+    # Make.com's path is a credential: written to config.toml, never printed.
+    Setting("CAMPAIGN_STATUS_WEBHOOK_URL", ("webhook.url",), shown=masked_url),
     SecretVar("CAMPAIGN_STATUS_WEBHOOK_TOKEN", "webhook_token", aliases=("WEBHOOK_AUTH_TOKEN",)),
     SecretVar("LLAMA_CLOUD_API_KEY", "llama_cloud_api_key"),
     Setting("LOG_LEVEL", ("logging.level",), log_level),
@@ -224,7 +226,7 @@ def _setting(item: Setting, env: Mapping[str, str], base: Path, out: Translation
     for key in item.keys:
         out.settings[key] = value
         out.origin[key] = name
-    shown = ", ".join(f"{k} = {_toml(value)}" for k in item.keys)
+    shown = ", ".join(f"{k} = {_toml(item.shown(value))}" for k in item.keys)
     out.mapped.append((name, shown))
 
 

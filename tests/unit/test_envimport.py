@@ -68,6 +68,15 @@ def test_a_cut_short_box_config_is_not_written() -> None:
     assert what == "--box-config" and why.startswith("is not valid JSON")
 
 
+def test_the_webhook_urls_path_is_written_but_never_printed() -> None:
+    url = "https://hook.eu1.make.com/x7k2secretpath"
+    found = translate({"CAMPAIGN_STATUS_WEBHOOK_URL": url}, BASE)
+    shown = dict(found.mapped)["CAMPAIGN_STATUS_WEBHOOK_URL"]
+    assert "x7k2secretpath" not in shown
+    assert shown == 'webhook.url = "https://hook.eu1.make.com/********"'
+    assert tomllib.loads(render(found, ".env"))["webhook"]["url"] == url
+
+
 def test_missing_required_keys_are_commented_lines_that_config_will_name() -> None:
     found = translate({"ENV": "staging", "DAM_BASE_URL": "https://dam"}, BASE)
     text = render(found, ".env")
