@@ -380,20 +380,33 @@ SELECT workflow AS job, value, updated_at FROM workflow_state WHERE key = 'pause
 -- name: lease_claim
 -- Take the lease when it is free or expired, or extend it when we hold it. The
 -- database clock decides, so clocks of the two hosts need not agree.
-INSERT INTO scheduler_lease AS l (name, holder, acquired_at, expires_at)
-VALUES ($1, $2, now(), now() + make_interval(secs => $3))
+INSERT INTO scheduler_lease AS l (name, holder, acquired_at, expires_at, host, pid)
+VALUES ($1, $2, now(), now() + make_interval(secs => $3), $4, $5)
 ON CONFLICT (name) DO UPDATE
     SET holder = EXCLUDED.holder,
         acquired_at = CASE WHEN l.holder = EXCLUDED.holder THEN l.acquired_at ELSE now() END,
-        expires_at = EXCLUDED.expires_at
+        expires_at = EXCLUDED.expires_at,
+        host = EXCLUDED.host,
+        pid = EXCLUDED.pid
     WHERE l.holder = EXCLUDED.holder OR l.expires_at < now()
+RETURNING holder
+
+-- name: lease_take_over
+-- Take a live lease from a holder whose process is known to be gone ($2: the holder
+-- seen dead), only while that holder still has it: two daemons starting at once on
+-- the host cannot both take it.
+UPDATE scheduler_lease
+   SET holder = $3, acquired_at = now(), expires_at = now() + make_interval(secs => $4),
+       host = $5, pid = $6
+ WHERE name = $1 AND holder = $2
 RETURNING holder
 
 -- name: lease_holds
 SELECT EXISTS (SELECT 1 FROM scheduler_lease WHERE name = $1 AND holder = $2 AND expires_at > now())
 
 -- name: lease_get
-SELECT holder, acquired_at, expires_at, expires_at > now() AS live FROM scheduler_lease WHERE name = $1
+SELECT holder, acquired_at, expires_at, expires_at > now() AS live, host, pid
+FROM scheduler_lease WHERE name = $1
 
 -- name: lease_release
 DELETE FROM scheduler_lease WHERE name = $1 AND holder = $2
