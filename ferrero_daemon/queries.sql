@@ -71,6 +71,11 @@ SET state = 'importing', job_number = $2, original_filename = $3, box_file_id = 
 WHERE id = $1
 RETURNING *
 
+-- name: derivative_arrived_unchanged
+-- An identical re-upload ($2) is about to be deleted from Box: the row names it, so a run
+-- that stops before the delete finishes it (the same resume as an imported file's).
+UPDATE derivative_assets SET box_file_id = $2, updated_at = now() WHERE id = $1
+
 -- name: derivative_imported
 UPDATE derivative_assets
 SET state = 'imported', dam_asset_id = $2, dam_version = $3, cqs_pct = $4,
@@ -559,6 +564,17 @@ SELECT r.rolname AS role, r.rolsuper AS superuser, r.rolcreatedb AS createdb,
 
 -- name: notice_first
 -- A file left where it is: a row the first time (then it is reported), nothing after.
-INSERT INTO box_notices (workflow, box_file_id, file_name) VALUES ($1, $2, $3)
+INSERT INTO box_notices (workflow, folder_id, box_file_id, file_name) VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING
 RETURNING box_file_id
+
+-- name: notices_forget_gone
+-- The folder ($2) was listed: its notices of files no longer in it (as id $3, name $4) go.
+DELETE FROM box_notices n
+ WHERE n.workflow = $1 AND n.folder_id = $2
+   AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS here (id, name)
+                    WHERE here.id = n.box_file_id AND here.name = n.file_name)
+
+-- name: notices_forget_folders
+-- The notices of sub-folders that are gone from the watched folder (other than $2) go.
+DELETE FROM box_notices WHERE workflow = $1 AND folder_id <> ALL($2::text[])
