@@ -71,7 +71,11 @@ async def restore(
     async with pause.jobs_paused(ctx.db, socket, ctx.clock, f"restore {entry.id}", wait_seconds):
         try:
             await _restore_checked(ctx, entry, restore_db)
-            await swap(ctx, restore_db, previous)
+            try:
+                await swap(ctx, restore_db, previous)
+            finally:
+                # The swap ended every session on the live database, ours included.
+                await ctx.db.expire_connections()
         except BaseException:
             await asyncio.shield(scratch.drop_database(ctx, restore_db))
             raise

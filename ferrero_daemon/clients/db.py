@@ -104,6 +104,12 @@ class Database:
         async with self._executor.acquire() as conn:
             yield conn
 
+    async def expire_connections(self) -> None:
+        """Drop the pool's idle connections: after a database swap they point at a
+        terminated session (or at the renamed old database); new ones reach the live one."""
+        if isinstance(self._executor, asyncpg.Pool):
+            await self._executor.expire_connections()
+
     async def close(self) -> None:
         if isinstance(self._executor, asyncpg.Pool):
             await self._executor.close()
