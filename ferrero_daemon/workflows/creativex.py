@@ -105,20 +105,18 @@ class Scoring:
     async def _take(self, item: BoxItem) -> None:
         if not is_pdf(item.name):
             await self.set_aside(
-                item, f"{item.name}: not a PDF; only CreativeX scorecard PDFs belong in this folder"
+                item, "not a PDF; only CreativeX scorecard PDFs belong in this folder"
             )
             return
         if item.size is not None and item.size > MAX_PDF_BYTES:
-            await self.set_aside(
-                item, f"{item.name}: {item.size} bytes is too large for a scorecard PDF"
-            )
+            await self.set_aside(item, f"{item.size} bytes is too large for a scorecard PDF")
             return
         # Up to MAX_PDF_BYTES of joining, searching and hashing: hundreds of ms on the
         # event loop would stall every other job and the watchdog, so in a thread.
         examined = await asyncio.to_thread(_examine, await self._read(item))
         pdf, digest = examined.pdf, examined.sha256
         if examined.problem is not None:
-            await self.set_aside(item, f"{item.name}: {examined.problem}")
+            await self.set_aside(item, examined.problem)
             return
         if await self.scores.pdf_known(digest):
             log.info("scorecard_already_stored", file=item.name, sha256=digest)
@@ -131,7 +129,7 @@ class Scoring:
         try:
             card = await self.s.scorer.extract(pdf, item.name)
         except InvalidInputError as exc:
-            await self.set_aside(item, f"{item.name}: the scorecard could not be read: {exc}")
+            await self.set_aside(item, f"the scorecard could not be read: {exc}")
             return
         await self._store(item, digest, card)
         await self._delete(item, "scorecard_deleted")
@@ -143,9 +141,7 @@ class Scoring:
             async for chunk in download.chunks:
                 total += len(chunk)
                 if total > MAX_PDF_BYTES:
-                    raise InvalidInputError(
-                        f"{item.name}: larger than {MAX_PDF_BYTES} bytes; not a scorecard"
-                    )
+                    raise InvalidInputError(f"larger than {MAX_PDF_BYTES} bytes; not a scorecard")
                 parts.append(chunk)
         self.run_ctx.progress.moved(total)
         return parts

@@ -285,7 +285,9 @@ async def seed(db: Database, backup_root: Path) -> None:
         await conn.execute(
             "INSERT INTO attention_items (box_file_id, workflow, file_name, reason, set_aside_at,"
             " resolved_at) VALUES"
-            " ('box-typo', 'a2_a3', 'Nutella_AT_de_<typo>.mp4', 'damaged tracking ID', $1, NULL),"
+            # Stored before reasons left the name out: it is shown once all the same.
+            " ('box-typo', 'a2_a3', 'Nutella_AT_de_<typo>.mp4',"
+            "  'Nutella_AT_de_<typo>.mp4: damaged tracking ID', $1, NULL),"
             " ('box-old', 'a2_a3', 'old.mp4', 'fixed since', $2, $3)",
             utc("2026-10-25 13:01"),
             utc("2026-10-20 10:00"),
