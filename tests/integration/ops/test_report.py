@@ -101,7 +101,8 @@ async def test_the_fixture_day_gives_the_expected_figures_in_text_html_and_json(
     for line in (
         "    3 master(s) delivered; 1 campaign(s) moved on",
         "    2 master(s) delivered; 1 campaign(s) moved on",
-        "    3 new DAM asset(s), 1 new version(s); 1 campaign(s) moved on; 1 without a CreativeX score",
+        "    3 new DAM asset(s), 1 new version(s); 1 campaign(s) moved on; 1 without a CreativeX"
+        " score; 1 identical re-upload(s) not added again",
         "    1 rejection(s) returned; 1 campaign(s) moved on",
         "    1 scorecard(s) scored",
         "  - still failing: Nutella_DE_de_1001_OMG9_T1EDGE.mp4: the DAM refused it: 422 metadata",
@@ -129,7 +130,7 @@ async def test_the_fixture_day_gives_the_expected_figures_in_text_html_and_json(
     assert "2026-10-24 19:00 CEST to 2026-10-25 19:00 CET (25 h) · times in Europe/Rome" in html
     assert (
         "3 new DAM asset(s), 1 new version(s); 1 campaign(s) moved on; 1 without a CreativeX score"
-        in html
+        "; 1 identical re-upload(s) not added again" in html
     )
     assert html.count("Nutella_AT_de_&lt;typo&gt;.mp4") == 1  # once; it cannot inject markup
     assert "checked 2026-10-25 08:00 CET" in html
@@ -247,7 +248,7 @@ async def test_the_week_summary_has_totals_per_day_and_workflow_with_running_tot
     assert [d["running"]["done"] for d in week["days"]] == [0, 0, 0, 0, 0, 3, 14]
     assert week["days"][-1]["workflows"]["a2_a3"] == {
         "new_assets": 3, "new_versions": 1, "campaigns_moved": 1, "without_score": 1,
-        "done": 4, "set_aside": 1, "failed": 1,
+        "unchanged": 1, "done": 4, "set_aside": 1, "failed": 1,
     }  # fmt: skip
     assert week["days"][-1]["running"]["by_workflow"] == {
         "a1_a2": 4, "b1_b2": 2, "a2_a3": 5, "a5_a6": 1, "creativex": 2,
