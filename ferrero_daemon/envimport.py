@@ -12,7 +12,6 @@ file that exists. Secret values are written to their files and never printed.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -314,13 +313,13 @@ HEADER = """\
 
 
 def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    """A value as tomli-w (the project's one TOML writer) writes it; a list inline, so
+    each setting stays one line with its origin comment."""
+    import tomli_w  # only `config import-env` writes TOML: the daemon never loads it
+
     if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
 def render(out: Translation, source: str) -> str:

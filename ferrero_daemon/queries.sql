@@ -44,9 +44,6 @@ INSERT INTO asset_events
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
 RETURNING id
 
--- name: events_for_tracking_id
-SELECT * FROM asset_events WHERE tracking_id = $1 ORDER BY occurred_at, id
-
 -- ==== returns: a2_a3, creativex, a5_a6 (store/derivatives.py, scores.py, attention.py) ====
 
 -- name: returns_master_by_tracking_id
@@ -344,9 +341,6 @@ WHERE tracking_id = $1
 -- name: delivery_master_failed
 UPDATE master_assets SET state = 'failed', last_error = $2, updated_at = now()
 WHERE tracking_id = $1 AND state <> 'delivered'
-
--- name: delivery_master_by_tracking_id
-SELECT * FROM master_assets WHERE tracking_id = $1
 -- ==== runtime: job_runs, pauses, scheduler lease ===========================
 
 -- name: run_start

@@ -77,6 +77,20 @@ def test_the_webhook_urls_path_is_written_but_never_printed() -> None:
     assert tomllib.loads(render(found, ".env"))["webhook"]["url"] == url
 
 
+def test_every_value_is_written_as_valid_toml_with_its_origin_comment() -> None:
+    env = {
+        "SMTP_FROM": "Ferrero Ops \x7f <ops@example.com>",  # a DEL pasted in by accident
+        "REPORT_EMAILS": "a@example.com, b@example.com",
+        "DB_PORT": "5437",
+    }
+    text = render(translate(env, BASE), ".env")
+    data = tomllib.loads(text)
+    assert data["smtp"]["sender"] == env["SMTP_FROM"]
+    assert data["recipients"]["reports"] == ["a@example.com", "b@example.com"]
+    assert data["database"]["port"] == 5437
+    assert "# SMTP_FROM" in text and "# REPORT_EMAILS" in text and "# DB_PORT" in text
+
+
 def test_missing_required_keys_are_commented_lines_that_config_will_name() -> None:
     found = translate({"ENV": "staging", "DAM_BASE_URL": "https://dam"}, BASE)
     text = render(found, ".env")
