@@ -494,6 +494,10 @@ SELECT workflow, 'without_score', coalesce(dam_asset_id, id::text) || ' v' || co
  WHERE event IN ('derivative_imported', 'derivative_versioned') AND outcome = 'ok'
    AND detail->>'scored' = 'false' AND occurred_at >= $1 AND occurred_at < $2
 UNION ALL
+SELECT workflow, 'unchanged', coalesce(box_file_id, id::text)
+  FROM asset_events
+ WHERE event = 'derivative_unchanged' AND outcome = 'ok' AND occurred_at >= $1 AND occurred_at < $2
+UNION ALL
 SELECT workflow, 'rejections_returned', id::text
   FROM asset_events
  WHERE event = 'rejection_sent' AND outcome = 'ok' AND occurred_at >= $1 AND occurred_at < $2

@@ -93,8 +93,9 @@ class BadName(ValueError):
     def __init__(self, problem: NameProblem, name: str, tid: str = "", detail: str = "") -> None:
         self.problem = problem
         self.name = name
+        self.reason = _EXPLAIN[problem].format(tid=tid, detail=detail)  # without the name
         label = odd_characters.shown(name) if odd_characters.hidden(name) else name
-        super().__init__(f"{label}: {_EXPLAIN[problem].format(tid=tid, detail=detail)}")
+        super().__init__(f"{label}: {self.reason}")
 
 
 @dataclass(frozen=True)

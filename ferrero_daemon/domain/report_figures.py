@@ -6,6 +6,8 @@ Each thing is counted once, by its own identity, from its own records (the query
 - a master delivered is a ``master_assets`` row (its tracking ID);
 - a new DAM asset is an imported derivative (its DAM asset), a new version is one
   DAM asset at one version: three markets of one master are three assets;
+- an identical re-upload (A2→A3 found the DAM's current bytes again: no new version,
+  not "done") is one Box file;
 - a rejection returned is one ``rejection_sent`` record;
 - a scorecard is one CreativeX PDF (its SHA-256), whatever else it caused;
 - an item set aside is one Box file in ``attention_items``.
@@ -43,7 +45,7 @@ DONE: Mapping[str, tuple[str, ...]] = {
 NOTED: Mapping[str, tuple[str, ...]] = {
     "a1_a2": ("campaigns_moved",),
     "b1_b2": ("campaigns_moved",),
-    "a2_a3": ("campaigns_moved", "without_score"),
+    "a2_a3": ("campaigns_moved", "without_score", "unchanged"),
     "a5_a6": ("campaigns_moved",),
     "creativex": (),
 }
@@ -55,6 +57,7 @@ KINDS: Mapping[str, str] = {
     "scorecards_scored": "scorecard(s) scored",
     "campaigns_moved": "campaign(s) moved on",
     "without_score": "without a CreativeX score",
+    "unchanged": "identical re-upload(s) not added again",
     "set_aside": "set aside",
 }
 ASSET_KINDS = ("masters_delivered", "new_assets", "new_versions")

@@ -13,6 +13,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ferrero_daemon.clients.types import Email
+from ferrero_daemon.domain import file_reasons
 from ferrero_daemon.domain.local_time import local_label
 from ferrero_daemon.domain.mails import DailyReportMail
 from ferrero_daemon.domain.report_figures import (
@@ -141,7 +142,8 @@ def state_view(state: State, zone: tzinfo) -> dict[str, Any]:
     return {
         "as_of": label(state.read_at),
         "set_aside_open": [
-            _item(i.workflow, i.file_name, i.reason, label(i.since)) for i in state.set_aside_open
+            _item(i.workflow, file_reasons.shown_name(i.file_name), i.reason, label(i.since))
+            for i in state.set_aside_open
         ],
         "paused": [{"job": p.job, "since": label(p.since), "by": p.by or ""} for p in state.paused],
         "outbox_oldest": label(state.outbox.oldest),

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from ferrero_daemon.backups import health
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.config import Config
+from ferrero_daemon.domain import file_reasons
 from ferrero_daemon.domain.report_figures import Failure, Figures, RunRow, Thing, figures
 from ferrero_daemon.domain.report_periods import Period
 from ferrero_daemon.outbox.queue import Outbox
@@ -76,7 +77,10 @@ class DailyReport:
 
 def _failures(raw: str | None) -> tuple[Failure, ...]:
     items: list[dict[str, Any]] = json.loads(raw or "[]")
-    return tuple(Failure(str(f["item"]), str(f.get("reason") or "")) for f in items)
+    return tuple(
+        Failure(str(f["item"]), file_reasons.bare(str(f["item"]), str(f.get("reason") or "")))
+        for f in items
+    )
 
 
 async def figures_of(db: Database, period: Period) -> Figures:
@@ -122,7 +126,12 @@ async def _paused(db: Database) -> tuple[PausedJob, ...]:
 
 async def state_now(db: Database, now: datetime) -> State:
     open_items = tuple(
-        SetAsideItem(r["workflow"], r["file_name"], r["reason"], r["set_aside_at"])
+        SetAsideItem(
+            r["workflow"],
+            r["file_name"],
+            file_reasons.bare(r["file_name"], r["reason"]),  # rows from before: name in front
+            r["set_aside_at"],
+        )
         for r in await db.fetch("report_set_aside_open")
     )
     stats = await Outbox(db).stats()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.config import Config
+from ferrero_daemon.domain import file_reasons
 from ferrero_daemon.domain.local_time import local_label
 from ferrero_daemon.domain.mails import WeeklyReportMail
 from ferrero_daemon.domain.report_figures import (
@@ -80,7 +81,8 @@ def outstanding(report: WeeklyReport) -> list[str]:
     issues = [f"{w.workflow}: still failing: {f.item}: {f.reason}"
               for w in report.week.workflows for f in w.failing]  # fmt: skip
     issues += [
-        f"set aside in {i.workflow}: {i.file_name}: {i.reason}" for i in state.set_aside_open
+        f"set aside in {i.workflow}: {file_reasons.line(i.file_name, i.reason)}"
+        for i in state.set_aside_open
     ]
     issues += [f"job {p.job} is paused" for p in state.paused]
     if state.outbox.failing:

@@ -69,7 +69,8 @@ IMPORTED = ("derivative_imported", "derivative_versioned", UNCHANGED)
 
 
 class CannotTake(InvalidInputError):
-    """A file that is set aside rather than failed: the reason says what to fix."""
+    """A file that is set aside rather than failed: the reason says what to fix (without
+    the file's name, which goes beside it: ``domain/file_reasons.py``)."""
 
 
 @dataclass(frozen=True)
@@ -172,11 +173,11 @@ class AgencyUploads:
         master = await self.store.master(name.tracking_id)
         if master is None:
             raise CannotTake(
-                f"{item.name}: unknown tracking ID {name.tracking_id}: no master was delivered "
+                f"unknown tracking ID {name.tracking_id}: no master was delivered "
                 "with it; check the ID against the master's file name"
             )
         if (mismatch := agency_names.campaign_mismatch(name, master.campaign_number)) is not None:
-            raise CannotTake(f"{item.name}: {mismatch}")
+            raise CannotTake(mismatch)
         folder_id = await dam_lookup.derivatives_folder(
             self.s.dam, self.settings.dam, master.campaign_id
         )
@@ -194,7 +195,7 @@ class AgencyUploads:
         assert old is not None and old.dam_asset_id is not None
         if old.state == "rejected_sent":
             raise CannotTake(
-                f"{item.name}: identical to version {old.dam_version} in the DAM, which the "
+                f"identical to version {old.dam_version} in the DAM, which the "
                 "reviewers rejected; upload the corrected file"
             )
         if self.run_ctx.dry_run:
@@ -276,7 +277,7 @@ class AgencyUploads:
         item = plan.item
         size = item.size if item.size is not None else box_size
         if size is None:
-            raise PermanentError(f"{item.name}: Box did not say how large the file is")
+            raise PermanentError("Box did not say how large the file is")
         chunks = counted(content, self.run_ctx.progress)
         if row.dam_asset_id is not None:
             return await self.s.dam.check_in_version(row.dam_asset_id, item.name, size, chunks)
@@ -405,22 +406,18 @@ async def _checked(plan: Plan, chunks: ByteStream) -> ByteStream:
     """The stream, once its first bytes say it is what the extension says (read once)."""
     head, chunks = await peek(chunks, content_types.HEAD_BYTES)
     if (problem := content_types.problem(plan.name.extension, head)) is not None:
-        raise CannotTake(f"{plan.item.name}: {problem}")
+        raise CannotTake(problem)
     return chunks
 
 
 def _read_name(item: BoxItem) -> AgencyName:
     """The agency's name, read; ``CannotTake`` for system files, bad names, empty files."""
     if (system := agency_names.system_file(item.name)) is not None:
-        raise CannotTake(
-            f"{item.name}: {system}, not a localised version; nothing to import, delete it"
-        )
+        raise CannotTake(f"{system}, not a localised version; nothing to import, delete it")
     try:
         name = agency_names.parse(item.name)
     except BadName as exc:
-        raise CannotTake(str(exc)) from exc
+        raise CannotTake(exc.reason) from exc
     if item.size == 0:
-        raise CannotTake(
-            f"{item.name}: the file is empty (0 bytes); ask the agency to upload it again"
-        )
+        raise CannotTake("the file is empty (0 bytes); ask the agency to upload it again")
     return name

@@ -14,8 +14,10 @@ found by a query, so a crash between storing and writing back is made good next 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ferrero_daemon import logs
@@ -61,6 +63,19 @@ def linked_tracking_id(key: str, card: Scorecard) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Examined:
+    pdf: bytes
+    problem: str | None  # why it is no PDF LlamaCloud can read
+    sha256: str
+
+
+def _examine(parts: list[bytes]) -> Examined:
+    """The PDF whole, checked and hashed: CPU-bound, for a worker thread."""
+    pdf = b"".join(parts)
+    return Examined(pdf, content_types.pdf_problem(pdf), hashlib.sha256(pdf).hexdigest())
+
+
 class Scoring:
     def __init__(self, services: Services, run: RunContext, report: RunReport) -> None:
         self.s = services
@@ -90,19 +105,19 @@ class Scoring:
     async def _take(self, item: BoxItem) -> None:
         if not is_pdf(item.name):
             await self.set_aside(
-                item, f"{item.name}: not a PDF; only CreativeX scorecard PDFs belong in this folder"
+                item, "not a PDF; only CreativeX scorecard PDFs belong in this folder"
             )
             return
         if item.size is not None and item.size > MAX_PDF_BYTES:
-            await self.set_aside(
-                item, f"{item.name}: {item.size} bytes is too large for a scorecard PDF"
-            )
+            await self.set_aside(item, f"{item.size} bytes is too large for a scorecard PDF")
             return
-        pdf = await self._read(item)
-        if (problem := content_types.pdf_problem(pdf)) is not None:
-            await self.set_aside(item, f"{item.name}: {problem}")
+        # Up to MAX_PDF_BYTES of joining, searching and hashing: hundreds of ms on the
+        # event loop would stall every other job and the watchdog, so in a thread.
+        examined = await asyncio.to_thread(_examine, await self._read(item))
+        pdf, digest = examined.pdf, examined.sha256
+        if examined.problem is not None:
+            await self.set_aside(item, examined.problem)
             return
-        digest = hashlib.sha256(pdf).hexdigest()
         if await self.scores.pdf_known(digest):
             log.info("scorecard_already_stored", file=item.name, sha256=digest)
             await self._delete(item, "scorecard_duplicate_deleted")
@@ -114,24 +129,22 @@ class Scoring:
         try:
             card = await self.s.scorer.extract(pdf, item.name)
         except InvalidInputError as exc:
-            await self.set_aside(item, f"{item.name}: the scorecard could not be read: {exc}")
+            await self.set_aside(item, f"the scorecard could not be read: {exc}")
             return
         await self._store(item, digest, card)
         await self._delete(item, "scorecard_deleted")
 
-    async def _read(self, item: BoxItem) -> bytes:
+    async def _read(self, item: BoxItem) -> list[bytes]:
         parts: list[bytes] = []
         total = 0
         async with self.s.box.download(item.id) as download:
             async for chunk in download.chunks:
                 total += len(chunk)
                 if total > MAX_PDF_BYTES:
-                    raise InvalidInputError(
-                        f"{item.name}: larger than {MAX_PDF_BYTES} bytes; not a scorecard"
-                    )
+                    raise InvalidInputError(f"larger than {MAX_PDF_BYTES} bytes; not a scorecard")
                 parts.append(chunk)
         self.run_ctx.progress.moved(total)
-        return b"".join(parts)
+        return parts
 
     async def _store(self, item: BoxItem, digest: str, card: Scorecard) -> None:
         key = (

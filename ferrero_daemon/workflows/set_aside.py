@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
-from ferrero_daemon.domain import agency_names
+from ferrero_daemon.domain import agency_names, file_reasons
 from ferrero_daemon.domain.mails import AttentionDigestMail, AttentionEntry
 from ferrero_daemon.domain.rejections import BOX_DESCRIPTION_LIMIT
 from ferrero_daemon.domain.values import BoxItem
@@ -109,6 +109,9 @@ class SetAside:
         return self.services.config.settings.box.needs_attention_folder
 
     async def __call__(self, item: BoxItem, reason: str) -> None:
+        """Set ``item`` aside; ``reason`` says what to fix, without the file's name
+        (``file_reasons``: the name is kept beside it and shown once)."""
+        reason = file_reasons.bare(item.name, reason)
         if self.run.dry_run:
             self.report.count("set_aside")
             log.info("would_set_aside", file=item.name, box_file_id=item.id, reason=reason)
@@ -132,7 +135,7 @@ class SetAside:
     async def _judged(self, item: BoxItem, exc: RemoteError) -> None:
         runs = await self._count(item, exc)
         if runs >= self.services.config.settings.box.set_aside_after_failed_runs:
-            await self(item, f"{item.name}: failed in {runs} runs; the last error: {exc}")
+            await self(item, f"failed in {runs} runs; the last error: {exc}")
             return
         if isinstance(exc, TransientError):
             self.report.fail(item.name, f"{exc}; it is retried on the next run")
@@ -187,7 +190,7 @@ class SetAside:
         if item.name.casefold() == self._folder_name.casefold():
             await self(
                 item,
-                f"{item.name}: a file may not be named like the {self._folder_name} "
+                f"a file may not be named like the {self._folder_name} "
                 "sub-folder, where files that cannot be taken are set aside; rename or "
                 "delete it",
             )
@@ -259,7 +262,8 @@ class SetAside:
     async def _finish(self, entry: AttentionItem) -> None:
         box = self.services.box
         target = await box.ensure_folder(self.folder_id, self._folder_name)
-        await box.set_description(entry.box_file_id, entry.reason[:BOX_DESCRIPTION_LIMIT])
+        description = file_reasons.line(entry.file_name, entry.reason)
+        await box.set_description(entry.box_file_id, description[:BOX_DESCRIPTION_LIMIT])
         await self._move(entry, target.id)
         async with self.services.db.transaction() as tx:
             await AttentionStore(tx).reported(entry.box_file_id)
@@ -322,9 +326,9 @@ class SetAside:
         def entries(kind: str) -> list[AttentionEntry]:
             return [
                 AttentionEntry(
-                    file=e.detail["file"],
+                    file=file_reasons.shown_name(e.detail["file"]),
                     box_file_id=e.box_file_id or "",
-                    reason=e.detail["reason"],
+                    reason=file_reasons.bare(e.detail["file"], e.detail["reason"]),
                     error=e.detail.get("error") or "",
                 )
                 for e in events

@@ -104,12 +104,12 @@ class Strays:
     def _reason(self, folder: BoxItem, item: BoxItem) -> str:
         if self._is_attention(folder):
             return (
-                f"{item.name}: put straight into {folder.name}, where the daemon sets aside "
+                f"put straight into {folder.name}, where the daemon sets aside "
                 "files it cannot take and takes nothing from; move it to the folder above "
                 "to have it taken"
             )
         return (
-            f"{item.name}: in the sub-folder {folder.name!r}, where the daemon does not "
+            f"in the sub-folder {folder.name!r}, where the daemon does not "
             "look; move it up into the watched folder to have it taken"
         )
 

@@ -114,3 +114,17 @@ async def test_a_drop_that_keeps_needs_attention_s_count_is_found_within_a_day(
     await w.run("a2_a3", services=w.services.with_(clock=lambda: later))
 
     assert [e["box_file_id"] for e in await w.attention("noticed")] == [dropped]
+
+
+async def test_a_set_aside_file_is_named_once_beside_its_reason(w: World) -> None:
+    name = "Nutella_DE_de_123_OMG999.mp4"  # no tracking ID
+    file_id = w.upload(name)
+
+    await w.run("a2_a3")
+
+    [row] = await w.rows("SELECT file_name, reason FROM attention_items")
+    assert row["file_name"] == name and name not in row["reason"]
+    assert w.file(file_id).description == f"{name} — {row['reason']}"
+    [mail] = await w.emails("needs_attention_digest")
+    assert mail.text.count(name) == 1 and row["reason"] in mail.text
+    assert mail.context["set_aside"][0]["reason"] == row["reason"]

@@ -3,10 +3,15 @@ one test drives the real CreativeXClient (LlamaCloud SDK) against the LlamaCloud
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from ferrero_daemon.clients.creativex import CreativeXClient
-from ferrero_daemon.domain import scores
+from ferrero_daemon.domain import content_types, scores
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.sandbox import scorecard as sandbox_scorecard
 from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
@@ -67,6 +72,32 @@ async def test_a_pdf_already_stored_is_not_extracted_again(w: World) -> None:
     assert w.files(w.folders["creativex"]) == []
     [mail] = await w.emails()
     assert len(mail.context["scores"]) == 1
+
+
+async def test_the_pdf_is_searched_and_hashed_off_the_event_loop(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pdf = b"%PDF-1.4 " + b"q" * 4096
+    cards(w).cards[pdf] = scorecard("spot.mp4", 70.0)
+    w.drop_scorecard("a.pdf", pdf)
+    loop_thread = threading.get_ident()
+    calls: list[tuple[str, bool]] = []  # (what, on the event loop's thread)
+
+    def spy(what: str, work: Callable[..., Any]) -> Callable[..., Any]:
+        def watched(*args: Any) -> Any:
+            if args and args[0] == pdf:
+                calls.append((what, threading.get_ident() == loop_thread))
+            return work(*args)
+
+        return watched
+
+    monkeypatch.setattr(hashlib, "sha256", spy("sha256", hashlib.sha256))
+    monkeypatch.setattr(content_types, "pdf_problem", spy("pdf_problem", content_types.pdf_problem))
+
+    await w.run("creativex")
+
+    assert sorted(calls) == [("pdf_problem", False), ("sha256", False)]
+    assert len(await w.rows("SELECT * FROM creativex_scores")) == 1
 
 
 async def test_without_a_printed_name_the_pdf_name_is_the_key(w: World) -> None:

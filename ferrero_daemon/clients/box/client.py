@@ -312,7 +312,9 @@ class BoxApiClient:
 def _check_download(info: BoxItem, received: int, sha1: str) -> None:
     if info.size is not None and received != info.size:
         raise IntegrityError(
-            f"Box download of file {info.id} ({info.name!r}): {received} bytes, expected {info.size}"
+            f"Box sent {received} bytes of file {info.id} ({info.name!r}) but declares "
+            f"{info.size}: the file is truncated in Box, or changed while it was read; "
+            "if it stays so, upload it again"
         )
     if info.sha1 and sha1 != info.sha1.lower():
         raise IntegrityError(

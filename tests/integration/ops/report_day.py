@@ -112,6 +112,17 @@ EVENTS = [  # (at, workflow, event, outcome, campaign, tracking ID, DAM asset, d
         "dam-fr",
         {"version": 2, "scored": True},
     ),
+    # ... and an identical re-upload of another: no new version, counted on its own.
+    (
+        utc("2026-10-25 15:30"),
+        "a2_a3",
+        "derivative_unchanged",
+        "ok",
+        "c-local",
+        "T1EDGE",
+        "dam-de",
+        {"version": 1, "scored": True},
+    ),
     (
         utc("2026-10-24 12:00"),
         "a2_a3",
@@ -233,7 +244,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "b1_b2": {"masters_delivered": 2, "campaigns_moved": 1, "done": 2, "set_aside": 0,
               "failed": 0, "recovered": 0, "success_rate": 1.0, "runs": 2, "failed_runs": 1},
     "a2_a3": {"new_assets": 3, "new_versions": 1, "campaigns_moved": 1, "without_score": 1,
-              "done": 4, "set_aside": 1, "failed": 1, "recovered": 0, "success_rate": 0.8,
+              "unchanged": 1, "done": 4, "set_aside": 1, "failed": 1, "recovered": 0, "success_rate": 0.8,
               "runs": 2, "failed_runs": 0},
     "a5_a6": {"rejections_returned": 1, "campaigns_moved": 1, "done": 1, "set_aside": 0,
               "failed": 0, "recovered": 0, "success_rate": 1.0, "runs": 0, "failed_runs": 0},
@@ -285,7 +296,9 @@ async def seed(db: Database, backup_root: Path) -> None:
         await conn.execute(
             "INSERT INTO attention_items (box_file_id, workflow, file_name, reason, set_aside_at,"
             " resolved_at) VALUES"
-            " ('box-typo', 'a2_a3', 'Nutella_AT_de_<typo>.mp4', 'damaged tracking ID', $1, NULL),"
+            # Stored before reasons left the name out: it is shown once all the same.
+            " ('box-typo', 'a2_a3', 'Nutella_AT_de_<typo>.mp4',"
+            "  'Nutella_AT_de_<typo>.mp4: damaged tracking ID', $1, NULL),"
             " ('box-old', 'a2_a3', 'old.mp4', 'fixed since', $2, $3)",
             utc("2026-10-25 13:01"),
             utc("2026-10-20 10:00"),

@@ -101,14 +101,15 @@ async def test_the_fixture_day_gives_the_expected_figures_in_text_html_and_json(
     for line in (
         "    3 master(s) delivered; 1 campaign(s) moved on",
         "    2 master(s) delivered; 1 campaign(s) moved on",
-        "    3 new DAM asset(s), 1 new version(s); 1 campaign(s) moved on; 1 without a CreativeX score",
+        "    3 new DAM asset(s), 1 new version(s); 1 campaign(s) moved on; 1 without a CreativeX"
+        " score; 1 identical re-upload(s) not added again",
         "    1 rejection(s) returned; 1 campaign(s) moved on",
         "    1 scorecard(s) scored",
         "  - still failing: Nutella_DE_de_1001_OMG9_T1EDGE.mp4: the DAM refused it: 422 metadata",
         "  - run stopped: 1× TransientError: DAM unreachable",
         "  - 1 item(s) failed and then went through",
         "As of 2026-10-27 09:00 CET:",
-        "  - [a2_a3] Nutella_AT_de_<typo>.mp4: damaged tracking ID (since 2026-10-25 14:01 CET)",
+        "  - [a2_a3] Nutella_AT_de_<typo>.mp4 — damaged tracking ID (since 2026-10-25 14:01 CET)",
         "  - a5_a6 (since 2026-10-25 18:00 CET, by ops)",
         "Outbox: 2 waiting to be sent, 1 failing (the last error: AuthError: SMTP server "
         "refused the login), oldest since 2026-10-25 18:30 CET",
@@ -129,9 +130,9 @@ async def test_the_fixture_day_gives_the_expected_figures_in_text_html_and_json(
     assert "2026-10-24 19:00 CEST to 2026-10-25 19:00 CET (25 h) · times in Europe/Rome" in html
     assert (
         "3 new DAM asset(s), 1 new version(s); 1 campaign(s) moved on; 1 without a CreativeX score"
-        in html
+        "; 1 identical re-upload(s) not added again" in html
     )
-    assert "Nutella_AT_de_&lt;typo&gt;.mp4" in html  # a file name cannot inject markup
+    assert html.count("Nutella_AT_de_&lt;typo&gt;.mp4") == 1  # once; it cannot inject markup
     assert "checked 2026-10-25 08:00 CET" in html
 
     # --json: the same figures, re-rendered for the day from what was recorded.
@@ -146,6 +147,11 @@ async def test_the_fixture_day_gives_the_expected_figures_in_text_html_and_json(
     assert figures_of(document) == EXPECTED
     assert document["total"] == context["total"]
     assert document["backups"]["checked_at"] == "2026-10-25T08:00:00+01:00"
+    [waiting] = document["set_aside_open"]
+    assert (waiting["file"], waiting["reason"]) == (
+        "Nutella_AT_de_<typo>.mp4",
+        "damaged tracking ID",
+    )
     assert document["paused_jobs"] == [
         {"job": "a5_a6", "since": "2026-10-25T18:00:00+01:00", "by": "ops"}
     ]
@@ -242,7 +248,7 @@ async def test_the_week_summary_has_totals_per_day_and_workflow_with_running_tot
     assert [d["running"]["done"] for d in week["days"]] == [0, 0, 0, 0, 0, 3, 14]
     assert week["days"][-1]["workflows"]["a2_a3"] == {
         "new_assets": 3, "new_versions": 1, "campaigns_moved": 1, "without_score": 1,
-        "done": 4, "set_aside": 1, "failed": 1,
+        "unchanged": 1, "done": 4, "set_aside": 1, "failed": 1,
     }  # fmt: skip
     assert week["days"][-1]["running"]["by_workflow"] == {
         "a1_a2": 4, "b1_b2": 2, "a2_a3": 5, "a5_a6": 1, "creativex": 2,
@@ -254,7 +260,7 @@ async def test_the_week_summary_has_totals_per_day_and_workflow_with_running_tot
     assert week["issues_resolved"] == 1
     assert week["outstanding_issues"] == [
         "a2_a3: still failing: Nutella_DE_de_1001_OMG9_T1EDGE.mp4: the DAM refused it: 422 metadata",
-        "set aside in a2_a3: Nutella_AT_de_<typo>.mp4: damaged tracking ID",
+        "set aside in a2_a3: Nutella_AT_de_<typo>.mp4 — damaged tracking ID",
         "job a5_a6 is paused",
         "1 mail(s) or webhook event(s) failing to send",
         "1 mail(s) or webhook event(s) given up for good: `ferrero-daemon outbox requeue` once fixed",

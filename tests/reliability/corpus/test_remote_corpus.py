@@ -14,6 +14,7 @@ import pytest
 from ferrero_daemon.clients.creativex import CreativeXClient
 from ferrero_daemon.sandbox import media
 from ferrero_daemon.sandbox import scorecard as cards
+from ferrero_daemon.sandbox.box.store import File
 from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
 from tests import configs
 from tests.fixtures.returns import WorldFactory
@@ -229,3 +230,61 @@ async def test_malformed_answers(w: World, capsys: pytest.CaptureFixture[str]) -
         rows.append((case.id, case.expect, line, ok))
     print_table(capsys, "Malformed answers, each the error line a run reports", rows)
     assert [r for r in rows if not r[3]] == []
+
+
+# -- Box declares more bytes than it sends -------------------------------------------------
+HUGE = 5 * 1024**3  # what Box says the file holds; it sends 256 KiB
+
+
+def _declared(file: File, size: int) -> dict[str, Any]:
+    """The file as Box describes it, but ``size`` bytes large."""
+    parent = {"type": "folder", "id": file.parent_id}
+    return {"type": "file", "id": file.id, "name": file.name, "size": size, "sha1": file.sha1,
+            "description": None, "parent": parent}  # fmt: skip
+
+
+async def test_a_file_box_declares_larger_than_it_sends(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Box's listing and file info say 5 GiB; the download ends, cleanly, after 256 KiB
+    (an upload Box never completed, a file replaced while it was read). Stated
+    outcome: each run's transfer fails on the size before the DAM's import completes, so the
+    DAM holds nothing of it (no asset, no version) and the file stays where it is; the next
+    run tries again, and after ``[box] set_aside_after_failed_runs`` runs it is set aside,
+    the reason saying it is truncated or changing."""
+    campaign = await w.campaign("A2", "5001")
+    name = std(await w.master(campaign))
+    file = w.file(w.upload(name, media.sample(name, b"v" * 256 * 1024)))  # past the peek
+    folder = w.folders["a2_a3"]
+    listing = {"entries": [_declared(file, HUGE)], "limit": 1000, "next_marker": None}
+    w.boxe.inject(rf"/folders/{folder}/items$", method="GET", status=200, body=listing, count=10**6)
+    w.boxe.inject(
+        rf"/files/{file.id}$", method="GET", status=200, body=_declared(file, HUGE), count=10**6
+    )
+    runs = w.config.settings.box.set_aside_after_failed_runs
+
+    lines, kept = [], []
+    for _ in range(runs):
+        report = await w.run("a2_a3")
+        lines.append("; ".join(f.reason for f in report.failures))
+        kept.append(file.parent_id == folder)
+    w.boxe.faults.clear()
+
+    in_dam = [n for n in w.otmm.store.nodes.values() if getattr(n, "name", None) == name]
+    imports = w.otmm.requests_to(r"/assets$", "POST")  # begun, every run, and cut off
+    [entry] = await w.attention()
+    reason = entry["reason"]
+    expect = f"failed {runs - 1}×, kept; then set aside: truncated; DAM assets: 0"
+    outcome = (
+        f"failed {sum(bool(line) for line in lines[:-1])}×"
+        f"{', kept' if all(kept[:-1]) else ', NOT kept'}; then "
+        f"{'set aside' if file.parent_id == w.attention_folder('a2_a3') else 'NOT set aside'}"
+        f"{': truncated' if 'truncated in Box' in reason else f': {reason}'}"
+        f"; DAM assets: {len(in_dam)}"
+        f"{'' if len(imports) == runs else f' (imports begun: {len(imports)})'}"
+    )
+    ok = outcome == expect and all(str(HUGE) in line for line in lines[:-1])
+    print_table(
+        capsys, "Box declares more than it sends", [("huge-declared-size", expect, outcome, ok)]
+    )
+    assert ok

@@ -31,6 +31,21 @@ def test_localised_versions_count_per_dam_asset_not_per_master() -> None:
     assert describe(a2) == "3 new DAM asset(s), 1 new version(s)"
 
 
+def test_identical_re_uploads_are_counted_per_file_and_are_not_done() -> None:
+    things = [
+        Thing("a2_a3", "new_assets", "dam-de"),
+        Thing("a2_a3", "unchanged", "box-1"),
+        Thing("a2_a3", "unchanged", "box-2"),
+        Thing("a2_a3", "unchanged", "box-2"),  # one file, recorded twice
+    ]
+    a2 = figures(things, []).workflows[2]
+    assert (a2.counts["unchanged"], a2.done) == (2, 1)
+    assert (
+        describe(a2)
+        == "1 new DAM asset(s), 0 new version(s); 2 identical re-upload(s) not added again"
+    )
+
+
 def test_a_scorecard_recorded_twice_is_one_scorecard() -> None:
     things = [Thing("creativex", "scorecards_scored", "sha-1")] * 2
     (creativex,) = [w for w in figures(things, []).workflows if w.workflow == "creativex"]
