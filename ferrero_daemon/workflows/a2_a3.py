@@ -109,7 +109,7 @@ class AgencyUploads:
         self.report = report
         self.settings = services.config.settings
         self.folder_id = self.settings.box.folders.a2_a3
-        self.set_aside = SetAside(services, run, report, self.folder_id)
+        self.set_aside = SetAside(services, run, report, self.folder_id, "taking it into the DAM")
         self.store = DerivativeStore(services.db)
         self.status = StatusChange(services, run, a2_a3_move(self.settings.dam), report)
 

@@ -33,6 +33,7 @@ from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
 from ferrero_daemon.store.failures import FailureStore
 from ferrero_daemon.store.scores import NewScore, ScoreStore
+from ferrero_daemon.workflows.failures import attempt
 from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.summary import Summary
 
@@ -67,7 +68,7 @@ class Scoring:
         self.run_ctx = run
         self.report = report
         self.folder_id = services.config.settings.box.folders.creativex
-        self.set_aside = SetAside(services, run, report, self.folder_id)
+        self.set_aside = SetAside(services, run, report, self.folder_id, "reading its scores")
         self.scores = ScoreStore(services.db)
 
     async def run(self) -> None:
@@ -204,12 +205,10 @@ class Scoring:
 
     async def _write_late_scores(self) -> None:
         for derivative in await DerivativeStore(self.s.db).with_newer_score():
-            try:
-                await self._write_score(derivative)
-            except (TransientError, PermanentError) as exc:
-                self.report.fail(
-                    derivative.original_filename, f"writing its CreativeX score to the DAM: {exc}"
-                )
+            what = "writing its CreativeX score to the DAM"
+            await attempt(
+                self.report, derivative.original_filename, what, self._write_score(derivative)
+            )
 
     async def _write_score(self, d: Derivative) -> None:
         key = scores.asset_key(d.original_filename)
