@@ -58,6 +58,7 @@ from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.status_change import StatusChange
 from ferrero_daemon.workflows.streams import counted, peek
 from ferrero_daemon.workflows.summary import Summary
+from ferrero_daemon.workflows.workflow import Workflow
 
 log = logs.get_logger(__name__)
 
@@ -97,17 +98,12 @@ class Plan:
 
 async def run(services: Services, run: RunContext) -> RunReport:
     """Take every file of the Box A2→A3 folder into the DAM."""
-    report = RunReport()
-    await AgencyUploads(services, run, report).run()
-    return report
+    return await AgencyUploads.job(services, run)
 
 
-class AgencyUploads:
+class AgencyUploads(Workflow):
     def __init__(self, services: Services, run: RunContext, report: RunReport) -> None:
-        self.s = services
-        self.run_ctx = run
-        self.report = report
-        self.settings = services.config.settings
+        super().__init__(services, run, report)
         self.folder_id = self.settings.box.folders.a2_a3
         self.set_aside = SetAside(services, run, report, self.folder_id, "taking it into the DAM")
         self.store = DerivativeStore(services.db)

@@ -37,6 +37,7 @@ from ferrero_daemon.workflows.failures import attempt
 from ferrero_daemon.workflows.status_change import StatusChange
 from ferrero_daemon.workflows.streams import counted, once
 from ferrero_daemon.workflows.summary import Summary
+from ferrero_daemon.workflows.workflow import Workflow
 
 log = logs.get_logger(__name__)
 
@@ -61,17 +62,12 @@ async def _from_bytes(data: bytes) -> AsyncIterator[tuple[int, ByteStream]]:
 
 async def run(services: Services, run: RunContext) -> RunReport:
     """Send every rejected derivative of every A5 campaign back to its agency."""
-    report = RunReport()
-    await Rejections(services, run, report).run()
-    return report
+    return await Rejections.job(services, run)
 
 
-class Rejections:
+class Rejections(Workflow):
     def __init__(self, services: Services, run: RunContext, report: RunReport) -> None:
-        self.s = services
-        self.run_ctx = run
-        self.report = report
-        self.settings = services.config.settings
+        super().__init__(services, run, report)
         self.store = DerivativeStore(services.db)
         self.status = StatusChange(services, run, a5_a6_move(self.settings.dam), report)
 

@@ -36,6 +36,7 @@ from ferrero_daemon.store.scores import NewScore, ScoreStore
 from ferrero_daemon.workflows.failures import attempt
 from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.summary import Summary
+from ferrero_daemon.workflows.workflow import Workflow
 
 log = logs.get_logger(__name__)
 
@@ -46,9 +47,7 @@ MAX_PDF_BYTES = 64 * 1024 * 1024
 
 async def run(services: Services, run: RunContext) -> RunReport:
     """Store the score of every scorecard PDF in the Box CreativeX folder."""
-    report = RunReport()
-    await Scoring(services, run, report).run()
-    return report
+    return await Scoring.job(services, run)
 
 
 def linked_tracking_id(key: str, card: Scorecard) -> str | None:
@@ -62,11 +61,9 @@ def linked_tracking_id(key: str, card: Scorecard) -> str | None:
     return None
 
 
-class Scoring:
+class Scoring(Workflow):
     def __init__(self, services: Services, run: RunContext, report: RunReport) -> None:
-        self.s = services
-        self.run_ctx = run
-        self.report = report
+        super().__init__(services, run, report)
         self.folder_id = services.config.settings.box.folders.creativex
         self.set_aside = SetAside(services, run, report, self.folder_id, "reading its scores")
         self.scores = ScoreStore(services.db)
