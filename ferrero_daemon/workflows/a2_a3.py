@@ -52,6 +52,7 @@ from ferrero_daemon.store.derivatives import (
 )
 from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore
 from ferrero_daemon.store.failures import FailureStore
+from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.store.scores import ScoreStore
 from ferrero_daemon.workflows import dam_lookup
 from ferrero_daemon.workflows.set_aside import SetAside
@@ -360,20 +361,8 @@ class AgencyUploads(Workflow):
 
 def _upload(e: SummaryEvent) -> Upload:
     """One line of the mail, from the event ``_record`` wrote (``AgencyUploads._event``)."""
-    d = e.detail
-    return Upload(
-        file=d["file"],
-        tracking_id=e.tracking_id or "",
-        campaign_number=d["campaign_number"],
-        country=d["country"],
-        language=d["language"],
-        job_number=d["job_number"],
-        version=d["version"],
-        new_version=e.event == "derivative_versioned",
-        creativex_score=d["creativex_score"],
-        creativex_status=d["creativex_status"],
-        scored=d["scored"],
-    )
+    new_version = e.event == "derivative_versioned"
+    return from_row(Upload, e.detail, tracking_id=e.tracking_id or "", new_version=new_version)
 
 
 async def _checked(plan: Plan, chunks: ByteStream) -> ByteStream:

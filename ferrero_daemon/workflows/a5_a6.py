@@ -32,6 +32,7 @@ from ferrero_daemon.store.announcements import SummaryEvent
 from ferrero_daemon.store.campaigns import CampaignStore
 from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
+from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.workflows import dam_lookup
 from ferrero_daemon.workflows.failures import attempt
 from ferrero_daemon.workflows.status_change import StatusChange
@@ -240,12 +241,4 @@ class Rejections(Workflow):
 
 def _rejection(e: SummaryEvent) -> RejectionSent:
     """One line of the mail, from the event ``_record`` wrote."""
-    d = e.detail
-    return RejectionSent(
-        file=d["file"],
-        tracking_id=e.tracking_id or "",
-        campaign=d["campaign"],
-        country=d["country"],
-        language=d["language"],
-        comment=d["comment"],
-    )
+    return from_row(RejectionSent, e.detail, tracking_id=e.tracking_id or "")

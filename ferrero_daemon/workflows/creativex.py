@@ -32,6 +32,7 @@ from ferrero_daemon.store.attention import AttentionStore
 from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
 from ferrero_daemon.store.failures import FailureStore
+from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.store.scores import NewScore, ScoreStore
 from ferrero_daemon.workflows.failures import attempt
 from ferrero_daemon.workflows.set_aside import SetAside
@@ -253,9 +254,7 @@ class Scoring(Workflow):
     def _email(self, events: list[SummaryEvent]) -> Email:
         stored = [_stored(e.detail) for e in events if e.event == "score_stored"]
         written = [
-            ScoreWritten(file=e.detail["file"], creativex_score=e.detail["creativex_score"])
-            for e in events
-            if e.event == "score_written_to_dam"
+            from_row(ScoreWritten, e.detail) for e in events if e.event == "score_written_to_dam"
         ]
         subject = f"CreativeX: {len(stored)} scorecard(s) stored"
         if written:
@@ -266,13 +265,4 @@ class Scoring(Workflow):
 
 def _stored(d: Mapping[str, Any]) -> ScoreStored:
     """One scorecard of the mail, from the event ``_store`` wrote."""
-    return ScoreStored(
-        pdf=d["pdf"],
-        creative=d["creative"],
-        cqs_pct=d["cqs_pct"],
-        tier=d["tier"],
-        guidelines_met=d["guidelines_met"],
-        guidelines_total=d["guidelines_total"],
-        channel=d["channel"],
-        warnings=d["warnings"],
-    )
+    return from_row(ScoreStored, d)
