@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from ferrero_daemon.backups.layout import Layout
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.config import Config
-from ferrero_daemon.domain.report_figures import Failure, Figures, RunRow, Thing, figures
+from ferrero_daemon.domain.failures import Failure
+from ferrero_daemon.domain.report_figures import Figures, RunRow, Thing, figures
 from ferrero_daemon.domain.report_periods import Period
 from ferrero_daemon.outbox.queue import Outbox
 
