@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"ferrero-daemon config: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(effective_config(config), indent=2, ensure_ascii=False))
+    for notice in config.notices:
+        print(f"warning: {notice}", file=sys.stderr)
     print(f"configuration {config.path} is valid", file=sys.stderr)
     return 0
 
