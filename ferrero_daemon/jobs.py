@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from ferrero_daemon.domain.failures import Failure
+
 if TYPE_CHECKING:
     from ferrero_daemon.services import Services
 
@@ -52,14 +54,6 @@ class Progress:
 
     def moved(self, count: int) -> None:
         self.bytes += count
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One item that did not go through, and why, in words an operator can act on."""
-
-    item: str
-    reason: str
 
 
 @dataclass

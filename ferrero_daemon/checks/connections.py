@@ -9,7 +9,6 @@ others.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -17,6 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from ferrero_daemon.backups import prerequisites
+from ferrero_daemon.checks.answers import answer
 from ferrero_daemon.clients import db
 from ferrero_daemon.clients.box.client import BoxApiClient
 from ferrero_daemon.clients.creativex import CreativeXClient
@@ -24,7 +24,7 @@ from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.clients.webhook import WebhookClient
 from ferrero_daemon.config import Config
-from ferrero_daemon.errors import ConfigError, FerreroError, NotFoundError, TransientError
+from ferrero_daemon.errors import ConfigError, FerreroError, NotFoundError
 from ferrero_daemon.store.migrations import require_current
 
 Probe = Callable[[], Awaitable[str]]
@@ -51,19 +51,11 @@ class CheckResult:
 
 async def run_check(check: Check, timeout: float) -> CheckResult:
     started = time.monotonic()
-    try:
-        detail = await asyncio.wait_for(check.probe(), timeout)
-    except TimeoutError:
-        error: FerreroError = TransientError(f"no answer within {timeout:g} s")
-    except OSError as exc:
-        error = TransientError(str(exc) or type(exc).__name__)
-    except FerreroError as exc:
-        error = exc
-    else:
-        return CheckResult(check.name, True, detail, "", time.monotonic() - started)
-    return CheckResult(
-        check.name, False, str(error), _hint(error, check), time.monotonic() - started
-    )
+    detail = await answer(check.probe(), timeout)
+    if isinstance(detail, FerreroError):
+        hint = _hint(detail, check)
+        return CheckResult(check.name, False, str(detail), hint, time.monotonic() - started)
+    return CheckResult(check.name, True, detail, "", time.monotonic() - started)
 
 
 def _hint(error: FerreroError, check: Check) -> str:

@@ -26,6 +26,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ferrero_daemon.domain.failures import Failure
+
 WORKFLOWS: tuple[tuple[str, str], ...] = (
     ("a1_a2", "A1→A2 local masters to the agencies"),
     ("b1_b2", "B1→B2 global masters"),
@@ -72,12 +74,6 @@ class Thing:
     workflow: str
     kind: str
     key: str
-
-
-@dataclass(frozen=True)
-class Failure:
-    item: str
-    reason: str
 
 
 @dataclass(frozen=True)

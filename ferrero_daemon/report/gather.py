@@ -19,7 +19,8 @@ from ferrero_daemon.backups import health
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.config import Config
 from ferrero_daemon.domain import file_reasons
-from ferrero_daemon.domain.report_figures import Failure, Figures, RunRow, Thing, figures
+from ferrero_daemon.domain.failures import Failure
+from ferrero_daemon.domain.report_figures import Figures, RunRow, Thing, figures
 from ferrero_daemon.domain.report_periods import Period
 from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.store.state import StateStore

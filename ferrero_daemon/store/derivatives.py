@@ -89,14 +89,7 @@ class DerivativeStore:
         # a1_a2 stores {"fields": {field id: value}, "campaign": …, "asset": …}.
         fields = stored.get("fields")
         metadata = fields if isinstance(fields, dict) else stored
-        return Master(
-            tracking_id=row["tracking_id"],
-            dam_asset_id=row["dam_asset_id"],
-            campaign_id=row["campaign_id"],
-            campaign_number=row["local_campaign_id"],
-            original_filename=row["original_filename"],
-            metadata=metadata,
-        )
+        return from_row(Master, row, campaign_number=row["local_campaign_id"], metadata=metadata)
 
     async def get(self, tracking_id: str, country: str, language: str) -> Derivative | None:
         row = await self._db.fetchrow("derivative_get", tracking_id, *market_key(country, language))
@@ -108,7 +101,7 @@ class DerivativeStore:
 
     async def begin_import(self, a: Arrival) -> Derivative:
         country, language = market_key(a.country, a.language)
-        row = await self._db.fetchrow(
+        return await self._written(
             "derivative_begin_import",
             a.tracking_id,
             country,
@@ -121,11 +114,9 @@ class DerivativeStore:
             a.campaign_id,
             a.dam_folder_id,
         )
-        assert row is not None
-        return _derivative(row)
 
     async def begin_version(self, derivative_id: int, a: Arrival) -> Derivative:
-        row = await self._db.fetchrow(
+        return await self._written(
             "derivative_begin_version",
             derivative_id,
             a.job_number,
@@ -134,6 +125,10 @@ class DerivativeStore:
             a.size,
             a.sha1,
         )
+
+    async def _written(self, query: str, *args: object) -> Derivative:
+        """The row a writing query wrote (and returned)."""
+        row = await self._db.fetchrow(query, *args)
         assert row is not None
         return _derivative(row)
 

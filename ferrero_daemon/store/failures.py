@@ -7,13 +7,15 @@ run tries the others first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from ferrero_daemon.clients.db import Database
 
 
 @dataclass(frozen=True)
 class FileFailure:
+    """One run's failure of a file; the fields in the order the queries take them."""
+
     box_file_id: str
     workflow: str
     file_name: str
@@ -28,28 +30,12 @@ class FailureStore:
 
     async def record(self, failure: FileFailure) -> int:
         """Count this run's failure (once per run); return the runs it has failed in."""
-        runs: int = await self._db.fetchval(
-            "file_failure_record",
-            failure.box_file_id,
-            failure.workflow,
-            failure.file_name,
-            failure.sha1,
-            failure.error,
-            failure.run_id,
-        )
+        runs: int = await self._db.fetchval("file_failure_record", *astuple(failure))
         return runs
 
     async def waited(self, failure: FileFailure) -> None:
         """Note a failure that does not count against the file (no file went through)."""
-        await self._db.execute(
-            "file_failure_waited",
-            failure.box_file_id,
-            failure.workflow,
-            failure.file_name,
-            failure.sha1,
-            failure.error,
-            failure.run_id,
-        )
+        await self._db.execute("file_failure_waited", *astuple(failure))
 
     async def failed_order(self, workflow: str) -> list[str]:
         """The Box file ids that failed before, least recently failed first."""

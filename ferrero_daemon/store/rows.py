@@ -1,12 +1,14 @@
-"""From a row to its dataclass, one way for every table.
+"""From a row to its dataclass, one way for every table (and for the JSON ``detail`` of
+an event, read back into the line of a mail).
 
-Each field takes the column of its name; ``values`` give the fields whose column is
+Each field takes the column (key) of its name; ``values`` give the fields whose column is
 named otherwise or holds JSON text. A column the dataclass does not name is ignored,
 so a query may return more than one type reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="DataclassInstance")
 
 
-def from_row(cls: type[T], row: Record, **values: Any) -> T:
+def from_row(cls: type[T], row: Record | Mapping[str, Any], **values: Any) -> T:
     """``cls`` (a dataclass) from ``row``; ``values`` for the fields it does not hold as is."""
     taken = {f.name: row[f.name] for f in fields(cls) if f.init and f.name not in values}
     return cls(**taken, **values)

@@ -55,12 +55,14 @@ from ferrero_daemon.store.derivatives import (
 )
 from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore
 from ferrero_daemon.store.failures import FailureStore
+from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.store.scores import ScoreStore
 from ferrero_daemon.workflows import dam_lookup
 from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.status_change import StatusChange
 from ferrero_daemon.workflows.streams import counted, peek
 from ferrero_daemon.workflows.summary import Summary
+from ferrero_daemon.workflows.workflow import Workflow
 
 log = logs.get_logger(__name__)
 
@@ -113,19 +115,14 @@ class Plan:
 
 async def run(services: Services, run: RunContext) -> RunReport:
     """Take every file of the Box A2→A3 folder into the DAM."""
-    report = RunReport()
-    await AgencyUploads(services, run, report).run()
-    return report
+    return await AgencyUploads.job(services, run)
 
 
-class AgencyUploads:
+class AgencyUploads(Workflow):
     def __init__(self, services: Services, run: RunContext, report: RunReport) -> None:
-        self.s = services
-        self.run_ctx = run
-        self.report = report
-        self.settings = services.config.settings
+        super().__init__(services, run, report)
         self.folder_id = self.settings.box.folders.a2_a3
-        self.set_aside = SetAside(services, run, report, self.folder_id)
+        self.set_aside = SetAside(services, run, report, self.folder_id, "taking it into the DAM")
         self.store = DerivativeStore(services.db)
         self.status = StatusChange(services, run, a2_a3_move(self.settings.dam), report)
 
@@ -386,20 +383,8 @@ class AgencyUploads:
 
 def _upload(e: SummaryEvent) -> Upload:
     """One line of the mail, from the event ``_record`` wrote (``AgencyUploads._event``)."""
-    d = e.detail
-    return Upload(
-        file=d["file"],
-        tracking_id=e.tracking_id or "",
-        campaign_number=d["campaign_number"],
-        country=d["country"],
-        language=d["language"],
-        job_number=d["job_number"],
-        version=d["version"],
-        new_version=e.event == "derivative_versioned",
-        creativex_score=d["creativex_score"],
-        creativex_status=d["creativex_status"],
-        scored=d["scored"],
-    )
+    new_version = e.event == "derivative_versioned"
+    return from_row(Upload, e.detail, tracking_id=e.tracking_id or "", new_version=new_version)
 
 
 async def _checked(plan: Plan, chunks: ByteStream) -> ByteStream:

@@ -25,17 +25,20 @@ from ferrero_daemon.domain import agency_names, rejections
 from ferrero_daemon.domain.campaigns import a5_a6_move, read_campaign
 from ferrero_daemon.domain.mails import RejectionSent, RejectionsMail
 from ferrero_daemon.domain.values import BoxItem, DamAsset, DamFolder, field_text
-from ferrero_daemon.errors import ConflictError, PermanentError, TransientError
+from ferrero_daemon.errors import ConflictError, PermanentError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.announcements import SummaryEvent
 from ferrero_daemon.store.campaigns import CampaignStore
 from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
+from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.workflows import dam_lookup
+from ferrero_daemon.workflows.failures import attempt
 from ferrero_daemon.workflows.status_change import StatusChange
 from ferrero_daemon.workflows.streams import counted, once
 from ferrero_daemon.workflows.summary import Summary
+from ferrero_daemon.workflows.workflow import Workflow
 
 log = logs.get_logger(__name__)
 
@@ -60,17 +63,12 @@ async def _from_bytes(data: bytes) -> AsyncIterator[tuple[int, ByteStream]]:
 
 async def run(services: Services, run: RunContext) -> RunReport:
     """Send every rejected derivative of every A5 campaign back to its agency."""
-    report = RunReport()
-    await Rejections(services, run, report).run()
-    return report
+    return await Rejections.job(services, run)
 
 
-class Rejections:
+class Rejections(Workflow):
     def __init__(self, services: Services, run: RunContext, report: RunReport) -> None:
-        self.s = services
-        self.run_ctx = run
-        self.report = report
-        self.settings = services.config.settings
+        super().__init__(services, run, report)
         self.store = DerivativeStore(services.db)
         self.status = StatusChange(services, run, a5_a6_move(self.settings.dam), report)
 
@@ -83,10 +81,8 @@ class Rejections:
         self.run_ctx.progress.add_total(len(campaigns))
         for campaign in campaigns:
             self.run_ctx.progress.current = campaign.name
-            try:
-                await self._campaign(campaign)
-            except (TransientError, PermanentError) as exc:
-                self.report.fail(self._label(campaign), str(exc))
+            what = "sending its rejections back to the agency"
+            await attempt(self.report, self._label(campaign), what, self._campaign(campaign))
             self.run_ctx.progress.advance()
         if not self.run_ctx.dry_run:
             await Summary(
@@ -126,11 +122,11 @@ class Rejections:
             await self._move(campaign)
 
     async def _guarded(self, campaign: DamFolder, asset: DamAsset, box_folder: str) -> int:
-        try:
-            return await self._reject(campaign, asset, box_folder)
-        except (TransientError, PermanentError) as exc:
-            self.report.fail(asset.name, f"sending the rejection back to Box: {exc}")
-            return 0
+        what = "sending the rejection back to Box"
+        sent = await attempt(
+            self.report, asset.name, what, self._reject(campaign, asset, box_folder)
+        )
+        return sent or 0
 
     async def _reject(self, campaign: DamFolder, asset: DamAsset, box_folder: str) -> int:
         rejection = await self._rejection(asset)
@@ -245,12 +241,4 @@ class Rejections:
 
 def _rejection(e: SummaryEvent) -> RejectionSent:
     """One line of the mail, from the event ``_record`` wrote."""
-    d = e.detail
-    return RejectionSent(
-        file=d["file"],
-        tracking_id=e.tracking_id or "",
-        campaign=d["campaign"],
-        country=d["country"],
-        language=d["language"],
-        comment=d["comment"],
-    )
+    return from_row(RejectionSent, e.detail, tracking_id=e.tracking_id or "")

@@ -34,9 +34,12 @@ from ferrero_daemon.store.attention import AttentionStore
 from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
 from ferrero_daemon.store.failures import FailureStore
+from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.store.scores import NewScore, ScoreStore
+from ferrero_daemon.workflows.failures import attempt
 from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.summary import Summary
+from ferrero_daemon.workflows.workflow import Workflow
 
 log = logs.get_logger(__name__)
 
@@ -47,9 +50,7 @@ MAX_PDF_BYTES = 64 * 1024 * 1024
 
 async def run(services: Services, run: RunContext) -> RunReport:
     """Store the score of every scorecard PDF in the Box CreativeX folder."""
-    report = RunReport()
-    await Scoring(services, run, report).run()
-    return report
+    return await Scoring.job(services, run)
 
 
 def linked_tracking_id(key: str, card: Scorecard) -> str | None:
@@ -76,13 +77,11 @@ def _examine(parts: list[bytes]) -> Examined:
     return Examined(pdf, content_types.pdf_problem(pdf), hashlib.sha256(pdf).hexdigest())
 
 
-class Scoring:
+class Scoring(Workflow):
     def __init__(self, services: Services, run: RunContext, report: RunReport) -> None:
-        self.s = services
-        self.run_ctx = run
-        self.report = report
+        super().__init__(services, run, report)
         self.folder_id = services.config.settings.box.folders.creativex
-        self.set_aside = SetAside(services, run, report, self.folder_id)
+        self.set_aside = SetAside(services, run, report, self.folder_id, "reading its scores")
         self.scores = ScoreStore(services.db)
 
     async def run(self) -> None:
@@ -217,12 +216,10 @@ class Scoring:
 
     async def _write_late_scores(self) -> None:
         for derivative in await DerivativeStore(self.s.db).with_newer_score():
-            try:
-                await self._write_score(derivative)
-            except (TransientError, PermanentError) as exc:
-                self.report.fail(
-                    derivative.original_filename, f"writing its CreativeX score to the DAM: {exc}"
-                )
+            what = "writing its CreativeX score to the DAM"
+            await attempt(
+                self.report, derivative.original_filename, what, self._write_score(derivative)
+            )
 
     async def _write_score(self, d: Derivative) -> None:
         key = scores.asset_key(d.original_filename)
@@ -270,9 +267,7 @@ class Scoring:
     def _email(self, events: list[SummaryEvent]) -> Email:
         stored = [_stored(e.detail) for e in events if e.event == "score_stored"]
         written = [
-            ScoreWritten(file=e.detail["file"], creativex_score=e.detail["creativex_score"])
-            for e in events
-            if e.event == "score_written_to_dam"
+            from_row(ScoreWritten, e.detail) for e in events if e.event == "score_written_to_dam"
         ]
         subject = f"CreativeX: {len(stored)} scorecard(s) stored"
         if written:
@@ -283,13 +278,4 @@ class Scoring:
 
 def _stored(d: Mapping[str, Any]) -> ScoreStored:
     """One scorecard of the mail, from the event ``_store`` wrote."""
-    return ScoreStored(
-        pdf=d["pdf"],
-        creative=d["creative"],
-        cqs_pct=d["cqs_pct"],
-        tier=d["tier"],
-        guidelines_met=d["guidelines_met"],
-        guidelines_total=d["guidelines_total"],
-        channel=d["channel"],
-        warnings=d["warnings"],
-    )
+    return from_row(ScoreStored, d)

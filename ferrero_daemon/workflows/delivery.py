@@ -44,7 +44,7 @@ from ferrero_daemon.store.masters import MasterRow, MasterStore, NewMaster
 from ferrero_daemon.workflows.delivery_notice import build_mail
 from ferrero_daemon.workflows.delivery_plan import CampaignPlan, MasterPlan, plan_campaign
 from ferrero_daemon.workflows.delivery_preview import preview
-from ferrero_daemon.workflows.failures import failure_reason
+from ferrero_daemon.workflows.failures import attempt, failure_reason
 from ferrero_daemon.workflows.status_change import StatusChange
 from ferrero_daemon.workflows.transfer import transfer
 
@@ -132,13 +132,11 @@ class Delivery:
         """Read what the DAM, Box and the database say of one campaign and decide what to
         deliver (reads only; also what ``check --deep --campaign`` shows). A campaign that
         cannot be read is a failure of ``self.report`` and has no plan."""
-        try:
-            assets, where = await self.assets(campaign)
-            rows = await self._masters.for_campaign(campaign.id)
-            stored = await self._campaigns.get(campaign.id)
-        except FerreroError as exc:
-            self.report.fail(campaign.label, failure_reason(exc, f"reading campaign {campaign.id}"))
+        what = f"reading campaign {campaign.id}"
+        read = await attempt(self.report, campaign.label, what, self._read(campaign))
+        if read is None:
             return None
+        assets, where, rows, stored = read
         folder_id = stored.box_folder_id if stored else None
         dam = self.services.config.settings.dam
         plan = plan_campaign(
@@ -147,6 +145,13 @@ class Delivery:
         for problem in plan.problems:
             self.report.fail(problem.item, problem.reason)
         return plan
+
+    async def _read(
+        self, campaign: Campaign
+    ) -> tuple[list[DamAsset], str, list[MasterRow], CampaignRow | None]:
+        assets, where = await self.assets(campaign)
+        rows = await self._masters.for_campaign(campaign.id)
+        return assets, where, rows, await self._campaigns.get(campaign.id)
 
     async def assets(self, campaign: Campaign) -> tuple[list[DamAsset], str]:
         """The assets masters are chosen from, and where they were read (for messages)."""
@@ -172,12 +177,12 @@ class Delivery:
     async def _execute(self, plan: CampaignPlan) -> None:
         campaign = plan.campaign
         structlog.contextvars.bind_contextvars(campaign=campaign.id)
-        try:
-            await self._campaigns.seen(campaign)
-            if plan.masters:
-                await self._deliver_campaign(plan)
-        except FerreroError as exc:
-            self.report.fail(campaign.label, failure_reason(exc, f"campaign {campaign.id}"))
+        await attempt(self.report, campaign.label, f"campaign {campaign.id}", self._act(plan))
+
+    async def _act(self, plan: CampaignPlan) -> None:
+        await self._campaigns.seen(plan.campaign)
+        if plan.masters:
+            await self._deliver_campaign(plan)
 
     async def _deliver_campaign(self, plan: CampaignPlan) -> None:
         rows = await self._persist(plan)

@@ -13,16 +13,11 @@ from dataclasses import dataclass
 from ferrero_daemon.config import DamConfig
 from ferrero_daemon.domain import box_names
 from ferrero_daemon.domain.campaigns import Campaign, Transition, has_content, select_masters
+from ferrero_daemon.domain.failures import Failure
 from ferrero_daemon.domain.values import DamAsset
 from ferrero_daemon.store.masters import MasterRow
 
 UNMINTED = "?" * 9  # stands for the tracking ID a dry run does not mint
-
-
-@dataclass(frozen=True)
-class Problem:
-    item: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -45,7 +40,7 @@ class CampaignPlan:
     campaign: Campaign
     transition: Transition
     masters: tuple[MasterPlan, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[Failure, ...]
     folder_name: str
     folder_id: str | None  # the campaign's Box sub-folder, when it exists already
 
@@ -76,7 +71,7 @@ def plan_campaign(
     """Decide what to do for each master of ``campaign``; ``where`` names the DAM folder read."""
     by_asset: Mapping[str, MasterRow] = {r.dam_asset_id: r for r in rows}
     masters: list[MasterPlan] = []
-    problems: list[Problem] = []
+    problems: list[Failure] = []
     for asset in select_masters(assets, dam):
         row = by_asset.get(asset.id)
         if row is None or not row.delivered:
@@ -91,18 +86,18 @@ def plan_campaign(
     return CampaignPlan(campaign, transition, tuple(masters), tuple(problems), folder, folder_id)
 
 
-def _content_problem(campaign: Campaign, asset: DamAsset) -> Problem | None:
+def _content_problem(campaign: Campaign, asset: DamAsset) -> Failure | None:
     if has_content(asset):
         return None
-    return Problem(
+    return Failure(
         f"{campaign.label} / {asset.name}",
         f"master {asset.name!r} (DAM asset {asset.id}) has no content in the DAM; "
         "upload its file in OTMM and the next run delivers it",
     )
 
 
-def _no_masters(campaign: Campaign, transition: Transition, dam: DamConfig, where: str) -> Problem:
-    return Problem(
+def _no_masters(campaign: Campaign, transition: Transition, dam: DamConfig, where: str) -> Failure:
+    return Failure(
         campaign.label,
         f"campaign {campaign.label} (DAM folder {campaign.id}) is at {transition.source} but "
         f"has no master assets in {where} (an asset counts as a master when its "

@@ -52,6 +52,7 @@ from ferrero_daemon.store.announcements import SummaryEvent
 from ferrero_daemon.store.attention import AttentionItem, AttentionStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
 from ferrero_daemon.store.failures import FailureStore, FileFailure
+from ferrero_daemon.workflows.failures import RemoteError, failure_reason
 from ferrero_daemon.workflows.strays import NOTICED, Strays
 from ferrero_daemon.workflows.summary import Summary
 
@@ -60,7 +61,6 @@ SET_ASIDE = "file_set_aside"
 NOT_SET_ASIDE = "set_aside_failed"
 ANNOUNCED = (SET_ASIDE, NOT_SET_ASIDE, NOTICED)
 
-RemoteError = TransientError | PermanentError
 # A run whose first files all fail this way, none going through, stops: the remote is
 # down, and trying the rest would only wait out their timeouts and retries.
 DOWN_AFTER = 3
@@ -98,6 +98,7 @@ class SetAside:
     run: RunContext
     report: RunReport
     folder_id: str  # the watched folder; _needs_attention is created inside it
+    task: str  # what the workflow does with a file, for the report: "taking it into the DAM"
     tally: Tally = field(default_factory=Tally, init=False)
 
     @property
@@ -137,11 +138,9 @@ class SetAside:
         if runs >= self.services.config.settings.box.set_aside_after_failed_runs:
             await self(item, f"failed in {runs} runs; the last error: {exc}")
             return
-        if isinstance(exc, TransientError):
-            self.report.fail(item.name, f"{exc}; it is retried on the next run")
-        else:
+        if isinstance(exc, PermanentError):
             self.report.count("failed")
-            self.report.fail(item.name, str(exc))
+        self.report.fail(item.name, failure_reason(exc, self.task))
 
     async def finish_pending(self) -> None:
         """Complete set-asides an earlier run recorded but could not finish."""

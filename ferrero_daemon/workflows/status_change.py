@@ -26,12 +26,11 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.campaigns import StatusMove, moved_meanwhile, read_campaign, same_code
 from ferrero_daemon.domain.status_event import CampaignStatusChanged
-from ferrero_daemon.errors import FerreroError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.campaigns import CampaignRow, CampaignStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
-from ferrero_daemon.workflows.failures import failure_reason
+from ferrero_daemon.workflows.failures import attempt
 
 log = logs.get_logger(__name__)
 
@@ -52,19 +51,15 @@ class StatusChange:
         if self.run.dry_run:
             preview(self.move, campaign_id, self.report, mail=self.mail is not None)
             return
-        try:
-            await self._advance(campaign_id, label)
-        except FerreroError as exc:
-            self.report.fail(label, failure_reason(exc, f"moving it {self.move.label}"))
+        what = f"moving it {self.move.label}"
+        await attempt(self.report, label, what, self._advance(campaign_id, label))
 
     async def recover(self) -> None:
         """Finish the changes a previous run started and did not record."""
         m = self.move
         for row in await CampaignStore(self.services.db).pending(m.source, m.target):
-            try:
-                await self._recover(row)
-            except FerreroError as exc:
-                self.report.fail(row.label, failure_reason(exc, f"finishing its move {m.label}"))
+            what = f"finishing its move {m.label}"
+            await attempt(self.report, row.label, what, self._recover(row))
 
     async def _advance(self, campaign_id: str, label: str) -> None:
         m = self.move

@@ -140,7 +140,7 @@ async def test_a_file_the_dam_fails_for_while_others_go_through_is_set_aside_aft
     for report in runs[:4]:
         [failure] = report.failures
         assert failure.item == agency_name(poison_tid)
-        assert "OTMM answered 500" in failure.reason and "retried on the next run" in failure.reason
+        assert "OTMM answered 500" in failure.reason and "the next run retries it" in failure.reason
         assert report.counts == {"imported": 1}
     assert runs[4].failures == [] and runs[4].counts == {"set_aside": 1, "imported": 1}
     item = w.file(poison)

@@ -3,15 +3,15 @@ the others (an exception becomes a ✗ line with the reason and a hint)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from ferrero_daemon.checks.answers import answer
 from ferrero_daemon.checks.deep import box, campaign, database, fields, llamacloud, search, shapes
 from ferrero_daemon.checks.deep.context import DeepContext
 from ferrero_daemon.checks.deep.findings import Finding, fail
 from ferrero_daemon.config import Config
-from ferrero_daemon.errors import FerreroError, TransientError
+from ferrero_daemon.errors import FerreroError
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,11 @@ PROBES: tuple[Probe, ...] = (
 
 
 async def run_probe(probe: Probe, ctx: DeepContext, timeout: float) -> list[Finding]:
-    try:
-        return await asyncio.wait_for(probe.run(ctx), timeout)
-    except TimeoutError:
-        error: FerreroError = TransientError(f"no answer within {timeout:g} s")
-    except OSError as exc:
-        error = TransientError(str(exc) or type(exc).__name__)
-    except FerreroError as exc:
-        error = exc
-    return [fail(probe.name, probe.assumed, str(error) or type(error).__name__, error.hint)]
+    found = await answer(probe.run(ctx), timeout)
+    if isinstance(found, FerreroError):
+        why = str(found) or type(found).__name__
+        return [fail(probe.name, probe.assumed, why, found.hint)]
+    return found
 
 
 async def deep_check(

@@ -121,9 +121,14 @@ META_CASES = [
     MetaCase(  # copied as the table it is; this DAM's field is scalar and refuses it
         "tabular-where-scalar",
         [_table(BRAND, ["Nutella", "Kinder"])],
-        "failed: import of",  # … "OTMM answered 400: … is scalar"; retried, then set aside
+        # … "OTMM answered 400: … is scalar"; retried, then set aside
+        "failed: taking it into the DAM: import of",
     ),
-    MetaCase("no-asset-in-answer", None, "failed: OTMM answered without asset_resource.asset"),
+    MetaCase(
+        "no-asset-in-answer",
+        None,
+        "failed: taking it into the DAM: OTMM answered without asset_resource.asset",
+    ),
 ]
 
 
