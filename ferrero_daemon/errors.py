@@ -19,9 +19,16 @@ and tell someone.
     │   ├── IntegrityError       bytes arrived but their hash does not match
     │   └── InvalidInputError    an agency file, scorecard or metadata value we cannot use
     ├── BackupError              a backup, its verification or a restore failed (live DB untouched)
+    │   └── BackupLockedError    another backup, check or restore holds the lock (also a BusyError)
     ├── DryRunRefused            a dry run tried to change something (a bug in the workflow)
-    ├── JobBusyError             a run of this job is already in progress
+    ├── UsageError               a command was called wrongly: an unknown job, a missing argument
+    ├── BusyError                busy now, try again later
+    │   └── JobBusyError         a run of this job is already in progress
     └── ControlError             the control socket is unreachable or answered an error
+        ├── DaemonUnavailable    no daemon listens there, or this one cannot do it (the standby)
+        └── ControlDenied        the caller may not use the control socket
+
+``exits.py`` maps this tree onto the exit codes of the command line.
 
 The docstring of each class is its default message. Messages name the thing and
 what to do about it, and never contain a secret value: ``logs.py`` scrubs known
@@ -104,12 +111,32 @@ class DryRunRefused(FerreroError):
     """A dry run tried to change something; dry runs only read."""
 
 
-class JobBusyError(FerreroError):
+class UsageError(FerreroError):
+    """The command was called wrongly; see `ferrero-daemon COMMAND --help`."""
+
+
+class BusyError(FerreroError):
+    """Busy now; try again later."""
+
+
+class BackupLockedError(BackupError, BusyError):
+    """Another backup, check or restore is running; try again when it is done."""
+
+
+class JobBusyError(BusyError):
     """A run of this job is already in progress; wait for it to finish."""
 
 
 class ControlError(FerreroError):
     """The daemon's control socket did not answer; is `ferrero-daemon run` active?"""
+
+
+class DaemonUnavailable(ControlError):
+    """The daemon is not running; start it with `systemctl start ferrero-daemon`."""
+
+
+class ControlDenied(ControlError):
+    """Permission denied on the control socket; run as root or as a member of its group."""
 
 
 def is_retryable(exc: BaseException) -> bool:

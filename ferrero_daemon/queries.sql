@@ -170,6 +170,11 @@ ORDER BY set_aside_at
 UPDATE attention_items SET resolved_at = now()
 WHERE box_file_id = $1 AND resolved_at IS NULL
 
+-- name: attention_open_all
+-- For `status`: every file still set aside, by the workflow (watched folder) it came from.
+SELECT workflow, file_name, set_aside_at FROM attention_items
+WHERE resolved_at IS NULL ORDER BY workflow, set_aside_at, box_file_id
+
 -- name: attention_open
 SELECT box_file_id, workflow, file_name, reason, sha1, set_aside_at, reported_at
 FROM attention_items WHERE workflow = $1 AND resolved_at IS NULL ORDER BY set_aside_at
@@ -294,6 +299,12 @@ SELECT DISTINCT ON (job) job, run_id, trigger, started_at, finished_at, outcome,
 FROM job_runs WHERE finished_at IS NOT NULL AND NOT dry_run
 ORDER BY job, started_at DESC
 
+-- name: runs_last_errors
+-- The newest real run of each job that ended with an error, whatever came after it.
+SELECT DISTINCT ON (job) job, run_id, outcome, finished_at, error
+FROM job_runs WHERE finished_at IS NOT NULL AND NOT dry_run AND error IS NOT NULL
+ORDER BY job, started_at DESC
+
 -- name: runs_interrupt_orphans
 -- Runs left 'running' by a daemon that died; called by the one lease holder only.
 UPDATE job_runs SET finished_at = now(), outcome = 'interrupted', error = $1
@@ -358,10 +369,16 @@ SELECT id, kind, dedupe_key, payload, created_at, attempts, next_attempt_at, sen
   FROM notification_outbox WHERE dedupe_key = $1
 
 -- name: outbox_stats
-SELECT count(*) FILTER (WHERE sent_at IS NULL)                  AS pending,
-       count(*) FILTER (WHERE sent_at IS NULL AND attempts > 0) AS failing,
-       min(created_at) FILTER (WHERE sent_at IS NULL)           AS oldest_pending
-  FROM notification_outbox
+-- What waits to be delivered (`status`), the oldest, and the newest delivery error.
+SELECT count(*)                                 AS pending,
+       count(*) FILTER (WHERE kind = 'email')   AS emails,
+       count(*) FILTER (WHERE kind = 'webhook') AS webhooks,
+       count(*) FILTER (WHERE last_error IS NOT NULL) AS failing,
+       min(created_at)                          AS oldest_pending,
+       (SELECT last_error FROM notification_outbox
+         WHERE sent_at IS NULL AND last_error IS NOT NULL
+         ORDER BY next_attempt_at DESC, id DESC LIMIT 1) AS last_error
+  FROM notification_outbox WHERE sent_at IS NULL
 
 -- The day's decisive asset events; an asset is its tracking ID, else Box file, else DAM asset.
 -- name: ops_report_events

@@ -89,7 +89,7 @@ def utc_now() -> datetime:
 @contextlib.asynccontextmanager
 async def cli_context(config_path: str | None, lock_wait: float = 5.0) -> AsyncIterator[OpsContext]:
     """For the CLI: load the config, open a small pool, take the lock (or say who has it)."""
-    config = load_config(config_path)
+    config = load_config(config_path, secrets=("db_password",))
     # The command prints its own summary; log lines (stderr) only for what went wrong.
     logs.configure("warning", config.settings.environment.value, config.secrets.all_values())
     database = await connect(config, min_size=1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 
 from ferrero_daemon.checks.connections import (
     CheckOptions,
@@ -13,8 +12,9 @@ from ferrero_daemon.checks.connections import (
     render,
     run_checks,
 )
-from ferrero_daemon.commands import Subparsers, add_config_argument
+from ferrero_daemon.commands import Subparsers, add_config_argument, output
 from ferrero_daemon.config import load_config
+from ferrero_daemon.exits import ExitCode
 
 
 def register(sub: Subparsers) -> None:
@@ -31,7 +31,7 @@ def register(sub: Subparsers) -> None:
     parser.add_argument(
         "--send-test-webhook", action="store_true", help="post a test event to the webhook"
     )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help="the results as one JSON document")
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds per check (default 30)"
     )
@@ -42,11 +42,20 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     options = CheckOptions(args.auth_pfx, args.send_test_email, args.send_test_webhook)
     results = asyncio.run(_run(ConnectionChecks(config, options), args.timeout))
+    ok = all(r.ok for r in results)
     if args.json:
-        print(json.dumps([r.as_dict() for r in results], indent=2))
+        failed = sum(not r.ok for r in results)
+        output.document(
+            {
+                "ok": ok,
+                "passed": len(results) - failed,
+                "failed": failed,
+                "checks": [r.as_dict() for r in results],
+            }
+        )
     else:
         print(render(results))
-    return 0 if all(r.ok for r in results) else 1
+    return ExitCode.OK if ok else ExitCode.FAILED
 
 
 async def _run(checks: ConnectionChecks, timeout: float) -> list[CheckResult]:

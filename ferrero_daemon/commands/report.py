@@ -10,7 +10,13 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients import db as dbclient
 from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.webhook import WebhookClient
-from ferrero_daemon.commands import Subparsers, add_config_argument
+from ferrero_daemon.commands import (
+    DB_SECRETS,
+    SEND_SECRETS,
+    Subparsers,
+    add_config_argument,
+    output,
+)
 from ferrero_daemon.config import Config, load_config
 from ferrero_daemon.outbox.deliver import deliver_pending
 from ferrero_daemon.outbox.queue import Outbox
@@ -29,28 +35,35 @@ def register(sub: Subparsers) -> None:
     parser.add_argument(
         "--send", action="store_true", help="also queue it for the report recipients and send it"
     )
+    parser.add_argument("--json", action="store_true", help="the report's figures as JSON")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return asyncio.run(_report(load_config(args.config), args.date, args.send))
+    # Printing needs the database only; sending needs the SMTP and webhook secrets too.
+    config = load_config(args.config, secrets=SEND_SECRETS if args.send else DB_SECRETS)
+    return asyncio.run(_report(config, args.date, send=args.send, as_json=args.json))
 
 
-async def _report(config: Config, day: date | None, send: bool) -> int:
+async def _report(config: Config, day: date | None, *, send: bool, as_json: bool) -> int:
     logs.configure("warning", config.settings.environment.value, config.secrets.all_values())
     day = day or datetime.now(UTC).astimezone(config.settings.zone).date()
     database = await dbclient.connect(config, min_size=1)
     try:
         daily = await report.gather(database, config, day)
-        print(report.text(daily), end="")
-        if send:
-            await _send(config, database, daily)
+        if not as_json:
+            print(report.text(daily), end="")
+        sent = await _send(config, database, daily) if send else None
     finally:
         await database.close()
+    if as_json:
+        output.document({**report.context(daily), "sent": sent})
+    elif sent:
+        print(f"daily report for {daily.day.isoformat()} {sent} to the report recipients")
     return 0
 
 
-async def _send(config: Config, database: dbclient.Database, daily: report.DailyReport) -> None:
+async def _send(config: Config, database: dbclient.Database, daily: report.DailyReport) -> str:
     queued = await report.queue(Outbox(database), daily)
     mailer, webhook = Mailer.from_config(config), WebhookClient.from_config(config)
     try:
@@ -62,4 +75,4 @@ async def _send(config: Config, database: dbclient.Database, daily: report.Daily
     state = "queued and sent" if queued and delivered.failed == 0 else "queued"
     if not queued:
         state = "was already queued today (one mail per day); pending mails were sent"
-    print(f"daily report for {daily.day.isoformat()} {state} to the report recipients")
+    return state

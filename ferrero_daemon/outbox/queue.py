@@ -40,9 +40,14 @@ class OutboxRow:
 
 @dataclass(frozen=True)
 class OutboxStats:
+    """What waits to be delivered; ``last_error`` is the newest delivery error among it."""
+
     pending: int
+    emails: int
+    webhooks: int
     failing: int
     oldest_pending: datetime | None
+    last_error: str | None
 
 
 def email_payload(message: Email) -> dict[str, Any]:
@@ -96,4 +101,4 @@ class Outbox:
     async def stats(self) -> OutboxStats:
         row = await self._db.fetchrow("outbox_stats")
         assert row is not None
-        return OutboxStats(row["pending"], row["failing"], row["oldest_pending"])
+        return OutboxStats(**dict(row))

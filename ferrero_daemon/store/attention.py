@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ferrero_daemon.clients.db import Database
 
@@ -14,6 +15,13 @@ class AttentionItem:
     file_name: str
     reason: str
     sha1: str | None
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    workflow: str
+    file_name: str
+    set_aside_at: datetime
 
 
 class AttentionStore:
@@ -44,6 +52,10 @@ class AttentionStore:
         return [
             AttentionItem(**{k: r[k] for k in AttentionItem.__dataclass_fields__}) for r in rows
         ]
+
+    async def open_all(self) -> list[OpenItem]:
+        """Every file still set aside, by workflow, oldest first."""
+        return [OpenItem(**dict(r)) for r in await self._db.fetch("attention_open_all")]
 
     async def resolve(self, box_file_id: str) -> bool:
         """True when the file was set aside and now is not."""

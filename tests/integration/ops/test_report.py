@@ -124,8 +124,8 @@ async def test_report_send_mails_the_report_recipients_once_a_day(
     await seed_day(database)
     overrides = {**smtp_server.config_overrides(), "backups": {"root": str(tmp_path / "b")}}
     config = make_config(overrides, secrets=smtp_server.secrets())
-    await report_command._report(config, DAY, send=True)
-    await report_command._report(config, DAY, send=True)
+    await report_command._report(config, DAY, send=True, as_json=False)
+    await report_command._report(config, DAY, send=True, as_json=False)
 
     async with asyncio.timeout(10):
         (mail,) = await smtp_server.wait_for(1)
