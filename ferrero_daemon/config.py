@@ -22,8 +22,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from ferrero_daemon import crontab
 from ferrero_daemon.errors import ConfigError, SecretFileError
 
 DEFAULT_CONFIG_PATH = Path("/etc/ferrero-daemon/config.toml")
@@ -77,6 +85,86 @@ class DamFields(Strict):
     creativex_guidelines: NonEmpty = "FERRERO.FIELD.CREATIVEX_GUIDELINES"
 
 
+def _normal(text: str) -> str:
+    """How the DAM's values are compared: case and runs of spaces do not matter."""
+    return " ".join(text.split()).casefold()
+
+
+def _all_distinct(values: Mapping[str, str], what: str) -> None:
+    seen: dict[str, str] = {}
+    for key, value in values.items():
+        other = seen.setdefault(_normal(value), key)
+        if other != key:
+            raise ValueError(f"{other} and {key} are both {value!r}; each {what} must differ")
+
+
+class DamValues(Strict):
+    """The DAM's spellings of the pick-list values the workflows look for."""
+
+    local_campaign_type: NonEmpty = "Local comm"
+    global_campaign_type: NonEmpty = "Global comm"
+    rejected: NonEmpty = "NOT APPROVED"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> DamValues:
+        _all_distinct(
+            {"local_campaign_type": self.local_campaign_type,
+             "global_campaign_type": self.global_campaign_type},
+            "campaign type",
+        )  # fmt: skip
+        return self
+
+
+class DamStatuses(Strict):
+    """The campaign status codes the workflows read and write (A4 is the DAM's own)."""
+
+    a1: NonEmpty = "A1"
+    a2: NonEmpty = "A2"
+    a3: NonEmpty = "A3"
+    a5: NonEmpty = "A5"
+    a6: NonEmpty = "A6"
+    b1: NonEmpty = "B1"
+    b2: NonEmpty = "B2"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> DamStatuses:
+        _all_distinct(self.model_dump(), "status code")
+        return self
+
+
+class DamWire(Strict):
+    """OTMM wire details that differ between installations (``[I]`` in `ref/otmm-api.md`).
+
+    Each default is what the client did before these became settings;
+    ``ferrero-daemon check --deep`` says which value the live system needs, or, where
+    that cannot be seen without writing, what to try by hand.
+    """
+
+    # Search and folder-listing page; a server may cap it lower, or refuse a larger one.
+    page_size: Annotated[int, Field(ge=1, le=1000)] = 100
+    # A new version: "checkout" = check out, stage, check in; "checkout_lock" also locks
+    # the asset after the check-out (the v5 flow of ref §7, some installs demand it).
+    checkin_flow: Literal["checkout", "checkout_lock"] = "checkout"
+    # Answers to a lock or check-out that mean "someone else holds it" (ref §8.1: 400/409).
+    lock_conflict_statuses: list[Annotated[int, Field(ge=400, le=499)]] = Field(
+        default_factory=lambda: [400, 409, 423], min_length=1
+    )
+    # The member of GET /jobs/{id} that holds the job's state (ref §7: shape not public).
+    job_state_field: NonEmpty = "job_state"
+    # How a pick-list value is written: "string" (a plain string, OTMM resolves the code)
+    # or "domain_value" (the UI's DomainValue form), for the [dam.fields] named below.
+    domain_value_form: Literal["string", "domain_value"] = "string"
+    domain_fields: list[NonEmpty] = Field(default_factory=lambda: ["campaign_status", "approval"])
+
+    @field_validator("domain_fields")
+    @classmethod
+    def _known_fields(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(DamFields.model_fields))
+        if unknown:
+            raise ValueError(f"not keys of [dam.fields]: {unknown}")
+        return value
+
+
 class DamConfig(Strict):
     auth_mode: Literal["oauth2", "mtls"] = "oauth2"
     base_url: NonEmpty
@@ -87,7 +175,6 @@ class DamConfig(Strict):
     ca_bundle: Path | None = None
     requested_by: NonEmpty = "ferrero-daemon"
     timeout_seconds: Seconds = 60.0
-    page_size: Annotated[int, Field(ge=1, le=1000)] = 100
     master_role_value: NonEmpty = "Master"
     derivative_role_value: NonEmpty = "Derivative"
     masters_subfolder: str = ""
@@ -95,14 +182,54 @@ class DamConfig(Strict):
     metadata_model_id: NonEmpty = "FERRERO.MODEL.CAMPAIGN_ASSET"
     security_policy_ids: list[int] = Field(default_factory=lambda: [1])
     fields: DamFields = DamFields()
+    values: DamValues = DamValues()
+    statuses: DamStatuses = DamStatuses()
     derivative_field_map: dict[str, str] = Field(default_factory=dict)
+    wire: DamWire = DamWire()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _page_size_moved(cls, data: Any) -> Any:
+        """``dam.page_size`` moved to ``[dam.wire]``; an old config keeps working."""
+        if isinstance(data, Mapping) and "page_size" in data:
+            data = dict(data)
+            wire = dict(data.get("wire") or {})
+            wire.setdefault("page_size", data.pop("page_size"))
+            data["wire"] = wire
+        return data
+
+
+BOX_ROOT_FOLDER = "0"
 
 
 class BoxFolders(Strict):
+    """One Box folder per workflow, by ID (the number in app.box.com/folder/<ID>)."""
+
     a1_a2: NonEmpty
     a2_a3: NonEmpty
     b1_b2: NonEmpty
     creativex: NonEmpty
+
+    @field_validator("a1_a2", "a2_a3", "b1_b2", "creativex")
+    @classmethod
+    def _folder_id(cls, value: str) -> str:
+        value = value.strip()
+        if not value.isdigit():
+            raise ValueError(
+                f"{value!r} is not a Box folder ID: use the number at the end of the "
+                "folder's address, app.box.com/folder/<ID>"
+            )
+        if value == BOX_ROOT_FOLDER:
+            raise ValueError(
+                "'0' is the root of the Box account, not a workflow folder: create the "
+                "folder and put its ID here (app.box.com/folder/<ID>)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> BoxFolders:
+        _all_distinct(self.model_dump(), "workflow's Box folder")
+        return self
 
 
 class BoxConfig(Strict):
@@ -110,10 +237,12 @@ class BoxConfig(Strict):
     upload_url: NonEmpty = "https://upload.box.com/api/2.0"
     oauth_url: NonEmpty = "https://api.box.com/oauth2/token"
     as_user_id: str = ""
+    ca_bundle: Path | None = None
     timeout_seconds: Seconds = 120.0
     chunk_parallelism: Annotated[int, Field(ge=1, le=16)] = 4
     folders: BoxFolders
     needs_attention_folder: NonEmpty = "_needs_attention"
+    set_aside_after_failed_runs: Annotated[int, Field(ge=1)] = 5
     rejected_folder: NonEmpty = "REJECTED"
 
 
@@ -147,12 +276,14 @@ class Recipients(Strict):
 
 class WebhookConfig(Strict):
     url: str = ""
+    ca_bundle: Path | None = None
     timeout_seconds: Seconds = 15.0
 
 
 class CreativeXConfig(Strict):
     base_url: NonEmpty = "https://api.cloud.llamaindex.ai"
     agent_name: NonEmpty = "Creativex-Extract"
+    ca_bundle: Path | None = None
     timeout_seconds: Seconds = 600.0
     poll_interval_seconds: Seconds = 2.0
     default_score: str = "N/A"
@@ -167,10 +298,26 @@ class JobConfig(Strict):
 
     @field_validator("schedule")
     @classmethod
-    def _cron_has_five_fields(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError("expected a 5-field cron expression such as '*/5 * * * *'")
-        return value
+    def _cron_line(cls, value: str) -> str:
+        # The scheduler's own parser: what it would refuse at start is refused here.
+        try:
+            return crontab.validate(value, ZoneInfo("UTC"))
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a valid cron line: {exc}") from None
+
+
+MoveToA3 = Literal["off", "first_version", "every_master"]
+
+
+class ReturnsJobConfig(JobConfig):
+    """``[jobs.a2_a3]``: when the campaign moves A2→A3 (and the webhook is called).
+
+    ``off``: never, the reviewers move it; ``first_version``: with its first localised
+    version in the DAM; ``every_master``: once every master has a localised version.
+    """
+
+    schedule: NonEmpty = "*/5 * * * *"
+    move_to_a3: MoveToA3 = "off"
 
 
 def _job(schedule: str, max_minutes: float = 60.0) -> JobConfig:
@@ -179,7 +326,7 @@ def _job(schedule: str, max_minutes: float = 60.0) -> JobConfig:
 
 class JobsConfig(Strict):
     a1_a2: JobConfig = _job("*/5 * * * *")
-    a2_a3: JobConfig = _job("*/5 * * * *")
+    a2_a3: ReturnsJobConfig = ReturnsJobConfig()
     a5_a6: JobConfig = _job("*/5 * * * *")
     b1_b2: JobConfig = _job("*/5 * * * *")
     creativex: JobConfig = _job("*/5 * * * *")
@@ -195,7 +342,6 @@ class JobsConfig(Strict):
 class RetentionConfig(Strict):
     daily_keep: Annotated[int, Field(ge=1)] = 7
     weekly_keep: Annotated[int, Field(ge=1)] = 4
-    manual_keep: Annotated[int, Field(ge=1)] = 10
     safety_keep: Annotated[int, Field(ge=1)] = 5
     max_age_days: Annotated[int, Field(ge=1)] = 35
     floor: Annotated[int, Field(ge=1)] = 3
@@ -203,6 +349,8 @@ class RetentionConfig(Strict):
 
 class BackupConfig(Strict):
     root: Path = Path("/var/lib/ferrero-daemon/backups")
+    # "off" where a replication connection is impossible (a managed database service).
+    weekly: Literal["base", "off"] = "base"
     pg_bin_dir: Path | None = None
     min_free_gb: Annotated[float, Field(ge=0)] = 10.0
     timeout_minutes: Annotated[float, Field(gt=0)] = 60.0
@@ -220,6 +368,8 @@ class ControlConfig(Strict):
 
 class RuntimeConfig(Strict):
     instance_name: str = ""
+    # systemd User= of the unit: files a CLI run as root writes for the daemon go to it.
+    service_user: NonEmpty = "ferrero-daemon"
     shutdown_deadline_seconds: Seconds = 60.0
     misfire_grace_seconds: Annotated[int, Field(ge=1)] = 300
     lease_seconds: Annotated[float, Field(ge=2)] = 30.0
@@ -269,6 +419,13 @@ class Settings(Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def job_enabled(self, name: str) -> bool:
+        """Scheduled at all: enabled, and for the weekly base backup, not ``backups.weekly = "off"``."""
+        if name == "backup_weekly" and self.backups.weekly == "off":
+            return False
+        job: JobConfig = getattr(self.jobs, name)
+        return job.enabled
 
 
 class Secret:
@@ -374,6 +531,47 @@ def read_secret_file(path: Path, name: str) -> str:
     return value
 
 
+BOX_CONFIG_KEYS = (
+    ("boxAppSettings", "clientID"),
+    ("boxAppSettings", "clientSecret"),
+    ("boxAppSettings", "appAuth", "publicKeyID"),
+    ("boxAppSettings", "appAuth", "privateKey"),
+    ("enterpriseID",),
+)
+
+
+def box_config_problem(text: str) -> str | None:
+    """Why a ``Box-config.json`` cannot be a JWT app's, or None; never quotes its content."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return (
+            f"is not valid JSON ({exc.__class__.__name__} at character {getattr(exc, 'pos', '?')} "
+            f"of {len(text)}: cut short or edited?); download Box-config.json again from "
+            "the Box Developer Console"
+        )
+    missing = [".".join(path) for path in BOX_CONFIG_KEYS if not _dig(data, path)]
+    if not isinstance(_dig(data, ("boxAppSettings", "appAuth", "passphrase")), str):
+        missing.append("boxAppSettings.appAuth.passphrase")
+    if missing:
+        return (
+            f"is not the Box-config.json of a JWT app: {', '.join(missing)} missing or empty; "
+            "download it again from the Box Developer Console (app → Configuration → "
+            "Generate a Public/Private Keypair)"
+        )
+    return None
+
+
+def _dig(data: object, path: tuple[str, ...]) -> object:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
 def _load_secret(
     name: str, files: Mapping[str, Path], env: Mapping[str, str], base: Path | None
 ) -> Secret | None:
@@ -414,6 +612,9 @@ def load_secrets(
             continue
         if secret is not None:
             values[name] = secret
+    box = values.get("box_jwt_config")
+    if box is not None and (problem := box_config_problem(box.reveal())):
+        problems.append(f"secrets.box_jwt_config: the value from {box.source} {problem}")
     problems.extend(
         f"secrets.{n}: {_missing_secret_message(n)}"
         for n in _required(settings)
@@ -454,7 +655,7 @@ def format_validation_error(exc: ValidationError) -> list[str]:
     lines = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        message = err["msg"]
+        message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key (check its spelling and section)"
         lines.append(f"{path}: {message}")

@@ -22,6 +22,10 @@ SELECT 1
 -- name: state_get
 SELECT value FROM workflow_state WHERE workflow = $1 AND key = $2
 
+-- name: state_get_for_update
+-- Inside a transaction: read and hold the row until commit (alerts: decide, then record).
+SELECT value FROM workflow_state WHERE workflow = $1 AND key = $2 FOR UPDATE
+
 -- name: state_put
 INSERT INTO workflow_state (workflow, key, value, updated_at) VALUES ($1, $2, $3::jsonb, now())
 ON CONFLICT (workflow, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
@@ -49,33 +53,6 @@ SELECT * FROM asset_events WHERE tracking_id = $1 ORDER BY occurred_at, id
 SELECT tracking_id, dam_asset_id, campaign_id, local_campaign_id, original_filename,
        box_folder_id, metadata::text AS metadata, state
 FROM master_assets WHERE tracking_id = $1
-
--- name: returns_campaign_get
-SELECT campaign_id, campaign_number, campaign_name, status, box_folder_id
-FROM campaign_status WHERE campaign_id = $1
-
--- name: returns_campaign_box_folder
--- The campaign's sub-folder of the A1→A2 folder, as the delivery workflow recorded it.
-SELECT coalesce(
-    (SELECT box_folder_id FROM campaign_status WHERE campaign_id = $1),
-    (SELECT box_folder_id FROM master_assets
-      WHERE campaign_id = $1 AND workflow = 'a1_a2' AND box_folder_id IS NOT NULL
-      ORDER BY created_at LIMIT 1))
-
--- name: returns_campaign_set_status
-INSERT INTO campaign_status (campaign_id, campaign_number, campaign_name, status, status_changed_at)
-VALUES ($1, $2, $3, $4, now())
-ON CONFLICT (campaign_id) DO UPDATE
-SET status = EXCLUDED.status, status_changed_at = now(), updated_at = now()
-
--- name: returns_campaigns_due_a3
--- Campaigns still at A2 here although a derivative of theirs is in the DAM.
-SELECT c.campaign_id, c.campaign_number, c.campaign_name, c.status, c.box_folder_id
-FROM campaign_status c
-WHERE c.status = 'A2' AND EXISTS (
-    SELECT 1 FROM derivative_assets d
-    WHERE d.campaign_id = c.campaign_id AND d.state IN ('imported', 'rejected_sent'))
-ORDER BY c.campaign_id
 
 -- name: derivative_get
 SELECT * FROM derivative_assets WHERE tracking_id = $1 AND country = $2 AND language = $3
@@ -155,15 +132,26 @@ INSERT INTO attention_items (box_file_id, workflow, file_name, reason, sha1)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (box_file_id) DO UPDATE
 SET workflow = EXCLUDED.workflow, file_name = EXCLUDED.file_name, reason = EXCLUDED.reason,
-    sha1 = EXCLUDED.sha1, set_aside_at = now(), reported_at = NULL, resolved_at = NULL
+    sha1 = EXCLUDED.sha1, set_aside_at = now(), reported_at = NULL, resolved_at = NULL,
+    attempts = 0, last_error = NULL, failure_reported_at = NULL
 
 -- name: attention_reported
 UPDATE attention_items SET reported_at = now() WHERE box_file_id = $1
 
 -- name: attention_unreported
-SELECT box_file_id, workflow, file_name, reason, sha1 FROM attention_items
+SELECT box_file_id, workflow, file_name, reason, sha1, reported_at, attempts FROM attention_items
 WHERE workflow = $1 AND reported_at IS NULL AND resolved_at IS NULL
 ORDER BY set_aside_at
+
+-- name: attention_finish_failed
+-- One more failed try to set the file aside; true the first time (mail it), false after.
+UPDATE attention_items
+SET attempts = attempts + 1, last_error = $2
+WHERE box_file_id = $1
+RETURNING attempts, failure_reported_at IS NULL AS unreported
+
+-- name: attention_failure_reported
+UPDATE attention_items SET failure_reported_at = now() WHERE box_file_id = $1
 
 -- name: attention_resolve
 -- The file is back in its folder (an operator moved it) or went through: no longer set aside.
@@ -176,8 +164,29 @@ SELECT workflow, file_name, set_aside_at FROM attention_items
 WHERE resolved_at IS NULL ORDER BY workflow, set_aside_at, box_file_id
 
 -- name: attention_open
-SELECT box_file_id, workflow, file_name, reason, sha1, set_aside_at, reported_at
+SELECT box_file_id, workflow, file_name, reason, sha1, set_aside_at, reported_at, attempts
 FROM attention_items WHERE workflow = $1 AND resolved_at IS NULL ORDER BY set_aside_at
+
+-- name: file_failure_record
+-- Once per run and file; new content starts the count again. Returns the failed runs.
+INSERT INTO file_failures AS f
+    (box_file_id, workflow, file_name, sha1, failed_runs, last_error, last_run_id)
+VALUES ($1, $2, $3, $4, 1, $5, $6)
+ON CONFLICT (box_file_id) DO UPDATE
+SET workflow = EXCLUDED.workflow, file_name = EXCLUDED.file_name, sha1 = EXCLUDED.sha1,
+    failed_runs = CASE
+        WHEN f.sha1 IS DISTINCT FROM EXCLUDED.sha1 THEN 1
+        WHEN f.last_run_id = EXCLUDED.last_run_id THEN f.failed_runs
+        ELSE f.failed_runs + 1
+    END,
+    first_failed_at = CASE
+        WHEN f.sha1 IS DISTINCT FROM EXCLUDED.sha1 THEN now() ELSE f.first_failed_at
+    END,
+    last_error = EXCLUDED.last_error, last_run_id = EXCLUDED.last_run_id, last_failed_at = now()
+RETURNING failed_runs
+
+-- name: file_failure_clear
+DELETE FROM file_failures WHERE box_file_id = $1
 
 -- name: returns_events_since
 SELECT id, event, campaign_id, tracking_id, dam_asset_id, box_file_id, bytes, detail::text AS detail
@@ -186,14 +195,11 @@ WHERE workflow = $1 AND id > $2 AND id <= $3 AND event = ANY($4::text[]) AND out
 ORDER BY id
 
 -- name: returns_events_last_id
-SELECT coalesce(max(id), 0) FROM asset_events
+-- The newest event to announce after the cursor ($2); the cursor itself when there is none,
+-- so a run with nothing new leaves it where it is.
+SELECT coalesce(max(id), $2) FROM asset_events
 WHERE workflow = $1 AND id > $2 AND event = ANY($3::text[]) AND outcome = 'ok'
 
--- name: returns_moves_recorded
--- How often this campaign made this move before (review rounds repeat A5→A6).
-SELECT count(*) FROM asset_events
-WHERE campaign_id = $1 AND event = 'campaign_status_changed'
-  AND detail->>'old' = $2 AND detail->>'new' = $3
 -- ==== ops: backups, restore, daily report ===================================
 
 -- name: ops_last_runs
@@ -206,9 +212,11 @@ ORDER BY job, started_at DESC
 -- name: ops_running_jobs
 SELECT DISTINCT job FROM job_runs
 WHERE job = ANY($1::text[]) AND outcome = 'running' AND started_at > now() - interval '6 hours'
--- ==== delivery: campaign_status (a1_a2, b1_b2) ==============================
+-- ==== campaign_status: every campaign the daemon moved, and moves in flight (store/campaigns.py) ====
+-- One row type (store.campaigns.CampaignRow) for all four moves: A1→A2, B1→B2, A2→A3, A5→A6.
+-- pending_status is a move's intent, written before the DAM is changed (workflows/status_change.py).
 
--- name: delivery_campaign_seen
+-- name: campaign_seen
 INSERT INTO campaign_status
     (campaign_id, campaign_number, campaign_name, campaign_type, brand, market, status)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -222,29 +230,72 @@ ON CONFLICT (campaign_id) DO UPDATE SET
     updated_at = now()
 RETURNING *
 
--- name: delivery_campaign_get
+-- name: campaign_get
 SELECT * FROM campaign_status WHERE campaign_id = $1
 
--- name: delivery_campaign_set_box_folder
+-- name: campaign_set_box_folder
 UPDATE campaign_status SET box_folder_id = $2, updated_at = now() WHERE campaign_id = $1
 
--- name: delivery_campaign_mark_pending
+-- name: campaign_box_folder
+-- The campaign's sub-folder of the A1→A2 folder, as the delivery workflow recorded it.
+SELECT coalesce(
+    (SELECT box_folder_id FROM campaign_status WHERE campaign_id = $1),
+    (SELECT box_folder_id FROM master_assets
+      WHERE campaign_id = $1 AND workflow = 'a1_a2' AND box_folder_id IS NOT NULL
+      ORDER BY created_at LIMIT 1))
+
+-- name: campaign_mark_pending
 UPDATE campaign_status SET pending_status = $2, pending_since = now(), updated_at = now()
 WHERE campaign_id = $1
 
--- name: delivery_campaign_complete
+-- name: campaign_complete
 UPDATE campaign_status
 SET status = $2, pending_status = NULL, pending_since = NULL,
     status_changed_at = now(), updated_at = now()
 WHERE campaign_id = $1 AND pending_status = $2
 RETURNING campaign_id
 
--- name: delivery_campaign_clear_pending
-UPDATE campaign_status SET pending_status = NULL, pending_since = NULL, updated_at = now()
+-- name: campaign_moved_elsewhere
+-- The DAM shows a status the move did not expect: keep what the DAM says, drop the intent.
+UPDATE campaign_status
+SET status = $2, pending_status = NULL, pending_since = NULL, updated_at = now()
 WHERE campaign_id = $1
 
--- name: delivery_campaigns_pending
+-- name: campaigns_pending
 SELECT * FROM campaign_status WHERE status = $1 AND pending_status = $2 ORDER BY campaign_id
+
+-- name: campaigns_due_a3
+-- Campaigns at A2 ($1, dam.statuses.a2) here with a localised version in the DAM; with $2,
+-- only those where every master delivered to the agency has one.
+SELECT c.* FROM campaign_status c
+WHERE c.status = $1
+  AND EXISTS (SELECT 1 FROM derivative_assets d
+              WHERE d.campaign_id = c.campaign_id AND d.state IN ('imported', 'rejected_sent'))
+  AND (NOT $2::boolean OR NOT EXISTS (
+      SELECT 1 FROM master_assets m
+      WHERE m.campaign_id = c.campaign_id AND m.workflow = 'a1_a2'
+        AND NOT EXISTS (SELECT 1 FROM derivative_assets d
+                        WHERE d.tracking_id = m.tracking_id
+                          AND d.state IN ('imported', 'rejected_sent'))))
+ORDER BY c.campaign_id
+
+-- name: campaign_figures
+-- What a status change announces of its campaign: masters delivered, localised versions
+-- in the DAM, versions sent back to the agency.
+SELECT
+    (SELECT count(*) FROM master_assets WHERE campaign_id = $1 AND state = 'delivered') AS masters,
+    (SELECT coalesce(sum(size_bytes), 0)::bigint FROM master_assets
+      WHERE campaign_id = $1 AND state = 'delivered') AS bytes,
+    (SELECT count(*) FROM derivative_assets
+      WHERE campaign_id = $1 AND state IN ('imported', 'rejected_sent')) AS versions,
+    (SELECT count(*) FROM derivative_assets
+      WHERE campaign_id = $1 AND state = 'rejected_sent') AS rejected
+
+-- name: campaign_status_changes
+-- How often this campaign made this move before (a campaign sent back repeats a move).
+SELECT count(*) FROM asset_events
+WHERE campaign_id = $1 AND event = 'campaign_status_changed'
+  AND detail->>'old' = $2 AND detail->>'new' = $3
 
 -- ==== delivery: master_assets (a1_a2, b1_b2) ================================
 
@@ -286,7 +337,8 @@ INSERT INTO job_runs (run_id, job, trigger, dry_run, instance) VALUES ($1, $2, $
 RETURNING started_at
 
 -- name: run_finish
-UPDATE job_runs SET finished_at = now(), outcome = $2, counts = $3::jsonb, error = $4
+UPDATE job_runs SET finished_at = now(), outcome = $2, counts = $3::jsonb, error = $4,
+                    failures = $5::jsonb
 WHERE run_id = $1
 
 -- name: run_get
@@ -380,26 +432,92 @@ SELECT count(*)                                 AS pending,
          ORDER BY next_attempt_at DESC, id DESC LIMIT 1) AS last_error
   FROM notification_outbox WHERE sent_at IS NULL
 
--- The day's decisive asset events; an asset is its tracking ID, else Box file, else DAM asset.
--- name: ops_report_events
-SELECT workflow, outcome, campaign_id,
-       coalesce(tracking_id, box_file_id, dam_asset_id) AS asset,
-       coalesce(detail->>'reason', detail->>'error') AS reason
-FROM asset_events
-WHERE occurred_at >= $1 AND occurred_at < $2 AND outcome IN ('ok', 'failed')
-ORDER BY occurred_at, id
+-- ==== the daily report (report/, store/report_periods.py) ===================
 
--- name: ops_report_runs
-SELECT job, outcome, error FROM job_runs
-WHERE started_at >= $1 AND started_at < $2 AND NOT dry_run AND outcome <> 'running'
+-- name: report_things
+-- Every record of a thing the report counts, in [$1, $2): (workflow, kind, key). Each
+-- kind comes from its own records and ``key`` is the thing's identity, so a thing with
+-- several records counts once (domain/report_figures.py counts the distinct keys).
+SELECT workflow, 'masters_delivered' AS kind, tracking_id AS key
+  FROM master_assets WHERE delivered_at >= $1 AND delivered_at < $2
+UNION ALL
+SELECT workflow, 'new_assets', coalesce(dam_asset_id, id::text)
+  FROM asset_events
+ WHERE event = 'derivative_imported' AND outcome = 'ok' AND occurred_at >= $1 AND occurred_at < $2
+UNION ALL
+SELECT workflow, 'new_versions', coalesce(dam_asset_id, id::text) || ' v' || coalesce(detail->>'version', '?')
+  FROM asset_events
+ WHERE event = 'derivative_versioned' AND outcome = 'ok' AND occurred_at >= $1 AND occurred_at < $2
+UNION ALL
+SELECT workflow, 'without_score', coalesce(dam_asset_id, id::text) || ' v' || coalesce(detail->>'version', '?')
+  FROM asset_events
+ WHERE event IN ('derivative_imported', 'derivative_versioned') AND outcome = 'ok'
+   AND detail->>'scored' = 'false' AND occurred_at >= $1 AND occurred_at < $2
+UNION ALL
+SELECT workflow, 'rejections_returned', id::text
+  FROM asset_events
+ WHERE event = 'rejection_sent' AND outcome = 'ok' AND occurred_at >= $1 AND occurred_at < $2
+UNION ALL
+SELECT 'creativex', 'scorecards_scored', pdf_sha256
+  FROM creativex_scores WHERE extracted_at >= $1 AND extracted_at < $2
+UNION ALL
+SELECT workflow, 'set_aside', box_file_id
+  FROM attention_items WHERE set_aside_at >= $1 AND set_aside_at < $2
+UNION ALL
+SELECT workflow, 'campaigns_moved', campaign_id
+  FROM asset_events
+ WHERE event = 'campaign_status_changed' AND outcome = 'ok' AND campaign_id IS NOT NULL
+   AND occurred_at >= $1 AND occurred_at < $2
 
--- name: ops_report_scores_stored
-SELECT count(*) FROM creativex_scores WHERE extracted_at >= $1 AND extracted_at < $2
+-- name: report_runs
+-- The finished real runs started in [$1, $2), in start order, with the items each failed on.
+SELECT job, outcome, error, failures::text AS failures FROM job_runs
+ WHERE started_at >= $1 AND started_at < $2 AND NOT dry_run AND outcome <> 'running'
+ ORDER BY started_at, run_id
 
--- name: ops_report_scores_missing
-SELECT count(*) FROM derivative_assets
-WHERE created_at >= $1 AND created_at < $2 AND cqs_pct IS NULL AND creativex_score_id IS NULL
-
--- name: ops_report_attention
+-- name: report_set_aside_open
 SELECT workflow, file_name, reason, set_aside_at FROM attention_items
-WHERE resolved_at IS NULL ORDER BY set_aside_at, box_file_id
+ WHERE resolved_at IS NULL ORDER BY set_aside_at, box_file_id
+
+-- name: report_set_aside_resolved
+SELECT count(*) FROM attention_items WHERE resolved_at >= $1 AND resolved_at < $2
+
+-- name: report_period_last
+SELECT period_start, period_end FROM report_periods ORDER BY period_end DESC LIMIT 1
+
+-- name: report_period_claim
+-- The period a scheduled report covers; NULL when it was reported before.
+INSERT INTO report_periods (period_end, period_start, run_id) VALUES ($1, $2, $3)
+ON CONFLICT (period_end) DO NOTHING
+RETURNING period_end
+
+-- name: report_period_ending_within
+-- The reported period that ended in [$1, $2), the latest if several: what was mailed.
+SELECT period_start, period_end FROM report_periods
+ WHERE period_end >= $1 AND period_end < $2 ORDER BY period_end DESC LIMIT 1
+
+-- ==== check --deep (read-only) ==============================================
+
+-- Each table and sequence of the daemon's schema, and what the connected role may do
+-- with it (check --deep).
+-- name: check_table_rights
+SELECT c.relname AS name, c.relkind::text AS kind,
+       CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT')
+            ELSE has_table_privilege(c.oid, 'SELECT') END AS can_select,
+       c.relkind <> 'S' AND has_table_privilege(c.oid, 'INSERT') AS can_insert,
+       c.relkind <> 'S' AND has_table_privilege(c.oid, 'UPDATE') AS can_update,
+       c.relkind <> 'S' AND has_table_privilege(c.oid, 'DELETE') AS can_delete,
+       c.relkind = 'S' AND has_sequence_privilege(c.oid, 'USAGE') AS can_use
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'S')
+ ORDER BY c.relname
+
+-- The connected role's attributes that the daemon, migrate and the backups depend on.
+-- name: check_role_rights
+SELECT r.rolname AS role, r.rolsuper AS superuser, r.rolcreatedb AS createdb,
+       r.rolreplication AS replication, current_schema() AS schema,
+       has_schema_privilege(current_schema(), 'CREATE') AS schema_create,
+       d.datname AS database, pg_get_userbyid(d.datdba) AS db_owner,
+       pg_has_role(d.datdba, 'MEMBER') AS owns_database
+  FROM pg_roles r, pg_database d
+ WHERE r.rolname = current_user AND d.datname = current_database()

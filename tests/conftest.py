@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -61,9 +62,25 @@ BASE_SETTINGS: dict[str, Any] = {
     },
 }
 
+# Shaped like a JWT app's Box-config.json (`config` checks the shape); the key is fake, so
+# a test that mints Box tokens takes the emulator's app config instead.
+TEST_BOX_CONFIG = json.dumps(
+    {
+        "boxAppSettings": {
+            "clientID": "box-client-id",
+            "clientSecret": "box-client-secret-xyz",
+            "appAuth": {
+                "publicKeyID": "key-1",
+                "privateKey": "-----BEGIN ENCRYPTED PRIVATE KEY-----\nfake\n-----END ENCRYPTED PRIVATE KEY-----\n",
+                "passphrase": "box-passphrase-123",
+            },
+        },
+        "enterpriseID": "4242",
+    }
+)
 TEST_SECRETS = {
     "dam_client_secret": "dam-secret-for-tests",
-    "box_jwt_config": "{}",
+    "box_jwt_config": TEST_BOX_CONFIG,
     "llama_cloud_api_key": "llx-test-key",
 }
 

@@ -1,6 +1,6 @@
 """Job functions for the runtime's tests (never shipped: the package does not include tests).
 
-The acceptance daemon gets them through ``FERRERO_JOB_OVERRIDES``; the integration tests
+The acceptance daemon gets them through ``tests/daemon_main.py --jobs``; the integration tests
 hand them to a ``Runner`` directly.
 """
 

@@ -25,6 +25,7 @@ from ferrero_daemon.clients.dryrun import (
     ReadOnlyDatabase,
     RecordingNotifier,
 )
+from ferrero_daemon.clients.http import Retry
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.clients.types import ScoreExtractor
 from ferrero_daemon.config import Config, DamFields, Secret, Secrets, parse_settings
@@ -45,15 +46,23 @@ from ferrero_daemon.templates import render
 from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
 from tests.fixtures.otmm import FAST
 from tests.postgres import PgServer, create_database, drop_database
+from tests.webhook_schema import problems
 
 _seq = itertools.count(1)
 DERIVATIVE_MAP = {
     "FERRERO.FIELD.BRAND": "FERRERO.FIELD.BRAND",
     "FERRERO.FIELD.CAMPAIGN_NUMBER": "FERRERO.FIELD.CAMPAIGN_NUMBER",
 }
+
+
+def move_to_a3(when: str) -> dict[str, Any]:
+    """The ``settings`` of a world whose a2_a3 moves campaigns to A3 (``off`` by default)."""
+    return {"jobs": {"a2_a3": {"move_to_a3": when}}}
+
+
 TABLES = (
     "derivative_assets, master_assets, campaign_status, creativex_scores, asset_events,"
-    " workflow_state, notification_outbox, attention_items"
+    " workflow_state, notification_outbox, attention_items, file_failures"
 )
 
 
@@ -109,6 +118,7 @@ class World:
     box_app: BoxApp
     dam_fields: DamFields = field(default_factory=DamFields)
     scorer: ScoreExtractor = field(default_factory=FakeScorer)
+    settings: dict[str, Any] = field(default_factory=dict)  # config.toml overrides
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
 
     async def start(self) -> None:
@@ -117,9 +127,10 @@ class World:
         self.boxe = await stack.enter_async_context(BoxEmulator(app=self.box_app))
         overrides = {**self.otmm.config_overrides(), **self.boxe.config_overrides()}
         overrides["dam"]["derivative_field_map"] = DERIVATIVE_MAP
+        overrides = deep_merge(overrides, self.settings)
         self.config = self.make_config(overrides, {**self.otmm.secrets(), **self.boxe.secrets()})
         self.dam = await stack.enter_async_context(OtmmClient.from_config(self.config, **FAST))
-        self.box = BoxApiClient.from_config(self.config, backoff=0.01)
+        self.box = BoxApiClient.from_config(self.config, retry=Retry(backoff=0.01))
         stack.push_async_callback(self.box.aclose)
 
     async def reset(self) -> None:
@@ -204,8 +215,8 @@ class World:
         async with self.db.connection() as conn:
             await conn.execute(
                 "INSERT INTO master_assets (tracking_id, dam_asset_id, workflow, campaign_id,"
-                " local_campaign_id, original_filename, box_filename, box_folder_id, metadata, state)"
-                " VALUES ($1, $2, 'a1_a2', $3, $4, $5, $6, $7, $8::jsonb, 'delivered')",
+                " local_campaign_id, original_filename, box_filename, box_folder_id, metadata, state,"
+                " size_bytes) VALUES ($1, $2, 'a1_a2', $3, $4, $5, $6, $7, $8::jsonb, 'delivered', 2048)",
                 *(tid, asset_id, campaign.dam_id, campaign.number, name, f"Spot_{tid}.mp4"),
                 *(campaign.box_folder_id, json.dumps({"fields": meta})),
             )
@@ -292,7 +303,10 @@ class World:
         rows = await self.rows(
             "SELECT payload::text FROM notification_outbox WHERE kind = 'webhook' ORDER BY id"
         )
-        return [json.loads(r["payload"]) for r in rows]
+        events = [json.loads(r["payload"]) for r in rows]
+        for event in events:  # each as Make.com will receive it: as documented
+            assert problems(event) == [], event
+        return events
 
     async def rows(self, sql: str, *args: Any) -> list[Any]:
         async with self.db.connection() as conn:

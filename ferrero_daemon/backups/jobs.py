@@ -14,9 +14,8 @@ from ferrero_daemon.backups.catalog import Entry
 from ferrero_daemon.backups.context import OpsContext, open_context
 from ferrero_daemon.backups.layout import Kind
 from ferrero_daemon.jobs import RunContext, RunReport
-from ferrero_daemon.outbox.alerts import Alerts
+from ferrero_daemon.outbox.alerts import Alerts, Origin
 from ferrero_daemon.services import Services
-from ferrero_daemon.store.state import StateStore
 
 log = logs.get_logger(__name__)
 
@@ -66,7 +65,9 @@ async def backup_check(services: Services, run: RunContext) -> RunReport:
     report.count("checks", len(result.checks))
     report.count("problems", len(result.problems))
     if not run.dry_run:
-        alerts = Alerts(StateStore(services.db), services.notifier)
-        await alerts.update(ALERT_SCOPE, ALERT_TITLE, result.problems, run.now())
+        origin = Origin.of_run(services.config, run.job, run.run_id, run.now())
+        await Alerts(services.db, services.notifier).update(
+            ALERT_SCOPE, ALERT_TITLE, result.problems, origin
+        )
     log.info("backup_health", healthy=result.healthy, problems=result.problems)
     return report

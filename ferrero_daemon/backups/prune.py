@@ -1,4 +1,8 @@
-"""Applying the retention plan to the backups on disk, logging every deletion."""
+"""Applying the retention plan to the backups on disk, logging every deletion.
+
+Manual backups are never pruned: ``backup manual`` is what an operator takes before a
+cut-over or a risky change, and only that operator knows when it may go.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,13 @@ from ferrero_daemon.config import RetentionConfig
 log = logs.get_logger(__name__)
 
 
+PRUNED_KINDS = (Kind.DAILY, Kind.WEEKLY, Kind.SAFETY)
+
+
 def policy(kind: Kind, settings: RetentionConfig) -> Policy:
     keep = {
         Kind.DAILY: settings.daily_keep,
         Kind.WEEKLY: settings.weekly_keep,
-        Kind.MANUAL: settings.manual_keep,
         Kind.SAFETY: settings.safety_keep,
     }[kind]
     return Policy(keep=keep, max_age=timedelta(days=settings.max_age_days), floor=settings.floor)
@@ -32,6 +38,8 @@ def plan_for(layout: Layout, kind: Kind, settings: RetentionConfig, now: datetim
 
 def prune(layout: Layout, kind: Kind, settings: RetentionConfig, now: datetime) -> list[Entry]:
     """Delete what the plan says, oldest first; call only after a new verified backup."""
+    if kind not in PRUNED_KINDS:
+        return []
     decided = plan_for(layout, kind, settings, now)
     if decided.below_floor and kind in (Kind.DAILY, Kind.WEEKLY):
         log.warning("backup_retention_below_floor", kind=kind.value, floor=settings.floor)

@@ -2,8 +2,9 @@
 
 ``ferrero-daemon check`` runs these in order and prints one line each. A check is an
 async function that returns a short detail on success and raises on failure; the
-runner turns any exception into a failed result with the reason and a hint, so one
-broken system never hides the state of the others.
+runner turns our errors (and timeouts, OS errors) into a failed result with the
+reason and the error's ``hint``, so one broken system never hides the state of the
+others.
 """
 
 from __future__ import annotations
@@ -22,14 +23,7 @@ from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.clients.webhook import WebhookClient
 from ferrero_daemon.config import Config
-from ferrero_daemon.errors import (
-    AuthError,
-    ConfigError,
-    FerreroError,
-    NotFoundError,
-    SchemaError,
-    TransientError,
-)
+from ferrero_daemon.errors import ConfigError, FerreroError, NotFoundError, TransientError
 from ferrero_daemon.store.migrations import require_current
 
 Probe = Callable[[], Awaitable[str]]
@@ -54,36 +48,26 @@ class CheckResult:
         return asdict(self)
 
 
-def hint_for(exc: BaseException, default: str) -> str:
-    if isinstance(exc, AuthError):
-        return "the credentials were refused: check the secret and the account"
-    if isinstance(exc, SchemaError):
-        return "run `ferrero-daemon migrate`"
-    if isinstance(exc, NotFoundError):
-        return "check the id in config.toml exists and the service account can see it"
-    if isinstance(exc, ConfigError):
-        return "fix config.toml or the secret, then `ferrero-daemon config` to validate"
-    if isinstance(exc, TransientError | TimeoutError | OSError):
-        return "the service is unreachable: check the URL, DNS, firewall and that it is up"
-    return default
-
-
 async def run_check(check: Check, timeout: float) -> CheckResult:
     started = time.monotonic()
     try:
         detail = await asyncio.wait_for(check.probe(), timeout)
     except TimeoutError:
-        reason, hint = f"no answer within {timeout:g} s", hint_for(TimeoutError(), check.hint)
-        return CheckResult(check.name, False, reason, hint, time.monotonic() - started)
-    except (FerreroError, OSError) as exc:
-        return CheckResult(
-            check.name,
-            False,
-            str(exc) or type(exc).__name__,
-            hint_for(exc, check.hint),
-            time.monotonic() - started,
-        )
-    return CheckResult(check.name, True, detail, "", time.monotonic() - started)
+        error: FerreroError = TransientError(f"no answer within {timeout:g} s")
+    except OSError as exc:
+        error = TransientError(str(exc) or type(exc).__name__)
+    except FerreroError as exc:
+        error = exc
+    else:
+        return CheckResult(check.name, True, detail, "", time.monotonic() - started)
+    return CheckResult(
+        check.name, False, str(error), _hint(error, check), time.monotonic() - started
+    )
+
+
+def _hint(error: FerreroError, check: Check) -> str:
+    """The error's own hint when its raiser gave one; else its class's, and where to look."""
+    return error.hint if error.own_hint else f"{error.hint}; {check.hint}"
 
 
 async def run_checks(checks: list[Check], timeout: float = 30.0) -> list[CheckResult]:
@@ -186,7 +170,7 @@ class ConnectionChecks:
         async def probe() -> str:
             [result] = await (await self._box()).probe({key: folder_id})
             if not result.ok:
-                raise NotFoundError(result.detail)
+                raise NotFoundError(result.detail, hint=BOX_FOLDER_HINT)
             return f"{folder_id}: {result.detail}"
 
         return probe

@@ -6,23 +6,27 @@ running, and never at daemon start. The agent is looked up once (``get_agent`` i
 synchronous: it runs in a thread, before any extraction is in flight, as the SDK
 requires, ``ref/llamacloud.md`` §2.2). A failed job does not raise in the SDK: it
 returns a run with ``status=ERROR``, which becomes ``InvalidInputError`` here.
-The output is validated by ``creativex_rules``; SDK and network errors are mapped
-into ``errors.py``.
+The output is validated by ``creativex_rules``; SDK and network errors become ours
+at the HTTP boundary (``clients/http.py``). The SDK retries its own calls (5 tries on
+408/425/429/5xx and transport errors, ``ref/llamacloud.md`` §2.3), so nothing here does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import ssl
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import httpx
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.http import Remote, tls_context
 from ferrero_daemon.config import Config
 from ferrero_daemon.domain.creativex_rules import validate
 from ferrero_daemon.domain.values import Scorecard
@@ -31,7 +35,6 @@ from ferrero_daemon.errors import (
     FerreroError,
     InvalidInputError,
     NotFoundError,
-    RateLimitedError,
     TransientError,
 )
 
@@ -61,10 +64,15 @@ class CreativeXClient:
         agent_name: str,
         timeout_seconds: float = 600.0,
         poll_interval_seconds: float = 2.0,
+        *,
+        ca_bundle: Path | None = None,
     ) -> None:
         self._api_key = api_key
         self.base_url = base_url
         self.agent_name = agent_name
+        self._tls = tls_context(ca_bundle, "[creativex] ca_bundle")
+        self._ca_bundle = ca_bundle
+        self._remote = llamacloud(base_url, agent_name)
         self._timeout = timeout_seconds
         self._poll = poll_interval_seconds
         self._sdk: Any = None
@@ -82,6 +90,7 @@ class CreativeXClient:
             settings.agent_name,
             settings.timeout_seconds,
             settings.poll_interval_seconds,
+            ca_bundle=settings.ca_bundle,
         )
 
     async def extract(self, pdf: bytes, filename: str) -> Scorecard:
@@ -130,8 +139,13 @@ class CreativeXClient:
         ``get_agent`` makes (about 20 s of them when LlamaCloud is down), and without
         importing the whole SDK (1.4 s instead of 3 s).
         """
+        agent = await self.agent()
+        return f"agent {self.agent_name!r} found ({agent.id}) at {self.base_url}"
+
+    async def agent(self) -> AgentInfo:
+        """The agent as LlamaCloud holds it: id, data schema and config (one read)."""
         generated = await asyncio.to_thread(importlib.import_module, GENERATED_CLIENT)
-        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT) as http:
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT, verify=self._tls) as http:
             api = generated.AsyncLlamaCloud(
                 token=self._api_key,
                 base_url=self.base_url,
@@ -140,7 +154,8 @@ class CreativeXClient:
             )
             with self._errors(f"looking up agent {self.agent_name!r}"):
                 agent = await api.llama_extract.get_extraction_agent_by_name(name=self.agent_name)
-        return f"agent {self.agent_name!r} found ({agent.id}) at {self.base_url}"
+        config = agent.config.dict(exclude_none=True) if agent.config is not None else {}
+        return AgentInfo(str(agent.id), dict(agent.data_schema or {}), _plain(config))
 
     async def _ready(self) -> Any:
         async with self._lock:
@@ -161,6 +176,8 @@ class CreativeXClient:
                 check_interval=1,
                 max_timeout=int(self._timeout),
             )
+            if self._ca_bundle is not None:
+                await _trust(self._extract, self._tls)
         agent = await asyncio.to_thread(self._extract.get_agent, name=self.agent_name)
         agent.check_interval = self._poll  # a float is fine on the agent (ref §2.1)
         self._agent = agent
@@ -181,25 +198,65 @@ class CreativeXClient:
         except FerreroError:
             raise
         except Exception as exc:
-            mapped = map_error(exc, f"LlamaCloud {self.base_url}, {doing}", self.agent_name)
+            mapped = map_error(exc, doing, self._remote)
             if mapped is None:
                 raise
             raise mapped from exc
 
 
-def map_error(exc: BaseException, where: str, agent_name: str) -> FerreroError | None:
+@dataclass(frozen=True)
+class AgentInfo:
+    id: str
+    data_schema: Mapping[str, Any]
+    config: Mapping[str, Any]
+
+
+def _plain(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Enum members (``ExtractTarget.PER_DOC``) as their values."""
+    return {k: getattr(v, "value", v) for k, v in config.items()}
+
+
+async def _trust(extract: Any, context: ssl.SSLContext) -> None:
+    """Verify LlamaCloud against our CA bundle (``verify=True``, the default, is the public CAs).
+
+    ``LlamaExtract`` validates ``verify`` as a bool, yet only hands it to httpx, which
+    takes a context: so it gets ours after construction, for its shared client and
+    for the clients it makes per call (``get_agent`` in a thread).
+    """
+    extract.verify = context
+    unused, extract._httpx_client = (
+        extract._httpx_client,
+        httpx.AsyncClient(verify=context, timeout=extract.httpx_timeout),
+    )
+    extract._async_client._client_wrapper.httpx_client = extract._httpx_client
+    await unused.aclose()
+
+
+def llamacloud(base_url: str, agent_name: str) -> Remote:
+    return Remote(
+        f"LlamaCloud {base_url}",
+        "[creativex] ca_bundle",
+        hints={
+            AuthError: "check the llama_cloud_api_key secret",
+            NotFoundError: f"does the extraction agent {agent_name!r} exist? "
+            "check [creativex] agent_name and base_url",
+        },
+    )
+
+
+def map_error(exc: BaseException, what: str, remote: Remote) -> FerreroError | None:
     """Our error for an SDK or network error; None for one we do not know (a bug)."""
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
-        return _by_status(status, f"{where}: HTTP {status} {_detail(exc)}", agent_name)
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return TransientError(f"{where}: timed out")
-    if isinstance(exc, httpx.TransportError | ConnectionError):
-        return TransientError(f"{where}: unreachable ({type(exc).__name__}: {exc})")
+        return remote.status_error(status, what, _detail(exc))
+    if isinstance(exc, httpx.RequestError | TimeoutError | ConnectionError):
+        return remote.failure(exc, what)  # the SDK's thread wrapper raises the builtins
     if str(exc).startswith("Timeout while extracting"):
-        return TransientError(f"{where}: no result in time ({exc})")
+        return TransientError(f"{what}: {remote.name}: no result in time ({exc})")
     if type(exc).__module__.startswith("pydantic"):
-        return TransientError(f"{where}: an answer this SDK cannot read ({type(exc).__name__})")
+        return TransientError(
+            f"{what}: {remote.name} gave an answer this SDK cannot read ({type(exc).__name__})"
+        )
     return None
 
 
@@ -207,18 +264,3 @@ def _detail(exc: BaseException) -> str:
     body = getattr(exc, "body", None)
     detail = body.get("detail") if isinstance(body, dict) else body
     return str(detail)[:300] if detail else ""
-
-
-def _by_status(status: int, message: str, agent_name: str) -> FerreroError:
-    if status == 429:
-        return RateLimitedError(message)
-    if status in (408, 425) or status >= 500:
-        return TransientError(message)
-    if status in (401, 403):
-        return AuthError(f"{message}; check the llama_cloud_api_key secret")
-    if status == 404:
-        return NotFoundError(
-            f"{message}; does the extraction agent {agent_name!r} exist? "
-            "check [creativex] agent_name and base_url"
-        )
-    return InvalidInputError(message)

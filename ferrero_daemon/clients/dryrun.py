@@ -9,98 +9,69 @@ is recorded instead of queued (notifier), or is refused by PostgreSQL itself
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from asyncpg import Record
 
 from ferrero_daemon.clients.db import Database
-from ferrero_daemon.clients.types import BoxClient, ByteStream, DamClient, Download, Email
-from ferrero_daemon.domain.values import BoxItem, DamAsset, DamChildren, DamFolder, Metadata
+from ferrero_daemon.clients.types import BoxClient, DamClient, Email, methods
+from ferrero_daemon.domain.status_event import CampaignStatusChanged
+from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import DryRunRefused
 
 
-def _refuse(what: str) -> DryRunRefused:
-    return DryRunRefused(f"dry run: refused to {what}")
+class ReadOnly:
+    """A client whose protocol's ``@reads`` go through and whose ``@writes`` are refused.
+
+    The marks in ``clients/types.py`` are the one list of what changes something: a write
+    method added there is refused here without a line changed.
+    """
+
+    def __init__(self, inner: object, protocol: type, system: str) -> None:
+        self._inner = inner
+        self._system = system
+        self._reads = methods(protocol, "read")
+        self._writes = methods(protocol, "write")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._writes:
+            return self._refusal(name)
+        if name in self._reads:
+            return getattr(self._inner, name)
+        raise AttributeError(f"{self._system} has no operation {name!r}")
+
+    def _refusal(self, name: str) -> Callable[..., Awaitable[NoReturn]]:
+        async def refuse(*args: object, **kwargs: object) -> NoReturn:
+            raise self._refused(name, args)
+
+        return refuse
+
+    def _refused(self, name: str, args: tuple[object, ...]) -> DryRunRefused:
+        shown = ", ".join(repr(a) for a in args if isinstance(a, str | int))
+        return DryRunRefused(f"dry run: refused {self._system} {name}({shown})")
 
 
-class ReadOnlyDam:
+class ReadOnlyDam(ReadOnly):
     def __init__(self, inner: DamClient) -> None:
-        self._inner = inner
-
-    async def find_folders(self, conditions: Mapping[str, str]) -> list[DamFolder]:
-        return await self._inner.find_folders(conditions)
-
-    async def folder_children(self, folder_id: str) -> DamChildren:
-        return await self._inner.folder_children(folder_id)
-
-    async def get_folder(self, folder_id: str) -> DamFolder:
-        return await self._inner.get_folder(folder_id)
-
-    async def get_asset(self, asset_id: str) -> DamAsset:
-        return await self._inner.get_asset(asset_id)
-
-    def download(self, asset_id: str) -> AbstractAsyncContextManager[Download]:
-        return self._inner.download(asset_id)
-
-    async def import_asset(
-        self,
-        folder_id: str,
-        name: str,
-        size: int,
-        chunks: ByteStream,
-        metadata: Metadata,
-        *,
-        mime_type: str | None = None,
-    ) -> DamAsset:
-        raise _refuse(f"import {name!r} into DAM folder {folder_id}")
-
-    async def check_in_version(
-        self, asset_id: str, name: str, size: int, chunks: ByteStream
-    ) -> DamAsset:
-        raise _refuse(f"check in a new version of DAM asset {asset_id}")
-
-    async def update_asset_metadata(self, asset_id: str, values: Metadata) -> None:
-        raise _refuse(f"change metadata of DAM asset {asset_id}")
-
-    async def update_folder_metadata(self, folder_id: str, values: Metadata) -> None:
-        raise _refuse(f"change metadata of DAM folder {folder_id}")
+        super().__init__(inner, DamClient, "DAM")
 
 
-class ReadOnlyBox:
+class ReadOnlyBox(ReadOnly):
     def __init__(self, inner: BoxClient) -> None:
-        self._inner = inner
-
-    async def list_folder(self, folder_id: str) -> list[BoxItem]:
-        return await self._inner.list_folder(folder_id)
+        super().__init__(inner, BoxClient, "Box")
+        self._box = inner
 
     async def ensure_folder(self, parent_id: str, name: str) -> BoxItem:
-        for item in await self._inner.list_folder(parent_id):
+        """An existing folder is found as in a real run; creating one is refused."""
+        for item in await self._box.list_folder(parent_id):
             if item.type == "folder" and item.name == name:
                 return item
-        raise _refuse(f"create Box folder {name!r} in {parent_id}")
-
-    def download(self, file_id: str) -> AbstractAsyncContextManager[Download]:
-        return self._inner.download(file_id)
-
-    async def upload(self, folder_id: str, name: str, size: int, chunks: ByteStream) -> BoxItem:
-        raise _refuse(f"upload {name!r} to Box folder {folder_id}")
-
-    async def upload_version(
-        self, file_id: str, name: str, size: int, chunks: ByteStream
-    ) -> BoxItem:
-        raise _refuse(f"upload a new version of Box file {file_id}")
-
-    async def move(self, file_id: str, folder_id: str, new_name: str | None = None) -> BoxItem:
-        raise _refuse(f"move Box file {file_id}")
-
-    async def delete(self, file_id: str) -> None:
-        raise _refuse(f"delete Box file {file_id}")
-
-    async def set_description(self, file_id: str, text: str) -> BoxItem:
-        raise _refuse(f"set the description of Box file {file_id}")
+        raise self._refused("ensure_folder", (parent_id, name))
 
 
 @dataclass
@@ -108,13 +79,16 @@ class RecordingNotifier:
     """Records what would have been queued; nothing reaches the outbox."""
 
     emails: list[tuple[str, Email]] = field(default_factory=list)
-    webhooks: list[tuple[str, Mapping[str, Any]]] = field(default_factory=list)
+    webhooks: list[tuple[str, CampaignStatusChanged]] = field(default_factory=list)
+
+    def within(self, tx: Database) -> RecordingNotifier:
+        return self  # it queues nowhere, so there is no transaction to join
 
     async def email(self, key: str, message: Email) -> bool:
         self.emails.append((key, message))
         return True
 
-    async def webhook(self, key: str, event: Mapping[str, Any]) -> bool:
+    async def webhook(self, key: str, event: CampaignStatusChanged) -> bool:
         self.webhooks.append((key, event))
         return True
 

@@ -26,6 +26,7 @@ from ferrero_daemon.config import Config, Environment, SmtpConfig
 from ferrero_daemon.config import Recipients as RecipientLists
 from ferrero_daemon.errors import (
     AuthError,
+    CertificateError,
     FerreroError,
     PermanentError,
     TransientError,
@@ -142,12 +143,14 @@ class Mailer:
         except aiosmtplib.SMTPAuthenticationError as exc:
             raise AuthError(
                 f"SMTP server {self.server} refused the login of {self._settings.username!r} "
-                f"({exc.code}); check the smtp_password secret and [smtp] username"
+                f"({exc.code})",
+                hint="check the smtp_password secret and [smtp] username",
             ) from exc
         except ssl.SSLCertVerificationError as exc:
-            raise PermanentError(
+            raise CertificateError(
                 f"SMTP server {self.server}: its TLS certificate is not trusted "
-                f"({exc.verify_message}); set [smtp] ca_bundle to the CA that signed it"
+                f"({exc.verify_message})",
+                hint="set [smtp] ca_bundle to the CA that signed the server's certificate",
             ) from exc
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise _by_code(
@@ -159,7 +162,7 @@ class Mailer:
             ) from exc
         except aiosmtplib.SMTPNotSupported as exc:
             raise PermanentError(
-                f"SMTP server {self.server}: {exc}; check [smtp] starttls / use_tls / port"
+                f"SMTP server {self.server}: {exc}", hint="check [smtp] starttls, use_tls and port"
             ) from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise TransientError(

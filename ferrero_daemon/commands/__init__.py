@@ -18,7 +18,6 @@ Subparsers = Any  # argparse._SubParsersAction is private; its public use is add
 # looked up, so an operator without them can still run it. None: every secret.
 NO_SECRETS: tuple[str, ...] = ()
 DB_SECRETS = ("db_password",)
-SEND_SECRETS = ("db_password", "smtp_password", "webhook_token")
 
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:

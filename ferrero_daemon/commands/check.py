@@ -1,4 +1,8 @@
-"""``ferrero-daemon check``: every connection of the operators' step 9, one line each."""
+"""``ferrero-daemon check``: every connection of the operators' step 9, one line each.
+
+``--deep`` adds the read-only probes of every wire and data assumption
+(``checks/deep``), ``--campaign ID`` a sample campaign planned as a delivery would.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,12 @@ from ferrero_daemon.checks.connections import (
     render,
     run_checks,
 )
+from ferrero_daemon.checks.deep import findings
+from ferrero_daemon.checks.deep.findings import Finding
+from ferrero_daemon.checks.deep.runner import deep_check
 from ferrero_daemon.commands import Subparsers, add_config_argument, output
-from ferrero_daemon.config import load_config
+from ferrero_daemon.config import Config, load_config
+from ferrero_daemon.errors import UsageError
 from ferrero_daemon.exits import ExitCode
 
 
@@ -31,6 +39,15 @@ def register(sub: Subparsers) -> None:
     parser.add_argument(
         "--send-test-webhook", action="store_true", help="post a test event to the webhook"
     )
+    parser.add_argument(
+        "--deep",
+        action="store_true",
+        help="also probe every wire and data assumption, read-only (fields, searches, paths, "
+        "Box rights, LlamaCloud schema, database rights)",
+    )
+    parser.add_argument(
+        "--campaign", metavar="ID", help="with --deep: plan this DAM campaign folder's delivery"
+    )
     parser.add_argument("--json", action="store_true", help="the results as one JSON document")
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds per check (default 30)"
@@ -39,23 +56,42 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    problem = _usage_problem(args)
+    if problem:
+        raise UsageError(problem)
     config = load_config(args.config)
     options = CheckOptions(args.auth_pfx, args.send_test_email, args.send_test_webhook)
     results = asyncio.run(_run(ConnectionChecks(config, options), args.timeout))
-    ok = all(r.ok for r in results)
+    deep = asyncio.run(_deep(config, args)) if args.deep else None
+    passed = all(r.ok for r in results) and (deep is None or findings.passed(deep))
     if args.json:
-        failed = sum(not r.ok for r in results)
-        output.document(
-            {
-                "ok": ok,
-                "passed": len(results) - failed,
-                "failed": failed,
-                "checks": [r.as_dict() for r in results],
-            }
-        )
+        output.document(_as_json(results, deep, ok=passed))
     else:
         print(render(results))
-    return ExitCode.OK if ok else ExitCode.FAILED
+        if deep is not None:
+            print()
+            print(findings.render(deep))
+    return ExitCode.OK if passed else ExitCode.FAILED
+
+
+def _usage_problem(args: argparse.Namespace) -> str:
+    if args.deep and (args.send_test_email or args.send_test_webhook):
+        return "--deep writes nothing anywhere: run the test sends without it"
+    if args.campaign and not args.deep:
+        return "--campaign needs --deep"
+    return ""
+
+
+def _as_json(results: list[CheckResult], deep: list[Finding] | None, *, ok: bool) -> object:
+    """One shape with or without --deep: ``deep`` is null when it did not run."""
+    failed = sum(not r.ok for r in results)
+    return {
+        "ok": ok,
+        "passed": len(results) - failed,
+        "failed": failed,
+        "connections": [r.as_dict() for r in results],
+        "deep": None if deep is None else [f.as_dict() for f in deep],
+    }
 
 
 async def _run(checks: ConnectionChecks, timeout: float) -> list[CheckResult]:
@@ -63,3 +99,7 @@ async def _run(checks: ConnectionChecks, timeout: float) -> list[CheckResult]:
         return await run_checks(checks.checks(), timeout)
     finally:
         await checks.aclose()
+
+
+async def _deep(config: Config, args: argparse.Namespace) -> list[Finding]:
+    return await deep_check(config, args.campaign, timeout=max(args.timeout, 60.0))

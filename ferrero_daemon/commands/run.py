@@ -1,20 +1,23 @@
-"""``ferrero-daemon run``: the daemon itself (what systemd starts)."""
+"""``ferrero-daemon run``: the daemon itself (what systemd starts).
+
+It runs the jobs of ``jobs.JOBS`` and nothing else: no option or environment variable
+makes it import another module. The test suite starts the same ``run`` with its own
+jobs and clock through ``tests/daemon_main.py``, which the wheel does not carry.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ferrero_daemon.commands import Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
-from ferrero_daemon.errors import ConfigError
 from ferrero_daemon.jobs import JOBS
 
-# For the test suite and the sandbox only: "job=module:function,…" replaces the function
-# of a known job. Production units never set it; no test job ships in the package.
-OVERRIDES_ENV = "FERRERO_JOB_OVERRIDES"
+if TYPE_CHECKING:  # the runtime is imported when the daemon starts, not for every command
+    from ferrero_daemon.runtime.daemon import ServicesOpener
 
 
 def register(sub: Subparsers) -> None:
@@ -23,26 +26,19 @@ def register(sub: Subparsers) -> None:
     parser.set_defaults(handler=run)
 
 
-def registry(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = os.environ if env is None else env
-    jobs = dict(JOBS)
-    for item in filter(None, (p.strip() for p in env.get(OVERRIDES_ENV, "").split(","))):
-        job, _, target = item.partition("=")
-        if job not in jobs or ":" not in target:
-            raise ConfigError(f"{OVERRIDES_ENV}: {item!r} is not known_job=module:function")
-        jobs[job] = target
-    return jobs
-
-
-def run(args: argparse.Namespace) -> int:
+def run(
+    args: argparse.Namespace,
+    jobs: Mapping[str, str] = JOBS,
+    open_services: ServicesOpener | None = None,
+) -> int:
     from ferrero_daemon.runtime.daemon import Daemon, configure_logs
-    from ferrero_daemon.services import open_services
+    from ferrero_daemon.services import open_services as production_services
 
     config = load_config(args.config)
     configure_logs(config)
-    jobs = registry()
+    opener = open_services or production_services
 
     async def main() -> int:
-        return await Daemon(config, jobs, open_services).serve()
+        return await Daemon(config, jobs, opener).serve()
 
     return asyncio.run(main())

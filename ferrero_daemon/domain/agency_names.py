@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
 
-from ferrero_daemon.domain import tracking_id
+from ferrero_daemon.domain import box_names, tracking_id
 
 _SEGMENTS = 6  # brand, country, language, number, job, tracking ID
 
@@ -113,3 +113,17 @@ def with_tracking_id(name: str, tid: str) -> str:
     if tracking_id.normalize(path.stem.split("_")[-1]) == tid:
         return name
     return f"{path.stem}_{tid}{path.suffix}"
+
+
+def set_aside_name(name: str, box_file_id: str) -> str:
+    """``<stem> (<box file id>)<ext>``: the name of a second file of one name set aside.
+
+    Box-valid whatever the length: the stem is shortened, never the tracking ID that
+    ends it (damaged or not, it is what the operator looks for), the ID or the extension.
+    """
+    stem, ext = box_names.split_extension(name)
+    head, sep, last = stem.rpartition("_")
+    keep = sep + last if sep and looks_like_tracking_id(last) else ""
+    if keep:
+        stem = head
+    return box_names.fit(stem, f"{keep} ({box_file_id}){ext}", fallback="")

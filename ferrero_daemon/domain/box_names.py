@@ -55,9 +55,13 @@ def master_file_name(original: str, tracking_id: str, prefix: str = "") -> str:
     stem = clean(stem) or FALLBACK_STEM
     if prefix and stem.casefold().startswith(prefix.casefold()):
         prefix = ""  # already named for its folder; do not stack prefixes
-    suffix = f"_{tracking_id}{ext}"
+    return fit(stem, f"_{tracking_id}{ext}", prefix)
+
+
+def fit(stem: str, suffix: str, prefix: str = "", fallback: str = FALLBACK_STEM) -> str:
+    """``<prefix><stem><suffix>`` within ``MAX_BYTES``: only the stem is ever shortened."""
     budget = MAX_BYTES - len(prefix.encode("utf-8")) - len(suffix.encode("utf-8"))
-    stem = truncate_bytes(stem, budget).rstrip() or FALLBACK_STEM[: max(budget, 0)]
+    stem = truncate_bytes(stem, budget).rstrip() or fallback[: max(budget, 0)]
     return f"{prefix}{stem}{suffix}"
 
 

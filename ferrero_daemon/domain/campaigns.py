@@ -1,10 +1,14 @@
 """Campaigns and their masters: which qualify for a delivery, and what we keep of them.
 
-Pure rules, no I/O. The two delivery workflows differ only in a ``Transition``:
+Pure rules, no I/O. The four status moves (``StatusMove``) go through one protocol
+(``workflows/status_change.py``). The two delivery workflows differ only in a ``Transition``:
 
 - A1→A2: local campaigns (type ``Local comm``) at A1 → the A1→A2 Box folder, webhook.
 - B1→B2: global campaigns (type ``Global comm``) at B1 → the B1→B2 Box folder, the
   ``MASTERS_`` prefix, no webhook.
+
+The codes and the type spellings are configuration (``[dam.statuses]``, ``[dam.values]``);
+the values above are their defaults.
 
 DAM values are compared tolerantly (outer spaces, case, inner runs of spaces): the
 status search is token-based (``A1`` also matches ``A10``), so the workflow filters
@@ -21,10 +25,39 @@ from ferrero_daemon.config import DamConfig, DamFields
 from ferrero_daemon.domain.values import DamAsset, DamFolder, FieldValue, Metadata
 from ferrero_daemon.errors import InvalidInputError
 
-LOCAL = "Local comm"
-GLOBAL = "Global comm"
-
 Verdict = Literal["deliver", "wrong_status", "wrong_type"]
+
+
+@dataclass(frozen=True)
+class StatusMove:
+    """One of the four campaign moves the daemon makes in the DAM, and whether it is
+    announced to the webhook (every move but B1→B2)."""
+
+    workflow: str
+    source: str
+    target: str
+    webhook: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.source}→{self.target}"
+
+
+def a2_a3_move(dam: DamConfig) -> StatusMove:
+    return StatusMove("a2_a3", dam.statuses.a2, dam.statuses.a3, webhook=True)
+
+
+def a5_a6_move(dam: DamConfig) -> StatusMove:
+    return StatusMove("a5_a6", dam.statuses.a5, dam.statuses.a6, webhook=True)
+
+
+def moved_meanwhile(move: StatusMove, label: str, campaign_id: str, status: str) -> str:
+    """The one wording, for every move, of a campaign someone else moved meanwhile."""
+    return (
+        f"campaign {label} (DAM folder {campaign_id}) is now at {status or 'no status'}, "
+        f"not {move.source}: someone else changed it meanwhile, so the daemon left it alone; "
+        f"set it back to {move.source} in OTMM to have {move.workflow} move it to {move.target}"
+    )
 
 
 @dataclass(frozen=True)
@@ -46,11 +79,23 @@ class Transition:
     def label(self) -> str:
         return f"{self.source}→{self.target}"
 
+    @property
+    def move(self) -> StatusMove:
+        return StatusMove(self.workflow, self.source, self.target, self.webhook)
 
-A1_A2 = Transition("a1_a2", "A1", "A2", LOCAL, True, "", True)
-# [I] The checklist says "MASTERS_ prefix used" without saying on what; we put it on
-# each file name, where it survives a file being moved out of its folder.
-B1_B2 = Transition("b1_b2", "B1", "B2", GLOBAL, False, "MASTERS_", False)
+
+def a1_a2(dam: DamConfig) -> Transition:
+    codes, values = dam.statuses, dam.values
+    return Transition("a1_a2", codes.a1, codes.a2, values.local_campaign_type, True, "", True)
+
+
+def b1_b2(dam: DamConfig) -> Transition:
+    # [I] The checklist says "MASTERS_ prefix used" without saying on what; we put it on
+    # each file name, where it survives a file being moved out of its folder.
+    codes, values = dam.statuses, dam.values
+    return Transition(
+        "b1_b2", codes.b1, codes.b2, values.global_campaign_type, False, "MASTERS_", False
+    )
 
 
 @dataclass(frozen=True)

@@ -92,3 +92,62 @@ EXTRACTION_CONFIG: dict[str, Any] = {
     "extraction_target": "PER_DOC",
     "extraction_mode": "MULTIMODAL",
 }
+
+# What the daemon reads of an extraction (``creativex_rules``, ``workflows/creativex``):
+# field path → the JSON types it copes with. ``check --deep`` compares the live agent's
+# schema against this, so a renamed or retyped field is found before a scorecard is.
+_TEXT = frozenset({"string", "null"})
+_COUNT = frozenset({"integer", "number", "null"})
+READ_FIELDS: dict[str, frozenset[str]] = {
+    "creative_quality_score": frozenset({"number", "integer", "string", "null"}),
+    "score_text": _TEXT,
+    "creative_name": _TEXT,
+    "channel": _TEXT,
+    "quality_tier": _TEXT,
+    "external_label": _TEXT,
+    "guidelines_met": _COUNT,
+    "guidelines_total": _COUNT,
+    "guidelines": frozenset({"array", "null"}),
+    "guidelines[].passed": frozenset({"boolean", "string", "null"}),
+    "guidelines[].weight_percent": frozenset({"number", "integer", "string", "null"}),
+}
+
+
+def _types(node: Any) -> frozenset[str]:
+    """Every JSON type a schema node allows (``type``, a list of them, ``anyOf``/``oneOf``)."""
+    if not isinstance(node, dict):
+        return frozenset()
+    kind = node.get("type")
+    found = {kind} if isinstance(kind, str) else set(kind) if isinstance(kind, list) else set()
+    for key in ("anyOf", "oneOf"):
+        for option in node.get(key) or []:
+            found |= _types(option)
+    return frozenset(str(t) for t in found)
+
+
+def _node(schema: Any, path: str) -> Any:
+    node = schema
+    for part in path.split("."):
+        many = part.endswith("[]")
+        props = node.get("properties") if isinstance(node, dict) else None
+        node = props.get(part.removesuffix("[]")) if isinstance(props, dict) else None
+        if many:  # the array's item schema, wherever anyOf put the array
+            arrays = [node, *((node or {}).get("anyOf") or [])] if isinstance(node, dict) else []
+            node = next((a["items"] for a in arrays if isinstance(a, dict) and "items" in a), None)
+    return node
+
+
+def schema_problems(schema: Any) -> list[str]:
+    """How a live agent's data schema differs from what the daemon reads; [] when it fits."""
+    problems = []
+    for path, accepted in READ_FIELDS.items():
+        node = _node(schema, path)
+        if node is None:
+            problems.append(f"{path} is missing")
+            continue
+        extra = sorted(_types(node) - accepted)
+        if extra:
+            problems.append(
+                f"{path} may be {'/'.join(extra)}, the daemon reads {'/'.join(sorted(accepted))}"
+            )
+    return problems

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ferrero_daemon.domain.values import FieldValue
 
-NOT_APPROVED = "NOT APPROVED"
 # Box refuses a file description longer than 256 characters (OpenAPI `File.description`,
 # maxLength 256).
 BOX_DESCRIPTION_LIMIT = 256
@@ -17,11 +16,15 @@ NO_COMMENT = "(the reviewers left no comment)"
 _ELLIPSIS = "…"
 
 
-def is_rejected(value: FieldValue) -> bool:
-    """``NOT APPROVED`` however the DAM spells its case and spaces."""
+def is_rejected(value: FieldValue, rejected: str) -> bool:
+    """The configured rejection value (``NOT APPROVED``) whatever the case and spaces."""
     if isinstance(value, list):
         value = value[0] if value else None
-    return value is not None and " ".join(value.split()).upper() == NOT_APPROVED
+    return value is not None and _normal(value) == _normal(rejected)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def comment_text(value: FieldValue, tabular: bool) -> str:

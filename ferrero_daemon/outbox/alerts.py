@@ -1,9 +1,15 @@
 """Problems are mailed once per change, not once per run.
 
-A scope (a job, a workflow, the backups) has a current set of problems. When the set
-changes, one mail goes to the error recipients; while it stays the same, nothing more;
-when it becomes empty, one "resolved" mail. The last state lives in
-``workflow_state`` so a restart does not mail again. ``decide`` is the pure rule.
+A scope (a job, the backups) has a current set of problems. When the set changes, one
+mail goes to the error recipients; while it stays the same, nothing more; when it
+becomes empty, one "resolved" mail. ``decide`` is the pure rule.
+
+Exactly once: the scope's state (``workflow_state``: the fingerprint of its problems
+and a sequence number) and the mail are written in one transaction, the state row
+held while deciding. The mail's key is the scope and that sequence number, never a
+clock reading: a crash before the commit leaves neither, so the next run mails it;
+a repeat after the commit finds the fingerprint and stays quiet. Each mail names
+where the problem was seen (``Origin``): host, job, run and time.
 """
 
 from __future__ import annotations
@@ -11,14 +17,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, tzinfo
+from typing import Any, Literal
 
+from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email, Notifier
+from ferrero_daemon.config import Config
+from ferrero_daemon.domain.local_time import local_label
+from ferrero_daemon.outbox.within import bound_to
 from ferrero_daemon.store.state import StateStore
 
 Decision = Literal["raise", "change", "resolve", "quiet"]
 _KEY = "alert"
+_SUBJECTS = {"raise": "Problem", "change": "Problem changed", "resolve": "Resolved"}
 
 
 def fingerprint(problems: Sequence[str]) -> str:
@@ -35,35 +46,71 @@ def decide(previous: str | None, problems: Sequence[str]) -> Decision:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where and when the problems were seen: every alert mail says so."""
+
+    host: str
+    job: str
+    run_id: str | None
+    at: datetime
+    zone: tzinfo
+
+    @classmethod
+    def of_run(cls, config: Config, job: str, run_id: str | None, at: datetime) -> Origin:
+        """This host (``[runtime] instance_name``, else its name) and the configured zone."""
+        return cls(config.instance, job, run_id, at, config.settings.zone)
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "job": self.job,
+            "run_id": self.run_id or "",
+            "at": local_label(self.at, self.zone),
+            "at_iso": self.at.astimezone(self.zone).isoformat(timespec="seconds"),
+            "zone": str(self.zone),
+        }
+
+
+def alert_key(scope: str, sequence: int, current: str | None) -> str:
+    return f"alert:{scope}:{sequence}:{current or 'resolved'}"
+
+
+@dataclass(frozen=True)
 class Alerts:
-    state: StateStore
+    db: Database
     notifier: Notifier
 
     async def update(
-        self, scope: str, title: str, problems: Sequence[str], now: datetime
+        self, scope: str, title: str, problems: Sequence[str], origin: Origin
     ) -> Decision:
         """Record the scope's current problems; mail the error recipients if they changed."""
-        stored = await self.state.get(scope, _KEY)
-        previous = stored["fingerprint"] if stored else None
-        decision = decide(previous, problems)
-        if decision == "quiet":
-            return decision
-        if decision == "resolve":
-            await self.state.delete(scope, _KEY)
-            subject = f"Resolved: {title}"
-            key = f"alert:{scope}:resolved:{previous}:{now.isoformat()}"
-        else:
-            current = fingerprint(problems)
-            await self.state.put(scope, _KEY, {"fingerprint": current, "since": now.isoformat()})
-            subject = f"{'Problem' if decision == 'raise' else 'Problem changed'}: {title}"
-            key = f"alert:{scope}:{current}:{now.isoformat()}"
-        context = {
-            "scope": scope,
-            "title": title,
-            "problems": sorted(set(problems)),
-            "decision": decision,
-        }
-        await self.notifier.email(
-            key, Email(to="errors", subject=subject, template="alert", context=context)
-        )
+        async with self.db.transaction() as tx:
+            state = StateStore(tx)
+            stored = await state.get_for_update(scope, _KEY) or {}
+            decision = decide(stored.get("fingerprint"), problems)
+            if decision == "quiet":
+                return decision
+            sequence = int(stored.get("sequence", 0)) + 1
+            current = fingerprint(problems) if problems else None
+            await state.put(
+                scope,
+                _KEY,
+                {"fingerprint": current, "sequence": sequence, **origin.context()},
+            )
+            mail = _mail(scope, title, problems, decision, origin)
+            await bound_to(self.notifier, tx).email(alert_key(scope, sequence, current), mail)
         return decision
+
+
+def _mail(
+    scope: str, title: str, problems: Sequence[str], decision: Decision, origin: Origin
+) -> Email:
+    context = {
+        "scope": scope,
+        "title": title,
+        "problems": sorted(set(problems)),
+        "decision": decision,
+        **origin.context(),
+    }
+    subject = f"{_SUBJECTS[decision]}: {title}"
+    return Email(to="errors", subject=subject, template="alert", context=context)

@@ -2,9 +2,10 @@
 
 ``Outbox`` is the ``Notifier`` every workflow gets. Queuing is one INSERT keyed by
 the announcement's dedupe key, so a repeated run queues nothing new. To queue in
-the same transaction as the change being announced, build it on that transaction:
-``async with db.transaction() as tx: ...; await Outbox(tx).email(key, mail)``; a
-rollback then takes the mail with it. ``delivery.py`` sends what is queued.
+the same transaction as the change being announced, ask the notifier for its view of
+that transaction: ``async with db.transaction() as tx: ...; await
+services.notifier.within(tx).email(key, mail)``; a rollback then takes the mail with
+it. ``deliver.py`` sends what is queued.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Literal
 from ferrero_daemon import logs
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email
+from ferrero_daemon.domain.status_event import CampaignStatusChanged
 
 log = logs.get_logger(__name__)
 Kind = Literal["email", "webhook"]
@@ -65,11 +67,14 @@ class Outbox:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    def within(self, tx: Database) -> Outbox:
+        return Outbox(tx)
+
     async def email(self, key: str, message: Email) -> bool:
         return await self._queue("email", key, email_payload(message))
 
-    async def webhook(self, key: str, event: Mapping[str, Any]) -> bool:
-        return await self._queue("webhook", key, dict(event))
+    async def webhook(self, key: str, event: CampaignStatusChanged) -> bool:
+        return await self._queue("webhook", key, event.to_json())
 
     async def _queue(self, kind: Kind, key: str, payload: Mapping[str, Any]) -> bool:
         # default=str: dates and decimals in a mail's context arrive as their text.

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ferrero_daemon.cron import LocalCronTrigger, is_frequent, previous_fire_time
 from ferrero_daemon.jobs import Trigger
-from ferrero_daemon.runtime.cron import LocalCronTrigger, is_frequent, previous_fire_time
 from ferrero_daemon.store.runs import FinishedRun
 
 

@@ -19,12 +19,12 @@ from typing import Any
 
 from ferrero_daemon import logs
 from ferrero_daemon.config import Config, load_config
+from ferrero_daemon.cron import LocalCronTrigger, build_triggers
 from ferrero_daemon.errors import ConfigError, FerreroError
 from ferrero_daemon.outbox.sender import OutboxDelivery
 from ferrero_daemon.runtime import signals
 from ferrero_daemon.runtime.catchup import catch_up
 from ferrero_daemon.runtime.control import ControlServer
-from ferrero_daemon.runtime.cron import LocalCronTrigger, build_triggers
 from ferrero_daemon.runtime.lease import Lease, Role, decide, holder_name, renew_interval
 from ferrero_daemon.runtime.notify import SystemdNotifier, one_line
 from ferrero_daemon.runtime.runner import Runner
@@ -172,7 +172,15 @@ class Daemon:
         self.runner.close("the daemon is stopping; it takes no new runs")
         self.scheduler.stop()
         deadline = self.config.settings.runtime.shutdown_deadline_seconds
-        interrupted = await self.runner.drain(deadline)
+        try:
+            interrupted = await self.runner.drain(deadline)
+        finally:
+            # Whatever happened above, never leave a live lease (the next start would
+            # wait it out) or a stale socket file behind.
+            await self._close_down()
+        log.info("daemon_stopped", interrupted=interrupted)
+
+    async def _close_down(self) -> None:
         for task in self._loops:
             task.cancel()
         await asyncio.gather(*self._loops, *self._closers, return_exceptions=True)
@@ -181,7 +189,6 @@ class Daemon:
             await self.control.close()
         if self._current is not None:
             await self._current.stack.aclose()
-        log.info("daemon_stopped", interrupted=interrupted)
 
     async def _release_lease(self) -> None:
         if self._lease is None or self.role != "active":

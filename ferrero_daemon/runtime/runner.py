@@ -28,13 +28,12 @@ from ferrero_daemon.clients.dryrun import (
     ReadOnlyDatabase,
     RecordingNotifier,
 )
-from ferrero_daemon.errors import BusyError, JobBusyError, UsageError
+from ferrero_daemon.errors import BusyError, JobBusyError, UsageError, describe
 from ferrero_daemon.jobs import JobFunction, RunContext, RunReport, Trigger
-from ferrero_daemon.outbox.alerts import Alerts
+from ferrero_daemon.outbox.alerts import Alerts, Origin
 from ferrero_daemon.runtime.stuck import is_stuck
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.runs import JobRuns
-from ferrero_daemon.store.state import StateStore
 
 log = logs.get_logger(__name__)
 
@@ -193,7 +192,8 @@ class Runner:
         cut = [a.context.run_id for a in self._active.values() if a.task in pending]
         for task in pending:
             task.cancel()
-        await asyncio.wait(pending)
+        if pending:  # asyncio.wait refuses an empty set: every run finished in time
+            await asyncio.wait(pending)
         return cut
 
     async def check_stuck(self) -> list[str]:
@@ -220,7 +220,7 @@ class Runner:
             f"run {active.context.run_id} has been running for {elapsed / 60:.0f} min, "
             f"longer than jobs.{job}.max_duration_minutes = {active.max_minutes:g}"
         )
-        await self._alert(self._services(), job, [problem])
+        await self._alert(self._services(), job, active.context.run_id, [problem])
 
     def _finished(self, active: ActiveRun) -> None:
         self._active.pop(active.context.job, None)
@@ -253,10 +253,11 @@ class Runner:
         log.info("run_started")
         report, error, outcome = await self._call(run, services)
         result = self._result(run, started, report, error, outcome)
-        await runs.finish(run.run_id, outcome, report.counts, error)
+        failures = [(f.item, logs.REDACTOR.scrub_text(f.reason)) for f in report.failures]
+        await runs.finish(run.run_id, outcome, report.counts, error, failures)
         _log_result(result)
         if not run.dry_run and outcome != "interrupted":
-            await self._alert(services, run.job, list(result.problems))
+            await self._alert(services, run.job, run.run_id, list(result.problems))
         if self._after_run is not None and not run.dry_run:
             await self._after_run(services)
         return result
@@ -269,7 +270,7 @@ class Runner:
             return RunReport(), INTERRUPTED, "interrupted"
         except Exception as exc:
             log.exception("run_raised")
-            return RunReport(), logs.REDACTOR.scrub_text(f"{type(exc).__name__}: {exc}"), "failed"
+            return RunReport(), logs.REDACTOR.scrub_text(describe(exc)), "failed"
         return report, None, report.outcome
 
     def _result(
@@ -290,10 +291,13 @@ class Runner:
             error,
         )
 
-    async def _alert(self, services: Services, job: str, problems: list[str]) -> None:
-        alerts = Alerts(StateStore(services.db), services.notifier)
+    async def _alert(self, services: Services, job: str, run_id: str, problems: list[str]) -> None:
+        alerts = Alerts(services.db, services.notifier)
+        origin = Origin(
+            self._instance, job, run_id, services.clock(), services.config.settings.zone
+        )
         try:
-            await alerts.update(job, f"job {job}", problems, services.clock())
+            await alerts.update(job, f"job {job}", problems, origin)
         except Exception:
             # The alert path must never turn a finished run into a crashed one.
             log.exception("alert_failed", job=job)

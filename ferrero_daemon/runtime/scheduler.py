@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from ferrero_daemon import logs
-from ferrero_daemon.runtime.cron import LocalCronTrigger
+from ferrero_daemon.cron import LocalCronTrigger
 
 log = logs.get_logger(__name__)
 

@@ -122,7 +122,7 @@ def _job(daemon: Daemon, name: str, found: Facts, zone: ZoneInfo) -> JobStatus:
     return {
         "job": name,
         "schedule": job.schedule,
-        "enabled": job.enabled,
+        "enabled": daemon.config.settings.job_enabled(name),
         "paused": name in found.paused,
         "next_run": iso(daemon.scheduler.next_run(name), zone),
         "last_run": _last_run(found.latest.get(name), zone),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 import sys
 import time
@@ -33,6 +34,16 @@ from ferrero_daemon.sandbox.stack import SandboxStack
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
 
 MB = 1024 * 1024
+# What the lifecycle did, as `report --json` must count it: one thing per thing.
+REPORT_FIGURES = {
+    ("a1_a2", "masters_delivered"): 3,
+    ("b1_b2", "masters_delivered"): 2,
+    ("a2_a3", "new_assets"): 3,
+    ("a2_a3", "new_versions"): 1,
+    ("a2_a3", "set_aside"): 1,
+    ("creativex", "scorecards_scored"): 1,
+    ("a5_a6", "rejections_returned"): 1,
+}
 
 
 class StepFailed(Exception):
@@ -55,24 +66,30 @@ class Cli:
     env: dict[str, str]
     transcript: list[str] = field(default_factory=list)
 
-    async def __call__(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> str:
+    async def __call__(
+        self, *args: str, ok_codes: tuple[int, ...] = (0,), stdout_only: bool = False
+    ) -> str:
+        """The command's output (stdout and stderr, or stdout alone: a JSON document)."""
+        stderr = asyncio.subprocess.PIPE if stdout_only else asyncio.subprocess.STDOUT
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "ferrero_daemon", *args, "--config", str(self.config),
-            env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            env=self.env, stdout=asyncio.subprocess.PIPE, stderr=stderr,
             stdin=asyncio.subprocess.DEVNULL, start_new_session=True,  # Ctrl-C is the sandbox's
         )  # fmt: skip
         try:
-            out, _ = await process.communicate()
+            out, err = await process.communicate()
         except BaseException:  # the sandbox is stopping (a signal): no command outlives it
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
             raise
         text = out.decode(errors="replace")
-        self.transcript.append(f"$ ferrero-daemon {' '.join(args)}\n{text}")
+        errors = (err or b"").decode(errors="replace")
+        self.transcript.append(f"$ ferrero-daemon {' '.join(args)}\n{text}{errors}")
         if process.returncode not in ok_codes:
             raise StepFailed(
-                f"`ferrero-daemon {' '.join(args)}` exited {process.returncode}: {text.strip()[-600:]}"
+                f"`ferrero-daemon {' '.join(args)}` exited {process.returncode}: "
+                f"{(text + errors).strip()[-600:]}"
             )
         return text
 
@@ -152,6 +169,7 @@ class Lifecycle:
             ("schema migrated", self.migrate),
             ("every connection checks out", self.check),
             ("campaigns seeded in the DAM", self.seed),
+            ("deep check passes, changes nothing", self.deep_check),
             ("daemon started (READY=1)", self.start_daemon),
             ("status lists every job", self.status),
             ("A1→A2 dry run changes nothing", self.a1_a2_dry_run),
@@ -164,7 +182,7 @@ class Lifecycle:
             ("A5→A6 sends the rejection back", self.a5_a6),
             ("re-delivery becomes a new version", self.redelivery),
             ("backup taken and verified", self.backup),
-            ("daily report", self.report),
+            ("report --json counts each thing once", self.report),
             ("reload on SIGHUP", self.reload),
             ("clean stop on SIGTERM", self.stop_daemon),
             *(kept if self.keep_running else []),
@@ -193,8 +211,43 @@ class Lifecycle:
         self.facts["stray"] = self._campaign(
             "3001", "Ferrero Rocher", "B1", "Local comm", [("Rocher.mp4", MB)]
         )
+        # At A10: the A1 search (CONTAINS) finds it too, and the workflow filters it out.
+        self.facts["archived"] = self._campaign(
+            "1010", "Nutella Winter", "A10", "Local comm", [("Winter.mp4", MB)]
+        )
         del f
-        return "local 1001 at A1 (3 masters, one of 24 MB), global 2001 at B1 (2), local 3001 at B1 (left alone)"
+        return (
+            "local 1001 at A1 (3 masters, one of 24 MB), global 2001 at B1 (2), local 3001 at "
+            "B1 (left alone), local 1010 at A10 (archived)"
+        )
+
+    async def deep_check(self) -> str:
+        before = await self.state()
+        out = await self.cli("check", "--deep", "--campaign", self.facts["local"])
+        if await self.state() != before:
+            raise StepFailed("`check --deep` changed an emulator or the database")
+        self.facts["deep_check"] = out
+        return out.strip().splitlines()[-1] + "; nothing changed"
+
+    async def state(self) -> dict[str, Any]:
+        """Everything a read-only command must leave as it was."""
+        tables = await self.sql(
+            "SELECT format('%I', tablename) AS name FROM pg_tables "
+            "WHERE schemaname = current_schema() ORDER BY 1"
+        )
+        digest = {}
+        for row in tables:  # names come quoted from format('%I'), not from outside
+            rows = f"SELECT count(*) AS n, md5(string_agg(t::text, ',' ORDER BY t::text)) AS h FROM {row['name']} t"  # noqa: S608
+            [found] = await self.sql(rows)
+            digest[row["name"]] = (found["n"], found["h"])
+        return {
+            "otmm": self.otmm.snapshot(),
+            "box": self.box.snapshot(),
+            "llamacloud": (len(self.llamacloud.files), len(self.llamacloud.jobs)),
+            "mails": len(self.smtp.messages),
+            "webhooks": len(self.webhook.posts),
+            "database": digest,
+        }
 
     def _campaign(
         self, number: str, name: str, status: str, kind: str, masters: list[tuple[str, int]]
@@ -369,7 +422,17 @@ class Lifecycle:
 
     async def report(self) -> str:
         out = await self.cli("report")
-        return f"{len(out.splitlines())} lines; first: {out.strip().splitlines()[0] if out.strip() else ''}"
+        if not out.startswith("Ferrero automation: daily report"):
+            raise StepFailed(f"`report` printed:\n{out}")
+        document = json.loads(await self.cli("report", "--json", stdout_only=True))
+        flows = document["workflows"]
+        seen = {(flow, figure): flows[flow][figure] for flow, figure in REPORT_FIGURES}
+        if seen != REPORT_FIGURES:
+            wrong = {k: v for k, v in seen.items() if REPORT_FIGURES[k] != v}
+            raise StepFailed(f"report --json says {wrong}, expected {REPORT_FIGURES}")
+        return f"{document['period_start']} to {document['period_end']}: " + ", ".join(
+            f"{flow} {figure} {n}" for (flow, figure), n in seen.items()
+        )
 
     async def reload(self) -> str:
         assert self.daemon is not None

@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from ferrero_daemon.domain.creativex_schema import EXTRACTION_CONFIG, EXTRACTION_SCHEMA
-from ferrero_daemon.sandbox import scorecard
+from ferrero_daemon.sandbox import multipart, scorecard
 from ferrero_daemon.sandbox.http import EmulatorServer, json_response
 from ferrero_daemon.sandbox.pdf import PdfError
 
@@ -253,9 +253,8 @@ class LlamaCloudEmulator(EmulatorServer):
         return json_response(agent)
 
     async def _upload(self, request: web.Request) -> web.Response:
-        form = await request.post()
-        part = form.get("upload_file")
-        if not isinstance(part, web.FileField):
+        upload = await _upload_file(request)
+        if upload is None:
             return _detail(
                 422,
                 [
@@ -268,8 +267,8 @@ class LlamaCloudEmulator(EmulatorServer):
             )
         stored = StoredFile(
             id=self._id("file"),
-            name=part.filename,
-            content=part.file.read(),
+            name=upload[0],
+            content=upload[1],
             external_file_id=request.query.get("external_file_id"),
             created_at=_now(),
         )
@@ -371,3 +370,22 @@ def create(
 
 
 __all__ = ["AGENT_NAME", "LlamaCloudEmulator", "Outcome", "create", "extraction_of"]
+
+
+async def _upload_file(request: web.Request) -> tuple[str, bytes] | None:
+    """The ``upload_file`` part's file name and bytes, or None when there is none."""
+    if not request.content_type.startswith("multipart/"):
+        return None
+    reader = await multipart.form_reader(request)
+    found = None
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        try:
+            field = multipart.disposition(part.headers)
+        except multipart.BadDisposition:
+            continue
+        data = await part.read()
+        if field.name == "upload_file" and field.filename is not None:
+            found = (field.filename, bytes(data))
+    return found

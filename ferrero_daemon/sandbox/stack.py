@@ -24,6 +24,7 @@ from typing import Any, Self
 
 import asyncpg
 
+from ferrero_daemon.backups.scratch import quote
 from ferrero_daemon.jobs import JOBS
 from ferrero_daemon.sandbox.emulators import EMULATORS, Emulator, create
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
@@ -48,7 +49,7 @@ class Postgres:
                 "SELECT 1 FROM pg_database WHERE datname = $1", self.database
             )
             if not exists:
-                await conn.execute(f'CREATE DATABASE "{self.database}"')
+                await conn.execute(f"CREATE DATABASE {quote(self.database)}")
         finally:
             await conn.close()
 
@@ -208,6 +209,8 @@ class SandboxStack:
             data = _merge(data, emulator.config_overrides())
         # The sandbox drives every job itself: a schedule far away keeps the timer quiet.
         data["jobs"] = {name: {"schedule": "0 4 1 1 *"} for name in JOBS}
+        # The lifecycle shows the A2→A3 move and its webhook (off by default in production).
+        data["jobs"]["a2_a3"]["move_to_a3"] = "first_version"
         return data
 
     def write_config(self) -> None:

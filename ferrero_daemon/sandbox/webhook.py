@@ -6,7 +6,9 @@ request without ``Authorization: Bearer <token>`` gets 401. A good one gets 200
 ``Accepted``, as Make.com answers. Faults come from ``EmulatorServer``.
 
 Admin: ``GET /_admin/posts``, ``DELETE /_admin/posts``; in Python ``posts``,
-``clear()`` and ``wait_for(n)``.
+``clear()`` and ``wait_for(n)``. With a ``data_dir`` (the sandbox gives it one), every
+accepted body is also appended to ``<data_dir>/posts.jsonl``: what Make.com would have
+received, one JSON object a line.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from aiohttp import web
 from ferrero_daemon.sandbox.http import EmulatorServer, json_response
 
 HOOK_PATH = "/hook/ferrero-sandbox"
+POSTS_FILE = "posts.jsonl"
 DEFAULT_TOKEN = "sandbox-webhook-token"  # noqa: S105 (the sandbox's own, not a real one)
 
 
@@ -71,9 +74,17 @@ class WebhookReceiver(EmulatorServer):
         except ValueError:
             return web.Response(status=400, text="Body is not valid JSON")
         self.posts.append(ReceivedPost(request.path, dict(request.headers), body))
+        self._keep(body)
         async with self._arrived:
             self._arrived.notify_all()
         return web.Response(status=200, text="Accepted")
+
+    def _keep(self, body: Any) -> None:
+        if self.data_dir is None:
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.data_dir / POSTS_FILE).open("a", encoding="utf-8") as out:
+            out.write(json.dumps(body, ensure_ascii=False) + "\n")
 
     async def _head(self, _request: web.Request) -> web.StreamResponse:
         return web.Response(status=200)

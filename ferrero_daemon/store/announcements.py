@@ -3,7 +3,9 @@
 A summary mail covers the events after the cursor. Its range is written down (as
 ``pending``) in the same transaction that moves the cursor, so a crash between the
 two steps neither loses the mail nor sends a second one: the next run finds the
-pending range and queues it again under the same dedupe key.
+pending range and queues it again under the same dedupe key. A run with nothing new
+leaves the cursor where it is (it only ever moves forward), so each event is in
+exactly one mail.
 """
 
 from __future__ import annotations
@@ -60,8 +62,8 @@ class AnnouncementStore:
             last = int(
                 await tx.fetchval("returns_events_last_id", self._workflow, cursor, list(events))
             )
-            if last == cursor:
-                return None
+            if last <= cursor:
+                return None  # nothing new: the cursor stays where it is
             await state.put(self._workflow, _PENDING, {"after": cursor, "through": last})
             await state.put(self._workflow, _CURSOR, last)
         return EventRange(cursor, last)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from asyncpg import Record
+
 from ferrero_daemon.clients.db import Database
 
 
@@ -15,6 +17,14 @@ class AttentionItem:
     file_name: str
     reason: str
     sha1: str | None
+    reported_at: datetime | None = None  # moved and mailed; None while that is pending
+    attempts: int = 0  # failed tries to move it
+
+
+@dataclass(frozen=True)
+class FailedTry:
+    attempts: int
+    unreported: bool  # nobody has been told yet that it cannot be set aside
 
 
 @dataclass(frozen=True)
@@ -42,16 +52,17 @@ class AttentionStore:
         await self._db.execute("attention_reported", box_file_id)
 
     async def unreported(self, workflow: str) -> list[AttentionItem]:
-        rows = await self._db.fetch("attention_unreported", workflow)
-        return [
-            AttentionItem(**{k: r[k] for k in AttentionItem.__dataclass_fields__}) for r in rows
-        ]
+        return _items(await self._db.fetch("attention_unreported", workflow))
 
     async def open_items(self, workflow: str) -> list[AttentionItem]:
-        rows = await self._db.fetch("attention_open", workflow)
-        return [
-            AttentionItem(**{k: r[k] for k in AttentionItem.__dataclass_fields__}) for r in rows
-        ]
+        return _items(await self._db.fetch("attention_open", workflow))
+
+    async def finish_failed(self, box_file_id: str, error: str) -> FailedTry:
+        row = await self._db.fetchrow("attention_finish_failed", box_file_id, error)
+        return FailedTry(row["attempts"], row["unreported"]) if row else FailedTry(0, False)
+
+    async def failure_reported(self, box_file_id: str) -> None:
+        await self._db.execute("attention_failure_reported", box_file_id)
 
     async def open_all(self) -> list[OpenItem]:
         """Every file still set aside, by workflow, oldest first."""
@@ -60,3 +71,8 @@ class AttentionStore:
     async def resolve(self, box_file_id: str) -> bool:
         """True when the file was set aside and now is not."""
         return await self._db.execute("attention_resolve", box_file_id) == "UPDATE 1"
+
+
+def _items(rows: list[Record]) -> list[AttentionItem]:
+    fields = AttentionItem.__dataclass_fields__
+    return [AttentionItem(**{k: r[k] for k in fields}) for r in rows]

@@ -1,4 +1,7 @@
-"""``derivative_assets`` and what the return workflows read of masters and campaigns."""
+"""``derivative_assets``, and what the return workflows read of masters.
+
+Campaigns (their status, their Box folder) are ``store/campaigns.py``'s, for every workflow.
+"""
 
 from __future__ import annotations
 
@@ -20,15 +23,6 @@ class Master:
     campaign_number: str
     original_filename: str
     metadata: Metadata
-
-
-@dataclass(frozen=True)
-class Campaign:
-    campaign_id: str
-    number: str
-    name: str
-    status: str
-    box_folder_id: str | None
 
 
 @dataclass(frozen=True)
@@ -81,16 +75,6 @@ def _derivative(row: Record) -> Derivative:
     return Derivative(**{k: row[k] for k in Derivative.__dataclass_fields__})
 
 
-def _campaign(row: Record) -> Campaign:
-    return Campaign(
-        campaign_id=row["campaign_id"],
-        number=row["campaign_number"],
-        name=row["campaign_name"],
-        status=row["status"],
-        box_folder_id=row["box_folder_id"],
-    )
-
-
 class DerivativeStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -111,26 +95,6 @@ class DerivativeStore:
             original_filename=row["original_filename"],
             metadata=metadata,
         )
-
-    async def campaign(self, campaign_id: str) -> Campaign | None:
-        row = await self._db.fetchrow("returns_campaign_get", campaign_id)
-        return None if row is None else _campaign(row)
-
-    async def campaign_box_folder(self, campaign_id: str) -> str | None:
-        folder: str | None = await self._db.fetchval("returns_campaign_box_folder", campaign_id)
-        return folder
-
-    async def campaigns_due_a3(self) -> list[Campaign]:
-        return [_campaign(r) for r in await self._db.fetch("returns_campaigns_due_a3")]
-
-    async def set_campaign_status(
-        self, campaign_id: str, number: str, name: str, status: str
-    ) -> None:
-        await self._db.execute("returns_campaign_set_status", campaign_id, number, name, status)
-
-    async def moves_recorded(self, campaign_id: str, from_: str, to: str) -> int:
-        count: int = await self._db.fetchval("returns_moves_recorded", campaign_id, from_, to)
-        return count
 
     async def get(self, tracking_id: str, country: str, language: str) -> Derivative | None:
         row = await self._db.fetchrow("derivative_get", tracking_id, *market_key(country, language))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,9 +47,18 @@ class JobRuns:
         return started
 
     async def finish(
-        self, run_id: str, outcome: str, counts: Mapping[str, int], error: str | None
+        self,
+        run_id: str,
+        outcome: str,
+        counts: Mapping[str, int],
+        error: str | None,
+        failures: Sequence[tuple[str, str]] = (),
     ) -> None:
-        await self._db.execute("run_finish", run_id, outcome, json.dumps(dict(counts)), error)
+        """Record how the run ended; ``failures`` are its (item, reason) pairs."""
+        items = [{"item": item, "reason": reason} for item, reason in failures]
+        await self._db.execute(
+            "run_finish", run_id, outcome, json.dumps(dict(counts)), error, json.dumps(items)
+        )
 
     async def get(self, run_id: str) -> dict[str, object] | None:
         row = await self._db.fetchrow("run_get", run_id)

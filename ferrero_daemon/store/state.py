@@ -16,6 +16,11 @@ class StateStore:
         raw = await self._db.fetchval("state_get", scope, key)
         return None if raw is None else json.loads(raw)
 
+    async def get_for_update(self, scope: str, key: str) -> Any:
+        """``get``, holding the row until the caller's transaction ends."""
+        raw = await self._db.fetchval("state_get_for_update", scope, key)
+        return None if raw is None else json.loads(raw)
+
     async def put(self, scope: str, key: str, value: Any) -> None:
         await self._db.execute("state_put", scope, key, json.dumps(value))
 

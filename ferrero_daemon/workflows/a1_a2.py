@@ -8,7 +8,7 @@ webhook event. The shared path is ``workflows/delivery.py``.
 
 from __future__ import annotations
 
-from ferrero_daemon.domain.campaigns import A1_A2
+from ferrero_daemon.domain.campaigns import a1_a2 as transition
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.workflows.delivery import deliver
@@ -16,4 +16,4 @@ from ferrero_daemon.workflows.delivery import deliver
 
 async def run(services: Services, run: RunContext) -> RunReport:
     """Deliver the masters of every local campaign at A1 and move it to A2."""
-    return await deliver(services, run, A1_A2)
+    return await deliver(services, run, transition(services.config.settings.dam))

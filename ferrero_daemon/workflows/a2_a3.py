@@ -6,7 +6,9 @@ carrying the master's fields, the name's market, and its CreativeX score (or the
 documented defaults, flagged in the mail). A re-delivery of the same tracking ID,
 country and language becomes a new version of that derivative. The Box file is
 deleted only once the DAM import is recorded. A file that cannot be taken is set
-aside (``set_aside.py``). A campaign that gets its first derivative moves A2→A3.
+aside (``set_aside.py``). Whether and when a campaign moves A2→A3 (with its webhook
+event) is ``[jobs.a2_a3] move_to_a3``: never (the default), with its first localised
+version, or once every master has one; the move is ``status_change.py``'s.
 
 Exactly once: ``derivative_assets`` records the intent (state ``importing``) before the
 transfer; a resumed transfer first looks for the asset in the DAM; the result is
@@ -22,6 +24,7 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import agency_names, scores
 from ferrero_daemon.domain.agency_names import AgencyName, BadName
+from ferrero_daemon.domain.campaigns import a2_a3_move
 from ferrero_daemon.domain.derivatives import (
     StoredScore,
     best_score,
@@ -37,6 +40,7 @@ from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.announcements import SummaryEvent
 from ferrero_daemon.store.attention import AttentionStore
+from ferrero_daemon.store.campaigns import CampaignStore
 from ferrero_daemon.store.derivatives import (
     Arrival,
     Derivative,
@@ -46,10 +50,11 @@ from ferrero_daemon.store.derivatives import (
     market_key,
 )
 from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore
+from ferrero_daemon.store.failures import FailureStore
 from ferrero_daemon.store.scores import ScoreStore
 from ferrero_daemon.workflows import dam_lookup
 from ferrero_daemon.workflows.set_aside import SetAside
-from ferrero_daemon.workflows.status_moves import Move, move_campaign, recover_moves
+from ferrero_daemon.workflows.status_change import StatusChange
 from ferrero_daemon.workflows.streams import counted
 from ferrero_daemon.workflows.summary import Summary
 
@@ -92,12 +97,12 @@ class AgencyUploads:
         self.folder_id = self.settings.box.folders.a2_a3
         self.set_aside = SetAside(services, run, report, self.folder_id)
         self.store = DerivativeStore(services.db)
+        self.status = StatusChange(services, run, a2_a3_move(self.settings.dam), report)
 
     async def run(self) -> None:
         if not self.run_ctx.dry_run:
             await self.set_aside.finish_pending()
-            for _ in await recover_moves(self.s, self.run_ctx):
-                self.report.count("campaigns_a3")
+            await self.status.recover()
         await self.set_aside.sweep(self._guarded)
         await self._advance_campaigns()
         if not self.run_ctx.dry_run:
@@ -110,11 +115,8 @@ class AgencyUploads:
             await self._take(item)
         except CannotTake as exc:
             await self.set_aside(item, str(exc))
-        except TransientError as exc:
-            self.report.fail(item.name, f"{exc}; it is retried on the next run")
-        except PermanentError as exc:
-            self.report.count("failed")
-            self.report.fail(item.name, str(exc))
+        except (TransientError, PermanentError) as exc:
+            await self.set_aside.failed(item, exc)
 
     async def _take(self, item: BoxItem) -> None:
         plan = await self._plan(item)
@@ -261,6 +263,7 @@ class AgencyUploads:
         await self.s.box.delete(plan.item.id)  # one already gone counts as deleted
         async with self.s.db.transaction() as tx:
             await AttentionStore(tx).resolve(plan.item.id)
+            await FailureStore(tx).clear(plan.item.id)
             await EventStore(tx).record(self._event(plan, "agency_file_deleted", "ok"))
 
     def _event(
@@ -293,17 +296,13 @@ class AgencyUploads:
         )
 
     async def _advance_campaigns(self) -> None:
-        for campaign in await self.store.campaigns_due_a3():
-            move = Move(campaign.campaign_id, campaign.number, campaign.name, "A2", "A3")
-            try:
-                if await move_campaign(self.s, self.run_ctx, move):
-                    self.report.count(
-                        "would_move_campaign" if self.run_ctx.dry_run else "campaigns_a3"
-                    )
-            except (TransientError, PermanentError) as exc:
-                self.report.fail(
-                    f"campaign {campaign.number or campaign.campaign_id}", f"A2→A3: {exc}"
-                )
+        when = self.settings.jobs.a2_a3.move_to_a3
+        if when == "off":
+            return
+        campaigns = CampaignStore(self.s.db)
+        a2 = self.settings.dam.statuses.a2
+        for campaign in await campaigns.due_a3(a2, every_master=when == "every_master"):
+            await self.status.advance(campaign.campaign_id, campaign.label)
 
     def _email(self, events: list[SummaryEvent]) -> Email:
         uploads = [

@@ -10,7 +10,7 @@ A5 with nothing rejected is reported and left alone.
 
 Exactly once: a derivative is marked ``rejected_sent`` only after both files are in
 Box; Box uploads are idempotent by content hash (a 409 with the same SHA-1 counts as
-done); the campaign moves only when every rejection is sent.
+done); the campaign moves only when every rejection is sent (``status_change.py``).
 """
 
 from __future__ import annotations
@@ -22,15 +22,17 @@ from dataclasses import dataclass
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import ByteStream, Email
 from ferrero_daemon.domain import agency_names, rejections
+from ferrero_daemon.domain.campaigns import a5_a6_move, read_campaign
 from ferrero_daemon.domain.values import BoxItem, DamAsset, DamFolder
 from ferrero_daemon.errors import ConflictError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.announcements import SummaryEvent
+from ferrero_daemon.store.campaigns import CampaignStore
 from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
 from ferrero_daemon.workflows import dam_lookup
-from ferrero_daemon.workflows.status_moves import Move, move_campaign, recover_moves
+from ferrero_daemon.workflows.status_change import StatusChange
 from ferrero_daemon.workflows.streams import counted, once
 from ferrero_daemon.workflows.summary import Summary
 
@@ -69,13 +71,14 @@ class Rejections:
         self.report = report
         self.settings = services.config.settings
         self.store = DerivativeStore(services.db)
+        self.status = StatusChange(services, run, a5_a6_move(self.settings.dam), report)
 
     async def run(self) -> None:
         fields = self.settings.dam.fields
         if not self.run_ctx.dry_run:
-            for _move in await recover_moves(self.s, self.run_ctx):
-                self.report.count("campaigns_a6")
-        campaigns = await self.s.dam.find_folders({fields.campaign_status: "A5"})
+            await self.status.recover()
+        codes = self.settings.dam.statuses
+        campaigns = await self.s.dam.find_folders({fields.campaign_status: codes.a5})
         self.run_ctx.progress.add_total(len(campaigns))
         for campaign in campaigns:
             self.run_ctx.progress.current = campaign.name
@@ -95,19 +98,21 @@ class Rejections:
 
     async def _campaign(self, campaign: DamFolder) -> None:
         folder_id = await dam_lookup.derivatives_folder(self.s.dam, self.settings.dam, campaign.id)
+        dam = self.settings.dam
         rejected = [
             a
-            for a in await dam_lookup.derivatives(self.s.dam, self.settings.dam, folder_id)
-            if rejections.is_rejected(a.metadata.get(self.settings.dam.fields.approval))
+            for a in await dam_lookup.derivatives(self.s.dam, dam, folder_id)
+            if rejections.is_rejected(a.metadata.get(dam.fields.approval), dam.values.rejected)
         ]
         if not rejected:
             log.warning("campaign_without_rejections", campaign=campaign.id)
             self.report.fail(
                 self._label(campaign),
-                "status A5 but no derivative is NOT APPROVED; left at A5 (set the approvals or the status in the DAM)",
+                f"status {dam.statuses.a5} but no derivative is {dam.values.rejected}; left at "
+                f"{dam.statuses.a5} (set the approvals or the status in the DAM)",
             )
             return
-        box_folder = await self.store.campaign_box_folder(campaign.id)
+        box_folder = await CampaignStore(self.s.db).box_folder(campaign.id)
         if box_folder is None:
             raise PermanentError(
                 "no Box folder is recorded for this campaign (was it delivered by a1_a2?); "
@@ -224,12 +229,11 @@ class Rejections:
             "rejection_sent", file=rejection.name, tracking_id=d.tracking_id, box_file_id=item.id
         )
 
-    async def _move(self, campaign: DamFolder) -> None:
-        fields = self.settings.dam.fields
-        number = dam_lookup.text(campaign.metadata.get(fields.campaign_number))
-        name = dam_lookup.text(campaign.metadata.get(fields.campaign_name)) or campaign.name
-        if await move_campaign(self.s, self.run_ctx, Move(campaign.id, number, name, "A5", "A6")):
-            self.report.count("would_move_campaign" if self.run_ctx.dry_run else "campaigns_a6")
+    async def _move(self, folder: DamFolder) -> None:
+        campaign = read_campaign(folder, self.settings.dam.fields)
+        if not self.run_ctx.dry_run:
+            await CampaignStore(self.s.db).seen(campaign)
+        await self.status.advance(campaign.id, self._label(folder))
 
     def _email(self, events: list[SummaryEvent]) -> Email:
         items = [{**e.detail, "tracking_id": e.tracking_id} for e in events]

@@ -8,7 +8,7 @@ one mail to the error recipients per change of that list). See ``workflows/deliv
 
 from __future__ import annotations
 
-from ferrero_daemon.domain.campaigns import B1_B2
+from ferrero_daemon.domain.campaigns import b1_b2 as transition
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.workflows.delivery import deliver
@@ -16,4 +16,4 @@ from ferrero_daemon.workflows.delivery import deliver
 
 async def run(services: Services, run: RunContext) -> RunReport:
     """Deliver the masters of every global campaign at B1 and move it to B2."""
-    return await deliver(services, run, B1_B2)
+    return await deliver(services, run, transition(services.config.settings.dam))

@@ -28,6 +28,7 @@ from ferrero_daemon.store.announcements import SummaryEvent
 from ferrero_daemon.store.attention import AttentionStore
 from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
+from ferrero_daemon.store.failures import FailureStore
 from ferrero_daemon.store.scores import NewScore, ScoreStore
 from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.summary import Summary
@@ -79,11 +80,8 @@ class Scoring:
     async def _guarded(self, item: BoxItem) -> None:
         try:
             await self._take(item)
-        except TransientError as exc:
-            self.report.fail(item.name, f"{exc}; it is retried on the next run")
-        except PermanentError as exc:
-            self.report.count("failed")
-            self.report.fail(item.name, str(exc))
+        except (TransientError, PermanentError) as exc:
+            await self.set_aside.failed(item, exc)
 
     async def _take(self, item: BoxItem) -> None:
         if not is_pdf(item.name):
@@ -186,6 +184,7 @@ class Scoring:
         await self.s.box.delete(item.id)
         async with self.s.db.transaction() as tx:
             await AttentionStore(tx).resolve(item.id)
+            await FailureStore(tx).clear(item.id)
             await EventStore(tx).record(
                 AssetEvent(
                     workflow=self.run_ctx.job,

@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.domain.box_names import master_file_name
 from ferrero_daemon.domain.campaigns import (
@@ -37,10 +38,10 @@ from ferrero_daemon.errors import FerreroError, InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.outbox import alerts
 from ferrero_daemon.services import Services
-from ferrero_daemon.store.campaigns import CampaignStore
+from ferrero_daemon.store.campaigns import CampaignRow, CampaignStore
 from ferrero_daemon.store.events import AssetEvent, EventOutcome, EventStore
 from ferrero_daemon.store.masters import MasterRow, MasterStore, NewMaster
-from ferrero_daemon.store.state import StateStore
+from ferrero_daemon.workflows.delivery_notice import build_mail
 from ferrero_daemon.workflows.delivery_plan import CampaignPlan, MasterPlan, plan_campaign
 from ferrero_daemon.workflows.delivery_preview import preview
 from ferrero_daemon.workflows.failures import failure_reason
@@ -66,7 +67,8 @@ class Delivery:
     def __post_init__(self) -> None:
         job = getattr(self.services.config.settings.jobs, self.transition.workflow)
         self._limit = asyncio.Semaphore(job.parallelism)
-        self._status = StatusChange(self.services, self.run, self.transition, self.report)
+        move = self.transition.move
+        self._status = StatusChange(self.services, self.run, move, self.report, self._mail)
         self._masters = MasterStore(self.services.db, self.transition.workflow)
         self._campaigns = CampaignStore(self.services.db)
         self._root = getattr(self.services.config.settings.box.folders, self.transition.workflow)
@@ -74,7 +76,7 @@ class Delivery:
     async def go(self) -> RunReport:
         if not self.run.dry_run:
             await self._status.recover()
-        plans = [p for c in await self._find() if (p := await self._plan(c)) is not None]
+        plans = [p for c in await self._find() if (p := await self.plan(c)) is not None]
         if self.run.dry_run:
             await preview(self.services, self.transition, plans, self.report)
             return self.report
@@ -120,12 +122,18 @@ class Delivery:
         if self.run.dry_run:
             return
         title = f"{t.workflow}: {t.source} campaigns that are not {t.campaign_type!r}"
-        store = alerts.Alerts(StateStore(self.services.db), self.services.notifier)
-        await store.update(f"{t.workflow}.left_alone", title, problems, self.run.now())
+        store = alerts.Alerts(self.services.db, self.services.notifier)
+        origin = alerts.Origin.of_run(
+            self.services.config, self.run.job, self.run.run_id, self.run.now()
+        )
+        await store.update(f"{t.workflow}.left_alone", title, problems, origin)
 
-    async def _plan(self, campaign: Campaign) -> CampaignPlan | None:
+    async def plan(self, campaign: Campaign) -> CampaignPlan | None:
+        """Read what the DAM, Box and the database say of one campaign and decide what to
+        deliver (reads only; also what ``check --deep --campaign`` shows). A campaign that
+        cannot be read is a failure of ``self.report`` and has no plan."""
         try:
-            assets, where = await self._assets(campaign)
+            assets, where = await self.assets(campaign)
             rows = await self._masters.for_campaign(campaign.id)
             stored = await self._campaigns.get(campaign.id)
         except FerreroError as exc:
@@ -140,7 +148,8 @@ class Delivery:
             self.report.fail(problem.item, problem.reason)
         return plan
 
-    async def _assets(self, campaign: Campaign) -> tuple[list[DamAsset], str]:
+    async def assets(self, campaign: Campaign) -> tuple[list[DamAsset], str]:
+        """The assets masters are chosen from, and where they were read (for messages)."""
         dam = self.services.dam
         children = await dam.folder_children(campaign.id)
         sub = self.services.config.settings.dam.masters_subfolder
@@ -151,6 +160,12 @@ class Delivery:
                 inner = await dam.folder_children(folder.id)
                 return list(inner.assets), f"its sub-folder {sub!r} ({folder.id})"
         return [], f"its sub-folder {sub!r} (missing in DAM folder {campaign.id})"
+
+    async def _mail(self, campaign: CampaignRow) -> Email:
+        masters = await self._masters.for_campaign(campaign.campaign_id)
+        delivered = [m for m in masters if m.delivered]
+        env = self.services.config.settings.environment.value
+        return build_mail(self.transition, campaign, delivered, env, self.run.now())
 
     # -- acting --------------------------------------------------------------------
 

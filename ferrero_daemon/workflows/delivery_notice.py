@@ -1,18 +1,14 @@
-"""What a campaign's delivery announces: one success mail, and for A1→A2 one webhook event.
+"""The mail a campaign's delivery sends with its status change: "masters delivered".
 
 Pure: built from the tracking database's rows, so a run that finishes a transition
-after a crash announces exactly what the first run would have. The dedupe key names the
-fact (this campaign, this change, this set of masters): a repeat is never queued twice,
-while a campaign sent back to A1 with new masters is announced again.
+after a crash announces exactly what the first run would have. The status change,
+its webhook event and the dedupe key are ``status_change.py``'s.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.campaigns import Transition
@@ -20,13 +16,6 @@ from ferrero_daemon.store.campaigns import CampaignRow
 from ferrero_daemon.store.masters import MasterRow
 
 BOX_FOLDER_URL = "https://app.box.com/folder/{id}"
-
-
-@dataclass(frozen=True)
-class Notice:
-    key: str
-    email: Email
-    webhook: dict[str, Any] | None
 
 
 def human_size(size: int | None) -> str:
@@ -40,19 +29,13 @@ def human_size(size: int | None) -> str:
     raise AssertionError("unreachable")
 
 
-def dedupe_key(transition: Transition, campaign_id: str, masters: Sequence[MasterRow]) -> str:
-    ids = "\n".join(sorted(m.tracking_id for m in masters))
-    digest = hashlib.sha256(ids.encode()).hexdigest()[:16]
-    return f"{transition.workflow}:{campaign_id}:{transition.source}->{transition.target}:{digest}"
-
-
-def build_notice(
+def build_mail(
     transition: Transition,
     campaign: CampaignRow,
     masters: Sequence[MasterRow],
     environment: str,
     at: datetime,
-) -> Notice:
+) -> Email:
     files = [
         {
             "name": m.box_filename,
@@ -80,17 +63,7 @@ def build_notice(
         "at": at.isoformat(),
     }
     subject = f"{transition.label} masters delivered: {campaign.label} ({len(files)} files)"
-    email = Email(to="success", subject=subject, template="masters_delivered", context=context)
-    event = _event(
-        transition,
-        campaign=campaign,
-        count=len(files),
-        total=total,
-        folder_id=folder_id,
-        environment=environment,
-        at=at,
-    )
-    return Notice(dedupe_key(transition, campaign.campaign_id, masters), email, event)
+    return Email(to="success", subject=subject, template="masters_delivered", context=context)
 
 
 def _campaign(c: CampaignRow) -> dict[str, str]:
@@ -102,34 +75,4 @@ def _campaign(c: CampaignRow) -> dict[str, str]:
         "brand": c.brand,
         "market": c.market,
         "label": c.label,
-    }
-
-
-def _event(
-    transition: Transition,
-    *,
-    campaign: CampaignRow,
-    count: int,
-    total: int,
-    folder_id: str,
-    environment: str,
-    at: datetime,
-) -> dict[str, Any] | None:
-    if not transition.webhook:
-        return None
-    return {
-        "event": "campaign_status_changed",
-        "workflow": transition.workflow,
-        "campaign_id": campaign.campaign_id,
-        "campaign_number": campaign.number,
-        "campaign_name": campaign.name,
-        "campaign_type": campaign.type,
-        "brand": campaign.brand,
-        "market": campaign.market,
-        "old_status": transition.source,
-        "new_status": transition.target,
-        "counts": {"masters": count, "bytes": total},
-        "box_folder_id": folder_id,
-        "timestamp": at.isoformat(),
-        "environment": environment,
     }

@@ -4,9 +4,15 @@ The file is never deleted and never retried in a loop: it leaves the watched fol
 its Box description says why, ``attention_items`` records it, and the error
 recipients get one mail. Moving it back into the watched folder retries it.
 
+No file stops the others. A file a remote keeps failing for is retried at each run
+and set aside after ``[box] set_aside_after_failed_runs`` failed runs (``failed``). A
+set-aside whose Box steps fail (a name Box refuses, a *file* named like the sub-folder)
+stays pending: it is mailed once, tried again at each run, and the sweep leaves the
+file alone meanwhile.
+
 Exactly once: the row is written first (intent), the Box changes are idempotent, the
 mail's dedupe key names the file, its content and the reason, and the row is marked
-reported last. ``finish_pending`` completes what a crashed run left half done.
+reported last. ``finish_pending`` completes what an earlier run left half done.
 """
 
 from __future__ import annotations
@@ -14,19 +20,34 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
+from ferrero_daemon.domain import agency_names
 from ferrero_daemon.domain.rejections import BOX_DESCRIPTION_LIMIT
 from ferrero_daemon.domain.values import BoxItem
-from ferrero_daemon.errors import ConflictError, NotFoundError
+from ferrero_daemon.errors import (
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    PermanentError,
+    RateLimitedError,
+    TransientError,
+)
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
 from ferrero_daemon.store.attention import AttentionItem, AttentionStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
+from ferrero_daemon.store.failures import FailureStore, FileFailure
 
 log = logs.get_logger(__name__)
+
+RemoteError = TransientError | PermanentError
+
+
+def counts_against_file(exc: RemoteError) -> bool:
+    """Refused credentials and 429s are the daemon's trouble, not the file's."""
+    return not isinstance(exc, AuthError | RateLimitedError)
 
 
 @dataclass(frozen=True)
@@ -40,42 +61,54 @@ class SetAside:
     def _workflow(self) -> str:
         return self.run.job
 
+    @property
+    def _folder_name(self) -> str:
+        return self.services.config.settings.box.needs_attention_folder
+
     async def __call__(self, item: BoxItem, reason: str) -> None:
-        self.report.count("set_aside")
         if self.run.dry_run:
+            self.report.count("set_aside")
             log.info("would_set_aside", file=item.name, box_file_id=item.id, reason=reason)
             return
         entry = AttentionItem(item.id, self._workflow, item.name, reason, item.sha1)
-        await AttentionStore(self.services.db).set_aside(entry)
-        await self._finish(entry)
+        async with self.services.db.transaction() as tx:
+            await AttentionStore(tx).set_aside(entry)
+            await FailureStore(tx).clear(item.id)
+        await self._complete(entry)
+
+    async def failed(self, item: BoxItem, exc: RemoteError) -> None:
+        """A remote failed for ``item``: retried next run, set aside after too many runs."""
+        runs = await self._count(item, exc)
+        if runs >= self.services.config.settings.box.set_aside_after_failed_runs:
+            await self(item, f"{item.name}: failed in {runs} runs; the last error: {exc}")
+            return
+        if isinstance(exc, TransientError):
+            self.report.fail(item.name, f"{exc}; it is retried on the next run")
+        else:
+            self.report.count("failed")
+            self.report.fail(item.name, str(exc))
 
     async def finish_pending(self) -> None:
-        """Complete set-asides a crashed run recorded but did not report."""
-        store = AttentionStore(self.services.db)
-        for entry in await store.unreported(self._workflow):
-            try:
-                await self._finish(entry)
-            except NotFoundError:
-                # Someone removed the file meanwhile: there is nothing left to set aside.
-                await store.resolve(entry.box_file_id)
+        """Complete set-asides an earlier run recorded but could not finish."""
+        for entry in await AttentionStore(self.services.db).unreported(self._workflow):
+            await self._complete(entry)
 
     async def sweep(self, take: Callable[[BoxItem], Awaitable[None]]) -> None:
         """Hand each file of the watched folder to ``take``, once, in listing order.
 
         A file an operator moved back out of ``_needs_attention`` is marked returned
-        first, so it is tried from scratch. Progress follows the files.
+        first, so it is tried from scratch; one whose set-aside is pending is left alone.
+        Progress follows the files.
         """
         listing = await self.services.box.list_folder(self.folder_id)
         files = [item for item in listing if item.type == "file"]
         progress = self.run.progress
         progress.add_total(len(files))
-        open_items = await AttentionStore(self.services.db).open_items(self._workflow)
-        returned = {entry.box_file_id for entry in open_items}
+        items = await AttentionStore(self.services.db).open_items(self._workflow)
+        open_items = {entry.box_file_id: entry for entry in items}
         for item in files:
             progress.current = item.name
-            if item.id in returned:
-                await self.returned(item)
-            await take(item)
+            await self._sweep_one(item, open_items.get(item.id), take)
             progress.advance()
 
     async def returned(self, item: BoxItem) -> None:
@@ -83,14 +116,53 @@ class SetAside:
         if not self.run.dry_run and await AttentionStore(self.services.db).resolve(item.id):
             log.info("set_aside_file_returned", file=item.name, box_file_id=item.id)
 
+    async def _sweep_one(
+        self, item: BoxItem, entry: AttentionItem | None, take: Callable[[BoxItem], Awaitable[None]]
+    ) -> None:
+        if entry is not None:
+            if _pending(entry, item):
+                return  # finish_pending tries its set-aside at each run
+            await self.returned(item)
+        if item.name.casefold() == self._folder_name.casefold():
+            await self(
+                item,
+                f"{item.name}: a file may not be named like the {self._folder_name} "
+                "sub-folder, where files that cannot be taken are set aside; rename or "
+                "delete it",
+            )
+            return
+        await take(item)
+
+    async def _count(self, item: BoxItem, exc: RemoteError) -> int:
+        """This run's failure of ``item``; the failed runs so far (0: not counted)."""
+        if self.run.dry_run or not counts_against_file(exc):
+            return 0
+        failure = FileFailure(
+            item.id, self._workflow, item.name, item.sha1, str(exc), self.run.run_id
+        )
+        runs = await FailureStore(self.services.db).record(failure)
+        log.warning(
+            "file_failed", file=item.name, box_file_id=item.id, failed_runs=runs, error=str(exc)
+        )
+        return runs
+
+    async def _complete(self, entry: AttentionItem) -> None:
+        """Finish the set-aside; a failure is reported once and stops nothing else."""
+        try:
+            await self._finish(entry)
+        except NotFoundError:
+            # Someone removed the file meanwhile: there is nothing left to set aside.
+            await AttentionStore(self.services.db).resolve(entry.box_file_id)
+            log.info("set_aside_file_gone", file=entry.file_name, box_file_id=entry.box_file_id)
+        except (TransientError, PermanentError) as exc:
+            await self._stuck(entry, exc)
+
     async def _finish(self, entry: AttentionItem) -> None:
         box = self.services.box
-        target = await box.ensure_folder(
-            self.folder_id, self.services.config.settings.box.needs_attention_folder
-        )
+        target = await box.ensure_folder(self.folder_id, self._folder_name)
         await box.set_description(entry.box_file_id, entry.reason[:BOX_DESCRIPTION_LIMIT])
         await self._move(entry, target.id)
-        await self.services.notifier.email(_mail_key(entry), self._mail(entry))
+        await self.services.notifier.email(_mail_key("attention", entry), self._mail(entry))
         async with self.services.db.transaction() as tx:
             await AttentionStore(tx).reported(entry.box_file_id)
             await EventStore(tx).record(
@@ -103,6 +175,7 @@ class SetAside:
                     detail={"file": entry.file_name, "reason": entry.reason},
                 )
             )
+        self.report.count("set_aside")
         log.warning(
             "file_set_aside",
             file=entry.file_name,
@@ -115,27 +188,43 @@ class SetAside:
             await self.services.box.move(entry.box_file_id, folder_id)
         except ConflictError:
             # A file of that name is already set aside (the agency sent it twice).
-            path = PurePath(entry.file_name)
-            renamed = f"{path.stem} ({entry.box_file_id}){path.suffix}"
+            renamed = agency_names.set_aside_name(entry.file_name, entry.box_file_id)
             await self.services.box.move(entry.box_file_id, folder_id, new_name=renamed)
 
-    def _mail(self, entry: AttentionItem) -> Email:
-        folder = self.services.config.settings.box.needs_attention_folder
-        return Email(
-            to="errors",
-            subject=f"Set aside in Box ({self._workflow}): {entry.file_name}",
-            template="needs_attention",
-            context={
-                "workflow": self._workflow,
-                "file_name": entry.file_name,
-                "box_file_id": entry.box_file_id,
-                "reason": entry.reason,
-                "folder": folder,
-            },
-        )
+    async def _stuck(self, entry: AttentionItem, exc: RemoteError) -> None:
+        store = AttentionStore(self.services.db)
+        tried = await store.finish_failed(entry.box_file_id, str(exc))
+        self.report.count("set_aside_failed")
+        fields = {"file": entry.file_name, "box_file_id": entry.box_file_id, "error": str(exc)}
+        if not tried.unreported:
+            log.warning("set_aside_still_failing", attempts=tried.attempts, **fields)
+            return
+        log.error("set_aside_failed", reason=entry.reason, **fields)
+        mail = self._mail(entry, error=str(exc))
+        await self.services.notifier.email(_mail_key("attention-failed", entry), mail)
+        await store.failure_reported(entry.box_file_id)
+
+    def _mail(self, entry: AttentionItem, error: str | None = None) -> Email:
+        context = {
+            "workflow": self._workflow,
+            "file_name": entry.file_name,
+            "box_file_id": entry.box_file_id,
+            "reason": entry.reason,
+            "folder": self._folder_name,
+        }
+        if error is None:
+            subject = f"Set aside in Box ({self._workflow}): {entry.file_name}"
+            return Email("errors", subject, "needs_attention", context)
+        subject = f"Could not set aside in Box ({self._workflow}): {entry.file_name}"
+        return Email("errors", subject, "set_aside_failed", {**context, "error": error})
 
 
-def _mail_key(entry: AttentionItem) -> str:
+def _pending(entry: AttentionItem, item: BoxItem) -> bool:
+    """Its set-aside failed, and nobody changed the file since (a rename, new content)."""
+    return entry.reported_at is None and (entry.file_name, entry.sha1) == (item.name, item.sha1)
+
+
+def _mail_key(kind: str, entry: AttentionItem) -> str:
     facts = "\n".join((entry.file_name, entry.sha1 or "", entry.reason))
     digest = hashlib.sha256(facts.encode()).hexdigest()[:16]
-    return f"attention:{entry.workflow}:{entry.box_file_id}:{digest}"
+    return f"{kind}:{entry.workflow}:{entry.box_file_id}:{digest}"

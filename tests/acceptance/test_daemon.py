@@ -7,6 +7,7 @@ import json
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ferrero_daemon.config import Config
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
@@ -34,16 +35,20 @@ def job_rows(table: str) -> dict[str, str]:
 
 
 def release(pg: PgServer, database: str) -> None:
+    sql(pg, database, f"NOTIFY {RELEASE_CHANNEL}")
+
+
+def sql(pg: PgServer, database: str, query: str) -> list[Any]:
     import asyncpg
 
-    async def notify() -> None:
+    async def run() -> list[Any]:
         conn = await asyncpg.connect(**pg.kwargs(database))
         try:
-            await conn.execute(f"NOTIFY {RELEASE_CHANNEL}")
+            return list(await conn.fetch(query))
         finally:
             await conn.close()
 
-    asyncio.run(notify())
+    return asyncio.run(run())
 
 
 def test_ready_watchdog_and_triggered_runs_report_their_outcome(
@@ -101,6 +106,27 @@ def test_a_busy_job_is_refused_and_status_shows_the_running_progress(
     release(pg, pg_database)
     daemon.wait_log("run_finished", job="a1_a2", outcome="succeeded", trigger="manual")
     assert job(status(daemon), "a1_a2")["running"] is None
+
+
+def test_sigterm_while_a_run_finishes_within_the_deadline_stops_cleanly(
+    make_daemon: MakeDaemon, pg: PgServer, pg_database: str
+) -> None:
+    # `systemctl restart` during a short job: the run ends inside the shutdown window.
+    daemon = make_daemon(overrides={"runtime": {"shutdown_deadline_seconds": 30.0}}).start()
+    daemon.wait_notify("READY")
+    assert sql(pg, pg_database, "SELECT holder FROM scheduler_lease") != []
+    assert daemon.cli("trigger", "a1_a2").returncode == 0
+    daemon.wait_log("test_job_holding")
+
+    daemon.signal(signal.SIGTERM)
+    daemon.wait_log("daemon_stopping", running=["a1_a2"])
+    release(pg, pg_database)
+
+    assert daemon.wait_exit() == 0
+    daemon.wait_log("run_finished", job="a1_a2", outcome="succeeded")
+    assert daemon.wait_log("daemon_stopped")["interrupted"] == []
+    assert sql(pg, pg_database, "SELECT holder FROM scheduler_lease") == []  # released
+    assert not daemon.socket_path.exists()
 
 
 def test_sighup_applies_a_new_schedule_and_refuses_an_invalid_config(

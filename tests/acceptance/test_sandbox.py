@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from ferrero_daemon.sandbox.webhook import POSTS_FILE
 from tests.fixtures.runtime import Collector
+from tests.webhook_schema import problems
 
 REPO = Path(__file__).resolve().parents[2]
 LIFECYCLE_S = 400.0
@@ -117,6 +119,16 @@ def test_the_lifecycle_passes_with_mutual_tls_checked_and_every_mail_on_disk(
     assert [p.stem for p in emls] == [p.stem for p in pages]
     assert any("A1-A2-masters-delivered" in p.name for p in emls)
     assert "<" in pages[0].read_text(encoding="utf-8")
+    _every_webhook_matches_the_schema(sandbox.workdir / "webhook" / POSTS_FILE)
+
+
+def _every_webhook_matches_the_schema(posts_file: Path) -> None:
+    """What Make.com would have received, as the sandbox's webhook receiver kept it."""
+    posts = [json.loads(line) for line in posts_file.read_text().splitlines()]
+    assert {p["event"]: problems(p) for p in posts if problems(p)} == {}
+    moves = [(p["old_status"], p["new_status"]) for p in posts if p["event"] != "test"]
+    assert moves == [("A1", "A2"), ("A2", "A3"), ("A5", "A6")]  # B1→B2 posts none
+    assert [p["event"] for p in posts].count("test") == 1  # check --send-test-webhook
 
 
 def test_after_source_every_command_works_without_flags_and_json_is_pure(

@@ -13,9 +13,8 @@ from typing import Any
 
 from ferrero_daemon.clients.box.client import BoxApiClient
 from ferrero_daemon.clients.db import Database
-from ferrero_daemon.clients.dryrun import (
-    RecordingNotifier,
-)
+from ferrero_daemon.clients.dryrun import RecordingNotifier
+from ferrero_daemon.clients.http import Retry
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.config import Config
 from ferrero_daemon.domain.values import Scorecard
@@ -28,9 +27,8 @@ from ferrero_daemon.services import Services
 from tests.conftest import deep_merge
 from tests.fixtures.box import TEST_CHUNKED_MIN
 from tests.fixtures.otmm import FAST as OTMM_FAST
-from tests.integration.mortal import BOX_EFFECTS, DAM_EFFECTS, Mortal, MortalDatabase, Reaper
 
-BOX_FAST = {"chunked_threshold": TEST_CHUNKED_MIN, "backoff": 0.01}
+BOX_FAST = {"chunked_threshold": TEST_CHUNKED_MIN, "retry": Retry(backoff=0.01)}
 
 
 class NoScorer:
@@ -55,20 +53,13 @@ class World:
     last_run: RunContext | None = None
 
     # -- running ---------------------------------------------------------------------
-    def services(self, reaper: Reaper | None = None) -> Services:
-        db: Database = self.db
-        dam: Any = self.dam_client
-        box: Any = self.box_client
-        if reaper is not None:
-            db = MortalDatabase(self.db, reaper)
-            dam = Mortal(dam, reaper, "dam", DAM_EFFECTS)
-            box = Mortal(box, reaper, "box", BOX_EFFECTS)
+    def services(self) -> Services:
         return Services(
             config=self.config,
-            db=db,
-            dam=dam,
-            box=box,
-            notifier=Outbox(db),
+            db=self.db,
+            dam=self.dam_client,
+            box=self.box_client,
+            notifier=Outbox(self.db),
             scorer=NoScorer(),
             clock=lambda: datetime.now(UTC),
         )

@@ -9,7 +9,14 @@ import pytest
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.sandbox.box.auth import BoxApp
 from tests.postgres import PgServer
-from tests.returns_world import FakeScorer, World, scorecard, shared_database, world
+from tests.returns_world import (
+    FakeScorer,
+    World,
+    move_to_a3,
+    scorecard,
+    shared_database,
+    world,
+)
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +26,7 @@ def db_name(pg: PgServer) -> Iterator[str]:
 
 @pytest.fixture
 async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    async with world(pg, db_name, box_app) as w:
+    async with world(pg, db_name, box_app, settings=move_to_a3("first_version")) as w:
         yield w
 
 
@@ -38,7 +45,7 @@ async def test_an_agency_upload_becomes_a_derivative_with_metadata(w: World) -> 
 
     report = await w.run("a2_a3")
 
-    assert report.failures == [] and report.counts == {"imported": 1, "campaigns_a3": 1}
+    assert report.failures == [] and report.counts == {"imported": 1, "campaigns_moved": 1}
     [asset] = w.derivatives(campaign)
     f, meta = w.fields, asset.metadata
     assert await w.dam_bytes(asset.id) == b"localised bytes"
@@ -149,7 +156,7 @@ async def test_moving_a_set_aside_file_back_retries_it(w: World) -> None:
     w.move_back(file_id, b"fixed bytes")
     report = await w.run("a2_a3")
 
-    assert report.counts == {"imported": 1, "campaigns_a3": 1}
+    assert report.counts == {"imported": 1, "campaigns_moved": 1}
     [asset] = w.derivatives(campaign)
     assert await w.dam_bytes(asset.id) == b"fixed bytes"
     [row] = await w.rows("SELECT resolved_at FROM attention_items")
@@ -210,6 +217,6 @@ async def test_a_dam_outage_keeps_the_box_file_and_the_next_run_takes_it(w: Worl
     assert w.derivatives(campaign) == [] and await w.emails() == []
     w.otmm.faults.clear()
 
-    assert (await w.run("a2_a3")).counts == {"imported": 1, "campaigns_a3": 1}
+    assert (await w.run("a2_a3")).counts == {"imported": 1, "campaigns_moved": 1}
     assert len(w.derivatives(campaign, latest=False)) == 1
     assert w.files(w.folders["a2_a3"]) == []

@@ -55,7 +55,7 @@ async def test_only_rejected_derivatives_go_back_with_their_comments(w: World) -
 
     report = await w.run("a5_a6")
 
-    assert report.failures == [] and report.counts == {"rejections_sent": 2, "campaigns_a6": 1}
+    assert report.failures == [] and report.counts == {"rejections_sent": 2, "campaigns_moved": 1}
     rejected = w.subfolder(campaign.box_folder_id, "REJECTED")
     assert rejected is not None
     files = {f.name: f for f in w.files(rejected)}
@@ -66,7 +66,7 @@ async def test_only_rejected_derivatives_go_back_with_their_comments(w: World) -
     assert len(files[de].description) == 256 and files[de].description.endswith("…")
     assert long_comment.strip() in (await w.file_bytes(files[f"{de}.comments.txt"].id)).decode()
     assert w.status(campaign) == "A6"
-    assert [h["new_status"] for h in await w.webhooks()] == ["A3", "A6"]
+    assert [h["new_status"] for h in await w.webhooks()] == ["A6"]  # A2→A3 is off by default
     [mail] = await w.emails("a5_a6_rejections")
     comments = {r["file"]: r["comment"] for r in mail.context["rejections"]}
     assert comments == {de: long_comment.strip(), it: "(the reviewers left no comment)"}
@@ -121,7 +121,7 @@ async def test_a_redelivery_rejected_again_goes_back_again(w: World) -> None:
     assert rejected is not None
     [video] = [f for f in w.files(rejected) if f.name == agency_name(tid)]
     assert await w.file_bytes(video.id) == b"DE second cut" and video.version_number == 2
-    assert [h["new_status"] for h in await w.webhooks()] == ["A3", "A6", "A6"]
+    assert [h["new_status"] for h in await w.webhooks()] == ["A6", "A6"]
     mails = await w.emails("a5_a6_rejections")
     assert [m.context["rejections"][0]["comment"] for m in mails] == ["round one", "round two"]
 

@@ -336,8 +336,8 @@ async def test_retry_after_of_a_429_is_honoured(
     with capture_logs() as logs:
         await box_client.list_folder("0")
 
-    (retry,) = [e for e in logs if e["event"] == "box_call_retry"]
-    assert retry["wait"] == 0.05
+    (retry,) = [e for e in logs if e["event"] == "http_retry"]
+    assert (retry["remote"], retry["wait_seconds"]) == ("Box", 0.05)
 
 
 async def test_503_then_success(box_emulator: BoxEmulator, box_client: BoxApiClient) -> None:
@@ -354,7 +354,7 @@ async def test_box_down_for_good_is_transient(
 ) -> None:
     box_emulator.inject(r"/folders/0/items", status=503, count=100)
 
-    with pytest.raises(TransientError, match="listing of folder 0: 503"):
+    with pytest.raises(TransientError, match="listing of folder 0: Box answered 503"):
         await box_client.list_folder("0")
     assert len(box_emulator.requests_to(r"/folders/0/items")) == 5
 
@@ -415,7 +415,7 @@ async def test_a_token_refused_twice_is_an_auth_error(
 ) -> None:
     box_emulator.inject(r"/folders/0/items", status=401, count=2)
 
-    with pytest.raises(AuthError, match="listing of folder 0: 401"):
+    with pytest.raises(AuthError, match="listing of folder 0: Box answered 401"):
         await box_client.list_folder("0")
     assert box_emulator.tokens.issued == 2
 
@@ -466,3 +466,13 @@ async def test_a_part_refused_for_good_aborts_the_session(
     assert box_emulator.uploads.sessions == {}
     assert [r.status for r in box_emulator.requests_to(PARTS, "DELETE")] == [204]
     assert box_emulator.uploaded() == []
+
+
+async def test_a_name_with_semicolons_is_uploaded_under_that_name(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    name, data = "Nutella;;Spot; v2.mp4", b"agency bytes"
+
+    item = await box_client.upload(box_emulator.folder_ids["a2_a3"], name, len(data), stream(data))
+
+    assert item.name == name and await box_emulator.read_file(item.id) == data

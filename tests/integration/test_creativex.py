@@ -137,8 +137,9 @@ async def test_a_wrong_api_key_is_an_auth_error(llamacloud: LlamaCloudEmulator) 
     client = CreativeXClient.from_config(
         comms_config(llamacloud, secrets={"llama_cloud_api_key": "llx-wrong-key"})
     )
-    with pytest.raises(AuthError, match="llama_cloud_api_key") as caught:
+    with pytest.raises(AuthError, match="answered 401") as caught:
         await client.probe()
+    assert "llama_cloud_api_key" in caught.value.hint
     assert "llx-wrong-key" not in str(caught.value)
     await client.aclose()
 
@@ -147,17 +148,18 @@ async def test_an_unknown_agent_is_not_found(llamacloud: LlamaCloudEmulator) -> 
     client = CreativeXClient.from_config(
         comms_config(llamacloud, overrides={"creativex": {"agent_name": "Nope"}})
     )
-    with pytest.raises(NotFoundError, match=r"agent 'Nope' exist\? check \[creativex\]"):
+    with pytest.raises(NotFoundError, match="answered 404") as caught:
         await client.probe()
+    assert caught.value.hint.startswith("does the extraction agent 'Nope' exist? check [creativex]")
     await client.aclose()
 
 
 @pytest.mark.parametrize(
     ("fault", "error", "match"),
     [
-        ({"status": 500}, TransientError, "HTTP 500"),
-        ({"status": 429}, RateLimitedError, "HTTP 429"),
-        ({"drop": True}, TransientError, "unreachable"),
+        ({"status": 500}, TransientError, "answered 500"),
+        ({"status": 429}, RateLimitedError, "answered 429"),
+        ({"drop": True}, TransientError, "connection to LlamaCloud .* lost"),
     ],
 )
 async def test_each_fault_on_upload_reaches_the_client(
@@ -190,3 +192,12 @@ async def test_probe_fails_fast_when_llamacloud_is_down(llamacloud: LlamaCloudEm
         with pytest.raises(TransientError, match="unreachable"):
             await client.probe()
     await client.aclose()
+
+
+async def test_a_pdf_name_with_semicolons_reaches_llamacloud_whole(
+    creativex_client: CreativeXClient, llamacloud: LlamaCloudEmulator
+) -> None:
+    card = await creativex_client.extract(scorecard.render(scorecard.sample(SPOT)), "DE;;de; x.pdf")
+
+    assert card.creative_name == SPOT
+    assert [f.name for f in llamacloud.files.values()] == ["DE;;de; x.pdf"]

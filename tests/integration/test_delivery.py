@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.sandbox.box.server import BoxEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from tests.integration.delivery_world import World, open_world
+from tests.webhook_schema import problems
 
 NAME = re.compile(r"^(?P<stem>.+)_(?P<tid>[0-9A-Z]{9})(?P<ext>\.\w+)?$")
 
@@ -49,7 +51,7 @@ async def test_a1_a2_delivers_each_master_once_then_moves_the_campaign_and_annou
     report = await world.run("a1_a2")
 
     assert report.failures == []
-    assert report.counts["masters_delivered"] == 3 and report.counts["campaigns_advanced"] == 1
+    assert report.counts["masters_delivered"] == 3 and report.counts["campaigns_moved"] == 1
     files = world.box_files("a1_a2")["C-1001 - Nutella Summer"]
     rows = await world.masters(seeded.campaign_id)
     assert sorted(files) == sorted(r["box_filename"] for r in rows)
@@ -76,6 +78,7 @@ async def test_a1_a2_delivers_each_master_once_then_moves_the_campaign_and_annou
     assert mail["to"] == "success" and mail["template"] == "masters_delivered"
     assert {f["tracking_id"] for f in mail["context"]["files"]} == {r["tracking_id"] for r in rows}
     event = _json(webhook["payload"])
+    assert problems(event) == []
     assert (event["old_status"], event["new_status"], event["counts"]["masters"]) == ("A1", "A2", 3)
     assert event["campaign_number"] == "C-1001" and event["environment"] == "test"
 
@@ -118,6 +121,32 @@ async def test_b1_b2_delivers_global_masters_with_the_prefix_and_no_webhook(worl
     )
 
 
+async def test_the_dam_spellings_come_from_the_config(
+    otmm: OtmmEmulator,
+    box_emulator: BoxEmulator,
+    make_config: Callable[..., Config],
+    database: Database,
+) -> None:
+    """An OTMM whose pick lists say "Global Communication" and G1/G2 is served by config."""
+    own = {
+        "dam": {
+            "values": {"global_campaign_type": "Global Communication"},
+            "statuses": {"b1": "G1", "b2": "G2"},
+        }
+    }
+    status_field = otmm.store.fields[otmm.fields.campaign_status]
+    otmm.store.fields[status_field.id] = replace(
+        status_field, domain={**status_field.domain, "G1": "G1 - Global", "G2": "G2 - Sent"}
+    )
+    async with open_world(otmm, box_emulator, make_config, database, own) as world:
+        theirs = world.campaign("G-9", "Pocket Coffee", status="G1", kind="Global Communication")
+        ours = world.campaign("G-10", "Raffaello", status="B1", kind="Global comm")
+        report = await world.run("b1_b2")
+        assert report.counts["masters_delivered"] == 1
+        assert world.status(theirs.campaign_id) == "G2"
+        assert world.status(ours.campaign_id) == "B1"  # not a code this installation uses
+
+
 async def test_a_dry_run_reads_everything_and_changes_nothing(world: World) -> None:
     seeded = world.campaign("C-5", "Dry", [("One.mp4", 500), ("Two.mp4", 700)])
     before = (
@@ -132,7 +161,7 @@ async def test_a_dry_run_reads_everything_and_changes_nothing(world: World) -> N
         report = await world.run("a1_a2", services, dry_run=True)
 
     assert report.failures == []
-    assert report.counts["would_deliver"] == 2 and report.counts["would_advance"] == 1
+    assert report.counts["would_deliver"] == 2 and report.counts["would_move_campaign"] == 1
     assert report.counts["would_bytes"] == 1200 and report.counts["would_create_folders"] == 1
     uploads = [e for e in logs if e["event"] == "would_upload"]
     assert sorted(e["box_filename"] for e in uploads) == ["One_?????????.mp4", "Two_?????????.mp4"]
@@ -302,3 +331,46 @@ async def test_through_the_runner_a_failing_master_is_mailed_once_then_once_reso
     subjects = [_json(r["payload"])["subject"] for r in await world.rows(alerts)]
     assert len(subjects) == 2 and subjects[1].startswith("Resolved")
     assert world.status(seeded.campaign_id) == "A2"
+
+
+class _MovedDuringUpload:
+    """Box, while someone changes the campaign's status in OTMM during the upload."""
+
+    def __init__(self, inner: Any, move: Callable[[], None]) -> None:
+        self._inner, self._move = inner, move
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def upload(self, *args: Any) -> Any:
+        self._move()
+        return await self._inner.upload(*args)
+
+
+async def test_a_campaign_moved_during_its_delivery_is_in_the_run_report_and_left_alone(
+    world: World,
+) -> None:
+    seeded = world.campaign("C-60", "Moved", [("Spot.mp4", 100)])
+    status_field = world.config.settings.dam.fields.campaign_status
+
+    def someone_moves_it() -> None:
+        world.otmm.store.node(seeded.campaign_id).metadata[status_field] = "A0"
+
+    services = world.services()
+    services = services.with_(box=_MovedDuringUpload(services.box, someone_moves_it))
+    report = await world.run("a1_a2", services)
+
+    assert report.counts["masters_delivered"] == 1 and "campaigns_moved" not in report.counts
+    [failure] = report.failures
+    assert failure.item == "C-60 Moved"
+    assert failure.reason == (
+        f"campaign C-60 Moved (DAM folder {seeded.campaign_id}) is now at A0, not A1: someone "
+        "else changed it meanwhile, so the daemon left it alone; set it back to A1 in OTMM to "
+        "have a1_a2 move it to A2"
+    )
+    assert world.status(seeded.campaign_id) == "A0" and await world.outbox(seeded.campaign_id) == []
+    [row] = await world.rows(
+        "SELECT status, pending_status FROM campaign_status WHERE campaign_id = $1",
+        seeded.campaign_id,
+    )
+    assert (row["status"], row["pending_status"]) == ("A0", None)

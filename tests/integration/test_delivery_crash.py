@@ -11,8 +11,8 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.config import Config
 from ferrero_daemon.sandbox.box.server import BoxEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
+from tests.crash import Fuse, every_step, fused, killed
 from tests.integration.delivery_world import Seeded, World, open_world
-from tests.integration.mortal import Killed, Reaper
 
 MASTERS = [("Spot.mp4", 3000), ("Visual.png", 2000)]
 
@@ -28,74 +28,67 @@ async def world(
         yield w
 
 
-def _killed(exc: BaseException) -> bool:
-    if isinstance(exc, Killed):
-        return True
-    if isinstance(exc, BaseExceptionGroup):
-        return exc.subgroup(Killed) is not None
-    return False
+async def run(world: World, fuse: Fuse | None) -> object:
+    services = world.services()
+    return await world.run("a1_a2", fused(services, fuse) if fuse else services)
 
 
-async def _exactly_once(world: World, seeded: Seeded, folder: str, step: str) -> None:
+async def delivered_and_announced_once(world: World, case: tuple[Seeded, str]) -> None:
+    seeded, folder = case
     rows = await world.masters(seeded.campaign_id)
     files = world.box_files("a1_a2").get(folder, {})
     uploads = [c for c in world.box.uploaded() if c.name in files]
-    assert len(rows) == len(MASTERS), step
-    assert all(r["state"] == "delivered" for r in rows), step
-    assert sorted(files) == sorted(r["box_filename"] for r in rows), step
-    assert {files[r["box_filename"]] for r in rows} == {r["sha1"] for r in rows}, step
-    assert len(uploads) == len(MASTERS), step
-    assert world.status(seeded.campaign_id) == "A2", step
+    assert len(rows) == len(MASTERS)
+    assert all(r["state"] == "delivered" for r in rows)
+    assert sorted(files) == sorted(r["box_filename"] for r in rows)
+    assert {files[r["box_filename"]] for r in rows} == {r["sha1"] for r in rows}
+    assert len(uploads) == len(MASTERS)
+    assert world.status(seeded.campaign_id) == "A2"
     patches = [p for p in world.otmm.patches() if p[0] == seeded.campaign_id]
-    assert len(patches) == 1, step
+    assert len(patches) == 1
     changes = await world.rows(
         "SELECT 1 FROM asset_events WHERE campaign_id = $1 AND event = 'campaign_status_changed'",
         seeded.campaign_id,
     )
-    assert len(changes) == 1, step
-    assert [o["kind"] for o in await world.outbox(seeded.campaign_id)] == ["email", "webhook"], step
+    assert len(changes) == 1
+    assert [o["kind"] for o in await world.outbox(seeded.campaign_id)] == ["email", "webhook"]
 
 
 async def test_a_kill_at_any_step_then_a_restart_delivers_and_announces_exactly_once(
     world: World,
 ) -> None:
-    probe = Reaper()
-    seeded = world.campaign("K-0", "Probe", MASTERS)
-    await world.run("a1_a2", world.services(probe))
-    await _exactly_once(world, seeded, "K-0 - Probe", "clean run")
-    steps = len(probe.trace)
-    assert steps > 20  # every DB call and commit, the Box folder, each upload, the status
+    numbers = iter(range(1000))
 
-    for n in range(1, steps + 1):
-        seeded = world.campaign(f"K-{n}", "Crash", MASTERS)
-        reaper = Reaper(die_after=n)
-        try:
-            await world.run("a1_a2", world.services(reaper))
-        except BaseException as exc:
-            assert _killed(exc), exc
-        else:
-            pytest.fail(f"the run outlived its kill at step {n}")
-        step = f"killed after step {n}: {reaper.trace[-1]}"
-        await world.run("a1_a2")  # the restart
-        await _exactly_once(world, seeded, f"K-{n} - Crash", step)
+    async def scenario() -> tuple[Seeded, str]:
+        number = f"K-{next(numbers)}"
+        return world.campaign(number, "Crash", MASTERS), f"{number} - Crash"
+
+    steps = await every_step(
+        scenario, lambda fuse: run(world, fuse), lambda c: delivered_and_announced_once(world, c)
+    )
+
+    # the status move, the Box folder, each upload, the announcements, each commit
+    assert {"dam.update_folder_metadata", "box.ensure_folder", "box.upload"} <= set(steps)
+    assert steps.count("box.upload") == len(MASTERS)
+    assert "db.commit" in steps
 
 
 async def test_a_kill_right_after_a_chunked_upload_does_not_send_it_twice(world: World) -> None:
     big = [("Film.mp4", 1_500_000)]  # above the test Box's chunked threshold
-    probe = Reaper()
+    probe = Fuse()
     world.campaign("K-B0", "Probe", big)
-    await world.run("a1_a2", world.services(probe))
-    upload_step = probe.trace.index("box.upload") + 1
+    await run(world, probe)
+    upload_step = probe.steps.index("box.upload") + 1
 
     seeded = world.campaign("K-B1", "Big", big)
     try:
-        await world.run("a1_a2", world.services(Reaper(die_after=upload_step)))
+        await run(world, Fuse(upload_step))
     except BaseException as exc:
-        assert _killed(exc), exc
+        assert killed(exc), exc
     (row,) = await world.masters(seeded.campaign_id)
     assert row["state"] == "uploading"  # the file is in Box, the database does not know yet
 
-    await world.run("a1_a2")
+    await run(world, None)
 
     (row,) = await world.masters(seeded.campaign_id)
     files = world.box_files("a1_a2")["K-B1 - Big"]

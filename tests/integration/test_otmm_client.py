@@ -200,3 +200,17 @@ async def test_import_of_a_short_stream_is_refused(
     with pytest.raises(InvalidInputError, match="ended after 1000 of its announced 2000"):
         await dam_client.import_asset(campaign, "x.mp4", 2000, SeededContent(1, 1000).chunks(), {})
     assert otmm.imported() == []
+
+
+@pytest.mark.parametrize("name", ["Nutella;;Spot_IT_it_1_J_K7Q2M.mp4", 'a; b; "c"\\d.mp4'])
+async def test_a_name_with_semicolons_is_imported_under_that_name(
+    otmm: OtmmEmulator, dam_client: OtmmClient, name: str
+) -> None:
+    campaign = otmm.create_campaign("C")
+    content = SeededContent(seed=3, size=1000)
+
+    asset = await dam_client.import_asset(campaign, name, content.size, stream_of(content), {})
+
+    (imported,) = otmm.imported()
+    assert asset.name == imported.name == name
+    assert imported.content is not None and imported.content.sha1() == content.sha1()

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from structlog.testing import capture_logs
 
+from ferrero_daemon.clients.http import Retry
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.config import Config
 from ferrero_daemon.errors import AuthError, InvalidInputError, TransientError
@@ -31,7 +32,9 @@ class RecordingSleep:
 @pytest.fixture
 async def sleepy_client(dam_config: Config) -> AsyncIterator[tuple[OtmmClient, RecordingSleep]]:
     sleep = RecordingSleep()
-    async with OtmmClient.from_config(dam_config, sleep=sleep, poll_interval=0.0) as client:
+    async with OtmmClient.from_config(
+        dam_config, retry=Retry(sleep=sleep), sleep=sleep, poll_interval=0.0
+    ) as client:
         yield client, sleep
 
 
@@ -99,7 +102,7 @@ async def test_503_for_good_gives_up_as_transient(
     with pytest.raises(TransientError, match="503"):
         await client.get_folder(campaign)
 
-    assert len(otmm.requests_to(f"/folders/{campaign}$")) == 4  # attempts
+    assert len(otmm.requests_to(f"/folders/{campaign}$")) == Retry().attempts  # 5
 
 
 async def test_import_is_not_repeated_on_503(otmm: OtmmEmulator, dam_client: OtmmClient) -> None:
@@ -135,8 +138,9 @@ async def test_wrong_client_secret_is_an_auth_error(
 ) -> None:
     config = dam_make_config(otmm.config_overrides(), {"dam_client_secret": "not-the-secret"})
     async with OtmmClient.from_config(config) as client:
-        with pytest.raises(AuthError, match="dam_client_secret") as caught:
+        with pytest.raises(AuthError, match="OTDS answered 401") as caught:
             await client.probe()
+    assert "dam_client_secret" in caught.value.hint
     assert "not-the-secret" not in str(caught.value)
 
 
@@ -160,9 +164,7 @@ async def test_logs_carry_no_secret(otmm: OtmmEmulator, dam_client: OtmmClient) 
         await dam_client.get_folder(campaign)
     tokens = list(otmm.auth.tokens)
     text = repr(logs)
-    assert {"dam_token_fetched", "dam_request_retry", "dam_token_refused"} <= {
-        e["event"] for e in logs
-    }
+    assert {"dam_token_fetched", "http_retry", "dam_token_refused"} <= {e["event"] for e in logs}
     assert otmm.client_secret not in text and not any(t in text for t in tokens)
 
 

@@ -11,6 +11,7 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.clients.webhook import WebhookClient
+from ferrero_daemon.domain.status_event import CampaignFigures, CampaignStatusChanged
 from ferrero_daemon.outbox.deliver import NO_WEBHOOK_NOTE, deliver_pending
 from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
@@ -23,7 +24,21 @@ MAIL = Email(
     template="test_email",
     context={"list": "success", "server": "smtp", "environment": "test"},
 )
-EVENT = {"event": "campaign_status_changed", "campaign": "C-1001", "to": "A2"}
+EVENT = CampaignStatusChanged(
+    workflow="a1_a2",
+    campaign_id="C-1001",
+    campaign_number="1001",
+    campaign_name="Nutella Summer",
+    campaign_type="Local comm",
+    brand="Nutella",
+    market="IT",
+    old_status="A1",
+    new_status="A2",
+    counts=CampaignFigures(masters=3, bytes=3000, versions=0, rejected=0),
+    box_folder_id="42",
+    timestamp="2026-03-02T10:15:00+01:00",
+    environment="test",
+)
 
 
 def later(minutes: float) -> datetime:
@@ -70,7 +85,7 @@ async def test_mail_and_webhook_are_delivered_and_marked_sent(
     assert (report.sent, report.failed) == (2, 0)
     assert smtp_server.messages[0].subject == "[test] Masters sent to the agency"
     assert smtp_server.messages[0].rcpt_tos == ("team@example.com",)
-    assert webhook_receiver.posts[0].body == EVENT
+    assert webhook_receiver.posts[0].body == EVENT.to_json()
     row = await outbox.get("mail-1")
     assert row is not None
     assert (row.outcome, row.sent_at, row.attempts) == ("sent", now, 1)

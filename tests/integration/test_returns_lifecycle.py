@@ -11,7 +11,14 @@ import pytest
 from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.otmm.store import Asset
 from tests.postgres import PgServer
-from tests.returns_world import FakeScorer, World, scorecard, shared_database, world
+from tests.returns_world import (
+    FakeScorer,
+    World,
+    move_to_a3,
+    scorecard,
+    shared_database,
+    world,
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +28,7 @@ def db_name(pg: PgServer) -> Iterator[str]:
 
 @pytest.fixture
 async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    async with world(pg, db_name, box_app) as w:
+    async with world(pg, db_name, box_app, settings=move_to_a3("every_master")) as w:
         yield w
 
 
@@ -47,7 +54,7 @@ async def test_from_delivery_to_rejection_and_back(w: World) -> None:
     w.upload(name, b"german cut")
     uploaded = await w.run("a2_a3")
 
-    assert uploaded.failures == [] and uploaded.counts == {"imported": 1, "campaigns_a3": 1}
+    assert uploaded.failures == [] and uploaded.counts == {"imported": 1, "campaigns_moved": 1}
     [derivative] = [
         n for n in w.otmm.store.nodes.values()
         if isinstance(n, Asset) and n.parent_id == campaign_id and n.metadata.get(f.asset_role) == "Derivative"

@@ -106,6 +106,8 @@ async def test_a_failure_is_mailed_once_per_change_then_resolved(
     assert notifier.emails[0][1].context["problems"] == [
         "RuntimeError: the test job fails on purpose"
     ]
+    alert = notifier.emails[0][1].context
+    assert (alert["host"], alert["job"], alert["run_id"]) == ("test-host", "a5_a6", first.run_id)
     runner._registry["a5_a6"] = "tests.jobs:quick"
     await runner.run("a5_a6", "schedule")
     assert [m.subject for _, m in notifier.emails][-1] == "Resolved: job a5_a6"
@@ -158,6 +160,18 @@ async def test_drain_cancels_what_outlives_the_deadline_and_marks_it_interrupted
     assert row is not None and row["outcome"] == "interrupted"
     with pytest.raises(Exception, match="the daemon is stopping"):
         runner.start("a2_a3", "manual")
+
+
+async def test_drain_returns_nothing_cut_when_the_run_ends_within_the_deadline(
+    runner: Runner, database: Database
+) -> None:
+    active = await holding(runner)
+    runner.close("the daemon is stopping")
+    draining = asyncio.create_task(runner.drain(30))
+    await release(database)
+    assert await draining == []
+    row = await JobRuns(database).get(active.context.run_id)
+    assert row is not None and row["outcome"] == "succeeded"
 
 
 async def test_a_run_past_its_maximum_is_reported_stuck_once(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ferrero_daemon.runtime.cron import LocalCronTrigger
+from ferrero_daemon.cron import LocalCronTrigger
 from ferrero_daemon.runtime.notify import SystemdNotifier
 from ferrero_daemon.runtime.scheduler import JobScheduler
 

@@ -10,12 +10,14 @@ from ferrero_daemon.clients.webhook import KEY_HEADER, WebhookClient
 from ferrero_daemon.errors import (
     AuthError,
     ConfigError,
+    InvalidInputError,
     NotFoundError,
     RateLimitedError,
     TransientError,
 )
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
 from tests.fixtures.comms import comms_config
+from tests.webhook_schema import problems
 
 EVENT = {"event": "campaign_status_changed", "campaign": "C-1001", "from": "A1", "to": "A2"}
 
@@ -35,8 +37,9 @@ async def test_a_wrong_token_is_an_auth_error(webhook_receiver: WebhookReceiver)
     client = WebhookClient.from_config(
         comms_config(webhook_receiver, secrets={"webhook_token": "wrong-token"})
     )
-    with pytest.raises(AuthError, match="webhook_token"):
+    with pytest.raises(AuthError, match="answered 401") as caught:
         await client.post(EVENT)
+    assert "webhook_token" in caught.value.hint
     await client.aclose()
     assert webhook_receiver.refused == 1
     assert webhook_receiver.posts == []
@@ -53,10 +56,13 @@ async def test_without_a_token_no_authorization_is_sent() -> None:
 @pytest.mark.parametrize(
     ("fault", "error", "match"),
     [
-        ({"status": 503}, TransientError, "HTTP 503"),
-        ({"retry_after": 7}, RateLimitedError, "HTTP 429"),
-        ({"status": 404}, NotFoundError, r"\[webhook\] url"),
-        ({"drop": True}, TransientError, "unreachable"),
+        ({"status": 503}, TransientError, "answered 503"),
+        ({"retry_after": 7}, RateLimitedError, "answered 429"),
+        ({"status": 404}, NotFoundError, "answered 404"),
+        ({"status": 410}, NotFoundError, "answered 410"),
+        ({"status": 408}, TransientError, "answered 408"),
+        ({"status": 400}, InvalidInputError, "answered 400"),
+        ({"drop": True}, TransientError, "connection to webhook .* lost"),
     ],
 )
 async def test_each_fault_reaches_the_client_as_our_error(
@@ -71,6 +77,8 @@ async def test_each_fault_reaches_the_client_as_our_error(
         await webhook_client.post(EVENT)
     if isinstance(caught.value, RateLimitedError):
         assert caught.value.retry_after == 7
+    if isinstance(caught.value, NotFoundError):
+        assert "[webhook] url" in caught.value.hint
     assert webhook_receiver.posts == []
 
 
@@ -89,7 +97,10 @@ async def test_probe_and_test_event(
     assert webhook_receiver.posts == []
     now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     await webhook_client.send_test(now)
-    assert webhook_receiver.posts[0].body == {
+    body = webhook_receiver.posts[0].body
+    assert problems(body) == []
+    assert body == {
+        "schema_version": 1,
         "event": "test",
         "source": "ferrero-daemon check",
         "environment": "test",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ferrero_daemon.domain import agency_names, tracking_id
+from ferrero_daemon.domain import agency_names, box_names, tracking_id
 from ferrero_daemon.domain.agency_names import BadName, NameProblem
 
 TID = tracking_id.mint(b"\x01\x02\x03\x04\x05\x06\x07\x08")
@@ -55,3 +55,29 @@ def test_a_normalised_asset_key_parses_too() -> None:
 def test_with_tracking_id_keeps_a_name_that_already_carries_it() -> None:
     assert agency_names.with_tracking_id(f"A_DE_de_1_J_{TID}.mp4", TID) == f"A_DE_de_1_J_{TID}.mp4"
     assert agency_names.with_tracking_id("spot.mp4", TID) == f"spot_{TID}.mp4"
+
+
+def test_a_second_file_of_one_name_is_set_aside_under_its_box_id() -> None:
+    name = f"Nutella_DE_de_123_OMG999_{TID}.mp4"
+    assert agency_names.set_aside_name(name, "4711") == (
+        f"Nutella_DE_de_123_OMG999_{TID} (4711).mp4"
+    )
+    assert agency_names.set_aside_name("holiday.mov", "4711") == "holiday (4711).mov"
+
+
+@pytest.mark.parametrize("tid", [TID, wrong_check(TID)])
+def test_a_set_aside_name_fits_box_and_keeps_the_tracking_id(tid: str) -> None:
+    # A 255-character agency name, already set aside once: the rename must still fit.
+    stem = "Nutella_DE_de_123_" + "é" * 200 + f"_OMG999_{tid}"
+    name = stem[: 255 - len(".mp4") - len(tid) - 1] + f"_{tid}.mp4"
+
+    renamed = agency_names.set_aside_name(name, "1234567890")
+
+    assert box_names.is_valid(renamed) and len(renamed.encode()) <= box_names.MAX_BYTES
+    assert renamed.endswith(f"_{tid} (1234567890).mp4")
+    assert renamed.startswith("Nutella_DE_de_123_é")
+
+
+def test_a_long_name_without_a_tracking_id_is_cut_in_its_stem() -> None:
+    renamed = agency_names.set_aside_name("x" * 251 + ".mov", "99")
+    assert renamed == "x" * (255 - len(" (99).mov")) + " (99).mov"

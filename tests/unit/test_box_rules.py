@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from ferrero_daemon.clients.box.auth import jwt_config, oauth_base
-from ferrero_daemon.clients.box.http import box_error, retry_after
+from ferrero_daemon.clients.box.http import box_error
 from ferrero_daemon.clients.box.items import conflict_of, item_from
 from ferrero_daemon.clients.box.stream import ExactReader
 from ferrero_daemon.errors import (
@@ -19,7 +19,6 @@ from ferrero_daemon.errors import (
     IntegrityError,
     InvalidInputError,
     NotFoundError,
-    PermanentError,
     RateLimitedError,
     TransientError,
 )
@@ -74,22 +73,23 @@ def test_conflict_is_an_object_for_files_and_a_list_for_folders() -> None:
         (404, "not_found", NotFoundError),
         (409, "item_name_in_use", ConflictError),
         (412, "precondition_failed", ConflictError),
+        (400, "item_name_invalid", InvalidInputError),
+        # Box's own exceptions to the one table, by error code:
         (400, "bad_digest", IntegrityError),
-        (400, "item_name_invalid", PermanentError),
+        (409, "operation_blocked_temporary", TransientError),
     ],
 )
 def test_box_statuses_map_onto_our_error_tree(status: int, code: str, kind: type) -> None:
     error = box_error(response(status, {"type": "error", "code": code}), "upload of 'x.mp4'")
     assert type(error) is kind
-    assert str(error).startswith(f"Box upload of 'x.mp4': {status} {code}")
+    assert str(error).startswith(f"upload of 'x.mp4': Box answered {status}: {code}")
 
 
-def test_retry_after_is_read_and_bounded() -> None:
-    assert retry_after(response(429, headers={"Retry-After": "2.5"})) == 2.5
-    assert retry_after(response(429, headers={"Retry-After": "99999"})) == 600.0
-    assert retry_after(response(429, headers={"Retry-After": "soon"})) is None
+def test_a_box_429_carries_its_retry_after_and_box_s_hints() -> None:
     error = box_error(response(429, {}, {"Retry-After": "3"}), "x")
     assert isinstance(error, RateLimitedError) and error.retry_after == 3.0
+    refused = box_error(response(403, {"code": "access_denied_insufficient_permissions"}), "x")
+    assert "service account" in refused.hint
 
 
 def test_oauth_url_must_be_the_token_endpoint() -> None:

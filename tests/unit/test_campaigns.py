@@ -4,8 +4,8 @@ import pytest
 
 from ferrero_daemon.config import DamConfig, DamFields
 from ferrero_daemon.domain.campaigns import (
-    A1_A2,
-    B1_B2,
+    a1_a2,
+    b1_b2,
     is_master,
     master_metadata,
     read_campaign,
@@ -22,6 +22,7 @@ DAM = DamConfig(
     client_id="x",
     derivative_field_map={"FERRERO.FIELD.JOB_NUMBER": "FERRERO.FIELD.JOB_NUMBER"},
 )
+A1_A2, B1_B2 = a1_a2(DAM), b1_b2(DAM)
 
 
 def folder(status: str, kind: str = "Local comm", **extra: object) -> DamFolder:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ferrero_daemon.cron import LocalCronTrigger
 from ferrero_daemon.runtime.catchup import catch_up
-from ferrero_daemon.runtime.cron import LocalCronTrigger
 from ferrero_daemon.store.runs import FinishedRun
 
 ROME = ZoneInfo("Europe/Rome")

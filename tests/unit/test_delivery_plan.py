@@ -3,14 +3,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ferrero_daemon.config import DamConfig
-from ferrero_daemon.domain.campaigns import A1_A2, B1_B2, Campaign
+from ferrero_daemon.domain.campaigns import Campaign, a1_a2, b1_b2
 from ferrero_daemon.domain.values import DamAsset
 from ferrero_daemon.store.campaigns import CampaignRow
 from ferrero_daemon.store.masters import MasterRow, MasterState
-from ferrero_daemon.workflows.delivery_notice import build_notice, dedupe_key, human_size
+from ferrero_daemon.workflows.delivery_notice import build_mail, human_size
 from ferrero_daemon.workflows.delivery_plan import UNMINTED, plan_campaign
 
 DAM = DamConfig(base_url="http://dam", auth_url="http://dam/token", client_id="x")
+A1_A2, B1_B2 = a1_a2(DAM), b1_b2(DAM)
 CAMPAIGN = Campaign("f1", "C-1", "Summer", "Local comm", "Nutella", "IT", "A1", {})
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -79,21 +80,17 @@ def test_a_campaign_without_masters_is_reported_with_where_we_looked() -> None:
     assert "no master assets in DAM folder f1" in problem.reason
 
 
-def test_the_notice_lists_each_file_and_announces_once_per_set_of_masters() -> None:
+def test_the_mail_lists_each_file_in_name_order() -> None:
     campaign = CampaignRow(
         "f1", "C-1", "Summer", "Local comm", "Nutella", "IT", "A1", "77", "A2", None
     )
     masters = [row("b", "TID000002", size=2_500_000), row("a", "TID000001", size=999)]
-    notice = build_notice(A1_A2, campaign, masters, "test", AT)
-    assert notice.email.to == "success"
-    assert [f["tracking_id"] for f in notice.email.context["files"]] == ["TID000001", "TID000002"]
-    assert notice.email.context["files"][1]["size"] == "2.5 MB"
-    assert notice.webhook is not None
-    assert notice.webhook["old_status"] == "A1" and notice.webhook["new_status"] == "A2"
-    assert notice.webhook["counts"] == {"masters": 2, "bytes": 2_500_999}
-    assert notice.key == dedupe_key(A1_A2, "f1", list(reversed(masters)))
-    assert notice.key != dedupe_key(A1_A2, "f1", masters[:1])
-    assert build_notice(B1_B2, campaign, masters, "test", AT).webhook is None
+    mail = build_mail(A1_A2, campaign, masters, "test", AT)
+    assert mail.to == "success" and mail.template == "masters_delivered"
+    assert [f["tracking_id"] for f in mail.context["files"]] == ["TID000001", "TID000002"]
+    assert mail.context["files"][1]["size"] == "2.5 MB"
+    assert mail.context["total_size"] == "2.5 MB"
+    assert build_mail(B1_B2, campaign, masters, "test", AT).subject.startswith("B1→B2")
 
 
 def test_human_sizes() -> None:
@@ -110,8 +107,8 @@ def test_the_success_mail_renders_each_file_with_its_tracking_id_and_size() -> N
         "f1", "C-1", "Summer <b>", "Local comm", "Nutella", "IT", "A1", "77", None, None
     )
     masters = [row("a", "TID000001", size=50_000_000)]
-    notice = build_notice(A1_A2, campaign, masters, "test", AT)
-    mail = render(notice.email.template, notice.email.context)
+    email = build_mail(A1_A2, campaign, masters, "test", AT)
+    mail = render(email.template, email.context)
     assert "a_TID000001.mp4" in mail.text and "tracking ID TID000001, 50.0 MB" in mail.text
     assert "https://app.box.com/folder/77" in mail.text
     assert "Summer &lt;b&gt;" in mail.html and "<code>TID000001</code>" in mail.html

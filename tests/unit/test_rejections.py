@@ -4,11 +4,14 @@ from ferrero_daemon.domain import rejections
 
 
 def test_not_approved_is_recognised_however_it_is_spelled() -> None:
-    assert rejections.is_rejected("NOT APPROVED")
-    assert rejections.is_rejected(" not  approved ")
-    assert rejections.is_rejected(["Not Approved"])
-    assert not rejections.is_rejected("APPROVED")
-    assert not rejections.is_rejected(None)
+    assert rejections.is_rejected("NOT APPROVED", "NOT APPROVED")
+    assert rejections.is_rejected(" not  approved ", "NOT APPROVED")
+    assert rejections.is_rejected(["Not Approved"], "NOT APPROVED")
+    assert not rejections.is_rejected("APPROVED", "NOT APPROVED")
+    assert not rejections.is_rejected(None, "NOT APPROVED")
+    # Another installation's spelling, configured as [dam.values] rejected:
+    assert rejections.is_rejected("Non approvato", "NON APPROVATO")
+    assert not rejections.is_rejected("NOT APPROVED", "NON APPROVATO")
 
 
 def test_tabular_comments_become_one_line_per_row() -> None:

@@ -2,10 +2,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
-from ferrero_daemon.commands.run import registry
-from ferrero_daemon.errors import ConfigError
 from ferrero_daemon.runtime.control import Peer, allowed
 from ferrero_daemon.runtime.lease import decide, renew_interval
 from ferrero_daemon.runtime.notify import SystemdNotifier
@@ -57,10 +53,3 @@ def test_watchdog_pings_at_half_the_timeout_for_this_process_only() -> None:
     assert SystemdNotifier({**env, "WATCHDOG_PID": "1"}).watchdog_interval() is None
     assert SystemdNotifier({}).watchdog_interval() is None
     assert not SystemdNotifier({}).enabled
-
-
-def test_job_overrides_name_known_jobs_only() -> None:
-    jobs = registry({"FERRERO_JOB_OVERRIDES": "a1_a2=tests.jobs:quick"})
-    assert jobs["a1_a2"] == "tests.jobs:quick"
-    with pytest.raises(ConfigError, match="not known_job"):
-        registry({"FERRERO_JOB_OVERRIDES": "nope=tests.jobs:quick"})

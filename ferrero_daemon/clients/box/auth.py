@@ -14,23 +14,33 @@ never reaches a message or a log line: only the status and the OAuth error code 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import requests
 from box_sdk_gen import BaseUrls, BoxJWTAuth, JWTConfig, NetworkSession
 from box_sdk_gen.box.errors import BoxAPIError, BoxSDKError
+from box_sdk_gen.networking.box_network_client import BoxNetworkClient
 from box_sdk_gen.networking.retries import BoxRetryStrategy
 from box_sdk_gen.networking.timeout_config import TimeoutConfig
 
 from ferrero_daemon import logs
-from ferrero_daemon.errors import AuthError, ConfigError, RateLimitedError, TransientError
+from ferrero_daemon.clients.http import Remote, parse_retry_after, tls_context
+from ferrero_daemon.config import box_config_problem
+from ferrero_daemon.errors import AuthError, ConfigError
 
 log = logs.get_logger(__name__)
 
 OAUTH_PATH = "/oauth2/token"
+BOX_TOKEN = Remote(
+    "Box's token endpoint",
+    "[box] ca_bundle",
+    hints={AuthError: "check the secret 'box_jwt_config', that the app is authorised in the "
+           "Box Admin Console, and the host's clock"},
+)  # fmt: skip
 REFRESH_AHEAD = 300.0  # seconds before expiry (ref §8), at most a tenth of the lifetime
 
 
@@ -52,18 +62,9 @@ def oauth_base(oauth_url: str) -> str:
 
 
 def jwt_config(app_config_json: str) -> JWTConfig:
-    try:
-        app = json.loads(app_config_json)["boxAppSettings"]
-        complete = bool(app["clientID"] and app["appAuth"]["privateKey"])
-    except (ValueError, KeyError, TypeError):
-        complete = False
-    if not complete:
-        raise ConfigError(
-            "secret 'box_jwt_config' is not a Box-config.json of a JWT app "
-            "(expected boxAppSettings.clientID, clientSecret, appAuth.publicKeyID, "
-            "appAuth.privateKey, appAuth.passphrase and enterpriseID); download it again "
-            "from the Box Developer Console"
-        )
+    problem = box_config_problem(app_config_json)
+    if problem is not None:
+        raise ConfigError(f"secret 'box_jwt_config' {problem}")
     return JWTConfig.from_config_json_string(app_config_json)
 
 
@@ -76,11 +77,17 @@ class JwtTokens:
         oauth_url: str,
         *,
         timeout: float = 30.0,
+        ca_bundle: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._auth = BoxJWTAuth(config=jwt_config(app_config_json))
         base = oauth_base(oauth_url)
+        requests_session = requests.Session()
+        if ca_bundle is not None:  # else requests' own default: verified against certifi
+            tls_context(ca_bundle, "[box] ca_bundle")  # a clear error for an unreadable file
+            requests_session.verify = str(ca_bundle)
         self._session = NetworkSession(
+            network_client=BoxNetworkClient(requests_session=requests_session),
             base_urls=BaseUrls(base_url=base, oauth_2_url=base + "/oauth2"),
             retry_strategy=BoxRetryStrategy(max_attempts=1, max_retries_on_exception=0),
             timeout_config=TimeoutConfig(
@@ -120,10 +127,8 @@ class JwtTokens:
             )
         except BoxAPIError as exc:
             raise _token_error(exc) from None
-        except BoxSDKError as exc:
-            raise TransientError(
-                f"Box token endpoint unreachable: {type(exc.error).__name__}"
-            ) from None
+        except BoxSDKError as exc:  # no answer: its text holds the request, so not chained
+            raise BOX_TOKEN.failure(exc.error or exc, "token request") from None
         except (ValueError, TypeError) as exc:
             raise ConfigError(
                 "secret 'box_jwt_config': the private key could not be decrypted with its "
@@ -139,19 +144,14 @@ class JwtTokens:
 
 def _token_error(exc: BoxAPIError) -> Exception:
     info = exc.response_info
-    status = info.status_code
     body: dict[str, Any] = info.body if isinstance(info.body, dict) else {}
-    if status == 429:
-        retry_after = info.headers.get("retry-after") or info.headers.get("Retry-After")
-        return RateLimitedError(
-            "Box token endpoint asked us to slow down",
-            float(retry_after) if retry_after else None,
-        )
-    if status >= 500:
-        return TransientError(f"Box token endpoint answered {status}")
-    reason = body.get("error") or info.code or "refused"
-    detail = body.get("error_description") or ""
-    return AuthError(
-        f"Box refused the JWT assertion ({status} {reason}: {detail}); check the secret "
-        "'box_jwt_config', that the app is authorised in the Box Admin Console, and the clock"
+    reason = body.get("error") or info.code or ""
+    detail = ": ".join(str(part) for part in (reason, body.get("error_description")) if part)
+    headers = {k.lower(): v for k, v in (info.headers or {}).items()}
+    return BOX_TOKEN.status_error(
+        info.status_code,
+        "JWT assertion",
+        detail,
+        retry_after=parse_retry_after(headers.get("retry-after")),
+        oauth=True,
     )

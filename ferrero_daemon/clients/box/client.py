@@ -22,20 +22,16 @@ from typing import Any, Self
 import httpx
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.box.access import BoxInspector
 from ferrero_daemon.clients.box.auth import JwtTokens
-from ferrero_daemon.clients.box.http import BoxHttp, box_error, retry_after
+from ferrero_daemon.clients.box.http import BOX, BoxHttp, box_error
 from ferrero_daemon.clients.box.items import conflict_of, item_from
 from ferrero_daemon.clients.box.upload import CHUNKED_THRESHOLD, Target, Uploader
+from ferrero_daemon.clients.http import Retry, tls_context
 from ferrero_daemon.clients.types import ByteStream, Download
 from ferrero_daemon.config import BoxConfig, Config
 from ferrero_daemon.domain.values import BoxItem
-from ferrero_daemon.errors import (
-    ConflictError,
-    FerreroError,
-    IntegrityError,
-    RateLimitedError,
-    TransientError,
-)
+from ferrero_daemon.errors import ConflictError, FerreroError, IntegrityError, TransientError
 
 log = logs.get_logger(__name__)
 
@@ -65,8 +61,7 @@ class BoxApiClient:
         tokens: JwtTokens,
         *,
         chunked_threshold: int = CHUNKED_THRESHOLD,
-        attempts: int = 5,
-        backoff: float = 0.5,
+        retry: Retry | None = None,
         page_limit: int = PAGE_LIMIT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -77,11 +72,14 @@ class BoxApiClient:
             settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)
         )
         limits = httpx.Limits(max_connections=max(10, 2 * settings.chunk_parallelism))
-        self._client = httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport)
-        headers = {"As-User": settings.as_user_id} if settings.as_user_id else {}
-        self.http = BoxHttp(
-            self._client, tokens, attempts=attempts, backoff=backoff, headers=headers
+        self._client = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            transport=transport,
+            verify=tls_context(settings.ca_bundle, "[box] ca_bundle"),
         )
+        headers = {"As-User": settings.as_user_id} if settings.as_user_id else {}
+        self.http = BoxHttp(self._client, tokens, retry=retry, headers=headers)
         self.uploader = Uploader(
             self.http,
             settings.upload_url,
@@ -94,7 +92,10 @@ class BoxApiClient:
     def from_config(cls, config: Config, **tuning: Any) -> BoxApiClient:
         box = config.settings.box
         tokens = JwtTokens(
-            config.secrets.require("box_jwt_config"), box.oauth_url, timeout=box.timeout_seconds
+            config.secrets.require("box_jwt_config"),
+            box.oauth_url,
+            timeout=box.timeout_seconds,
+            ca_bundle=box.ca_bundle,
         )
         return cls(box, tokens, **tuning)
 
@@ -155,10 +156,11 @@ class BoxApiClient:
         async def ask() -> str:
             response = await self.http.call("GET", url, what, accept=(202, 302))
             if response.status_code == 202:  # not ready yet: wait as told, then again
-                raise RateLimitedError(f"Box {what}: not ready yet", retry_after(response) or 1.0)
+                wait = BOX.retry_after(response) or 1.0
+                raise TransientError(f"{what}: Box: not ready yet", retry_after=wait)
             location: str = response.headers.get("Location", "")
             if not location:
-                raise TransientError(f"Box {what}: redirect without a Location")
+                raise TransientError(f"{what}: Box redirected without a Location")
             return location
 
         return await self.http.retried(what, ask)
@@ -184,22 +186,19 @@ class BoxApiClient:
         what = f"download of file {file_id}"
         # The content URL is pre-signed: no Authorization (httpx would drop it cross-host).
         headers = {"Range": f"bytes={start}-"} if start else {}
-        try:
-            request = self._client.build_request(
-                "GET", await self._location(file_id), headers=headers
-            )
+        request = self._client.build_request("GET", await self._location(file_id), headers=headers)
+        with BOX.mapped(f"{what} from byte {start}"):  # also a connection dropped mid-body
             response = await self._client.send(request, stream=True)
             try:
                 if response.status_code not in (200, 206) or (
                     start and response.status_code != 206
                 ):
+                    await response.aread()
                     raise box_error(response, what)
                 async for chunk in response.aiter_raw():
                     yield chunk
             finally:
                 await response.aclose()
-        except httpx.TransportError as exc:
-            raise TransientError(f"Box {what}: {type(exc).__name__} after {start} bytes") from exc
 
     # -- writes -----------------------------------------------------------------------
     async def ensure_folder(self, parent_id: str, name: str) -> BoxItem:
@@ -217,7 +216,8 @@ class BoxApiClient:
         existing = conflict_of(response)
         if existing.get("type") != "folder":
             raise ConflictError(
-                f"Box folder {parent_id} has a file named {name!r} where a folder is expected"
+                f"Box folder {parent_id} has a file named {name!r} where a folder is "
+                "expected; rename or remove that file"
             )
         return BoxItem(
             id=str(existing["id"]),
@@ -266,6 +266,10 @@ class BoxApiClient:
             log.info("box_file_deleted", file_id=file_id)
 
     # -- check --------------------------------------------------------------------------
+    def inspector(self) -> BoxInspector:
+        """Read-only questions about access, over this client (``check --deep``)."""
+        return BoxInspector(self.http, self.api_url)
+
     async def probe_token(self) -> None:
         """Mint a token now (raises ``AuthError``/``TransientError`` when that fails)."""
         await self.http.tokens.get()

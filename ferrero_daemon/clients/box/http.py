@@ -1,20 +1,15 @@
-"""One authenticated, retried HTTP call to Box, and Box's answers mapped to our errors.
+"""One authenticated HTTP call to Box, through the HTTP boundary (``clients/http.py``).
 
 ``BoxHttp.call`` sends a request with the current bearer token; a 401 renews the
 token once and sends again. Statuses the caller wants to look at itself (a 409 it
 can resolve, a 404 that means "already gone") come back as responses; every other
-failure is raised as our error tree (``ref/box-api.md`` §3.8):
+answer, and every failure to get one, is raised as the boundary's table says
+(``ref/box-api.md`` §3.8), with two exceptions of Box's own, by error code:
 
-    connect errors, timeouts, 5xx  TransientError
-    429                            RateLimitedError (with Retry-After)
-    401 after a renewal, 403       AuthError
-    404                            NotFoundError
-    409, 412                       ConflictError
-    400 bad_digest                 IntegrityError
-    other 4xx                      PermanentError
+    400 bad_digest                   IntegrityError: the bytes sent do not match their SHA-1
+    409 operation_blocked_temporary  TransientError: Box says to try again later
 
-``retried`` wraps a call that is safe to repeat in tenacity: only ``TransientError``
-is retried, with ``Retry-After`` honoured, otherwise exponential back-off.
+``retried`` runs a call that is safe to repeat under the one ``Retry`` policy.
 """
 
 from __future__ import annotations
@@ -23,25 +18,20 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TypeVar
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.box.auth import JwtTokens
+from ferrero_daemon.clients.http import Remote, Retry
 from ferrero_daemon.errors import (
     AuthError,
-    ConflictError,
     FerreroError,
     IntegrityError,
     NotFoundError,
-    PermanentError,
-    RateLimitedError,
     TransientError,
-    is_retryable,
 )
 
 log = logs.get_logger(__name__)
 T = TypeVar("T")
-MAX_RETRY_AFTER = 600.0
 
 
 def error_code(response: httpx.Response) -> str:
@@ -52,55 +42,47 @@ def error_code(response: httpx.Response) -> str:
     return str(body.get("code") or "") if isinstance(body, dict) else ""
 
 
-def retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return min(MAX_RETRY_AFTER, max(0.0, float(value))) if value is not None else None
-    except ValueError:
-        return None
+def _detail(response: httpx.Response) -> str:
+    return error_code(response) or response.reason_phrase
 
 
-_BY_STATUS: dict[int, tuple[type[FerreroError], str]] = {
-    401: (AuthError, "; check that the Box app's service account can reach the item"),
-    403: (AuthError, "; check that the Box app's service account can reach the item"),
-    404: (NotFoundError, "; the item does not exist or is not shared with the app"),
-    409: (ConflictError, ""),
-    412: (ConflictError, ""),
-}
+BOX = Remote(
+    "Box",
+    "[box] ca_bundle",
+    hints={
+        AuthError: "check that the Box app's service account (or [box] as_user_id) can "
+        "reach the item, and the box_jwt_config secret",
+        NotFoundError: "the item does not exist or is not shared with the Box app's "
+        "service account",
+    },
+    detail=_detail,
+)
 
 
 def box_error(response: httpx.Response, what: str) -> FerreroError:
     """Our error for a failed Box answer; ``what`` names the operation and its item."""
-    status, code = response.status_code, error_code(response)
-    text = f"Box {what}: {status} {code}".rstrip()
-    if status == 429:
-        return RateLimitedError(f"{text}; Box asked us to slow down", retry_after(response))
-    if status >= 500 or status == 202:
-        return TransientError(f"{text}; Box is unavailable, will retry")
-    if status in _BY_STATUS:
-        kind, hint = _BY_STATUS[status]
-        return kind(text + hint)
+    code = error_code(response)
     if code == "bad_digest":
-        return IntegrityError(f"{text}; the bytes sent do not match their SHA-1")
-    return PermanentError(text)
+        return IntegrityError(f"{what}: Box answered {response.status_code}: {code}")
+    if code == "operation_blocked_temporary":
+        return TransientError(f"{what}: Box answered {response.status_code}: {code}")
+    return BOX.error(response, what)
 
 
 class BoxHttp:
-    """httpx with the Box bearer token, 401 renewal and error mapping."""
+    """httpx with the Box bearer token, 401 renewal and the HTTP boundary."""
 
     def __init__(
         self,
         client: httpx.AsyncClient,
         tokens: JwtTokens,
         *,
-        attempts: int = 5,
-        backoff: float = 0.5,
+        retry: Retry | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         self.client = client
         self.tokens = tokens
-        self.attempts = attempts
-        self.backoff = backoff
+        self.retry = retry or Retry()
         self._headers = headers or {}
 
     async def call(
@@ -140,38 +122,9 @@ class BoxHttp:
         if callable(options.get("content")):  # a streamed body: a fresh stream for each send
             options["content"] = options["content"]()
         headers = {**self._headers, **kwargs.get("headers", {}), "Authorization": f"Bearer {token}"}
-        try:
-            response = await self.client.request(method, url, headers=headers, **options)
-        except httpx.TransportError as exc:
-            raise TransientError(f"Box {what}: {type(exc).__name__}, will retry") from exc
-        return response
+        with BOX.mapped(what):
+            return await self.client.request(method, url, headers=headers, **options)
 
     async def retried(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
         """Run ``operation`` again on ``TransientError``: for calls safe to repeat."""
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(is_retryable),
-            stop=stop_after_attempt(self.attempts),
-            wait=self._wait,
-            before_sleep=lambda state: _log_retry(what, state),
-            reraise=True,
-        ):
-            with attempt:
-                return await operation()
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-            return exc.retry_after
-        return min(30.0, self.backoff * 2.0 ** (state.attempt_number - 1))
-
-
-def _log_retry(what: str, state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    log.warning(
-        "box_call_retry",
-        operation=what,
-        attempt=state.attempt_number,
-        wait=round(state.upcoming_sleep, 3),
-        error=str(exc),
-    )
+        return await self.retry.call(BOX.name, what, operation)

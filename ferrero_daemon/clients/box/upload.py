@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import httpx
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.box.http import BoxHttp, retry_after
+from ferrero_daemon.clients.box.http import BOX, BoxHttp
 from ferrero_daemon.clients.box.items import b64, conflict_of, item_from, sha1_hex
 from ferrero_daemon.clients.box.stream import ExactReader, slices
 from ferrero_daemon.clients.types import ByteStream
@@ -247,14 +247,14 @@ class Uploader:
                 ),
             )
             if response.status_code == 202:
-                wait = retry_after(response) or 1.0
+                wait = BOX.retry_after(response) or 1.0
                 log.info("box_commit_pending", name=target.name, retry_after=wait)
                 await self._sleep(wait)
                 continue
             if response.status_code == 404:
                 return await self._committed_before(target, sha1, size)
             return self._result(target, response, sha1, size)
-        raise TransientError(f"Box {what}: still processing after {MAX_COMMIT_POLLS} polls")
+        raise TransientError(f"{what}: Box still processing after {MAX_COMMIT_POLLS} polls")
 
     async def _committed_before(self, target: Target, sha1: str, size: int) -> BoxItem:
         """The session is gone: a retried commit whose first attempt had succeeded?"""

@@ -27,11 +27,19 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.otmm.wire import error_for
-from ferrero_daemon.errors import AuthError, ConfigError, TransientError
+from ferrero_daemon.clients.http import Remote, tls_context
+from ferrero_daemon.clients.otmm.wire import server_message
+from ferrero_daemon.errors import AuthError, ConfigError
 
 log = logs.get_logger(__name__)
 REFRESH_MARGIN = 60.0
+OTDS = Remote(
+    "OTDS",
+    "[dam] ca_bundle",
+    hints={AuthError: "the credentials were refused: check [dam] client_id and the "
+           "dam_client_secret secret"},
+    detail=server_message,
+)  # fmt: skip
 
 
 class TokenSource:
@@ -76,17 +84,11 @@ class TokenSource:
             "client_id": self._client_id,
             "client_secret": self._secret,
         }
-        try:
+        what = f"token request of client {self._client_id!r}"
+        with OTDS.mapped(what):
             response = await self._http.post(self._url, data=form)
-        except httpx.TransportError as exc:
-            raise TransientError(f"OTDS token endpoint unreachable: {type(exc).__name__}") from exc
-        if response.status_code in (400, 401):
-            raise AuthError(
-                f"OTDS refused client {self._client_id!r} ({error_for(response, 'token')}); "
-                "check dam.client_id and the dam_client_secret secret"
-            )
         if response.status_code != 200:
-            raise error_for(response, "OTDS token request")
+            raise OTDS.error(response, what, oauth=True)
         body = response.json()
         self._token = str(body["access_token"])
         lifetime = float(body.get("expires_in") or 3600)
@@ -110,7 +112,7 @@ def mtls_context(pfx_path: Path, password: str, ca_bundle: Path | None) -> ssl.S
         ) from None
     if key is None or cert is None:
         raise ConfigError(f"dam.mtls_cert_path: {pfx_path} holds no key and certificate")
-    context = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+    context = tls_context(ca_bundle, "[dam] ca_bundle")
     passphrase = secrets.token_bytes(32)
     pem = key.private_bytes(
         serialization.Encoding.PEM,

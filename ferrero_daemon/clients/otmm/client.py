@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any, Self
 import httpx
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.http import Retry, Sleep, tls_context
 from ferrero_daemon.clients.otmm import wire
 from ferrero_daemon.clients.otmm.auth import TokenSource, mtls_context
-from ferrero_daemon.clients.otmm.http import OtmmTransport, Sleep
+from ferrero_daemon.clients.otmm.http import OtmmTransport
+from ferrero_daemon.clients.otmm.inspect import OtmmInspector
 from ferrero_daemon.clients.otmm.stream import ResumableDownload, StreamedMultipart
 from ferrero_daemon.clients.types import ByteStream, DamClient, Download
 from ferrero_daemon.config import Config, DamConfig
@@ -30,7 +32,6 @@ from ferrero_daemon.domain.values import DamAsset, DamChildren, DamFolder, Metad
 from ferrero_daemon.errors import ConflictError, FerreroError, InvalidInputError, TransientError
 
 log = logs.get_logger(__name__)
-MAX_PAGE = 200  # [I] no documented cap; the ref advises ≤ 200
 METADATA = {"load_type": "metadata", "level_of_detail": "full"}
 
 
@@ -43,8 +44,7 @@ class OtmmClient:
         http: httpx.AsyncClient,
         tokens: TokenSource | None,
         *,
-        attempts: int = 4,
-        backoff: float = 0.5,
+        retry: Retry | None = None,
         poll_interval: float = 0.5,
         job_timeout: float = 600.0,
         sleep: Sleep = asyncio.sleep,
@@ -57,9 +57,7 @@ class OtmmClient:
             base,
             tokens,
             settings.requested_by,
-            attempts=attempts,
-            backoff=backoff,
-            sleep=sleep,
+            retry=retry,
         )
         self._poll_interval = poll_interval
         self._job_timeout = job_timeout
@@ -70,11 +68,12 @@ class OtmmClient:
         dam = config.settings.dam
         timeout = httpx.Timeout(dam.timeout_seconds)
         limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
-        verify: Any = str(dam.ca_bundle) if dam.ca_bundle else True
         if dam.auth_mode == "mtls":
             assert dam.mtls_cert_path is not None  # enforced by config validation
             password = config.secrets.require("dam_mtls_cert_password")
             verify = mtls_context(dam.mtls_cert_path, password, dam.ca_bundle)
+        else:
+            verify = tls_context(dam.ca_bundle, "[dam] ca_bundle")
         http = httpx.AsyncClient(timeout=timeout, limits=limits, verify=verify)
         tokens = None
         if dam.auth_mode == "oauth2":
@@ -98,6 +97,10 @@ class OtmmClient:
         mode = "client certificate" if self.settings.auth_mode == "mtls" else "OAuth2 token"
         return f"{mode} accepted; {len(folders)} root folder(s) visible"
 
+    def inspector(self) -> OtmmInspector:
+        """Read-only questions over this client's connection (``check --deep``)."""
+        return OtmmInspector(self._t)
+
     async def _get(self, path: str, what: str, params: Mapping[str, Any] | None = None) -> Any:
         response = await self._t.request("GET", path, what=what, safe=True, params=params)
         return response.json()
@@ -108,30 +111,18 @@ class OtmmClient:
         if not conditions:
             raise InvalidInputError("find_folders needs at least one condition")
         found: dict[str, DamFolder] = {}
-        after, limit = 0, min(self.settings.page_size, MAX_PAGE)
-        form = {
-            "keyword_query": "*",
-            "search_condition_list": wire.contains_conditions(conditions),
-            "after": "0",
-            "limit": str(limit),
-            "search_config_id": "3",
-            **METADATA,
-        }
+        after, limit = 0, self.settings.wire.page_size
         while True:
-            form["after"] = str(after)
+            form = wire.search_form(conditions, after, limit)
             response = await self._t.request(
                 "POST", "/search/text", what="DAM folder search", safe=True, data=form
             )
-            resource = wire.dig(response.json(), "search_result_resource")
-            result = wire.dig(resource, "search_result")
-            for item in resource.get("asset_list") or []:
-                if wire.is_folder(item):
-                    folder = wire.folder_from(item)
-                    if wire.matches_exactly(folder.metadata, conditions):
-                        found[folder.id] = folder
-            hits = int(result.get("hit_count") or 0)
-            after += hits
-            if hits == 0 or after >= int(result.get("total_hit_count") or 0):
+            page = wire.search_page(response.json())
+            for folder in page.folders:
+                if wire.matches_exactly(folder.metadata, conditions):
+                    found[folder.id] = folder
+            after += page.hits
+            if page.hits == 0 or after >= page.total:
                 break
         log.info("dam_folders_found", conditions=sorted(conditions), count=len(found))
         return list(found.values())
@@ -139,7 +130,7 @@ class OtmmClient:
     async def folder_children(self, folder_id: str) -> DamChildren:
         assets: list[DamAsset] = []
         folders: list[DamFolder] = []
-        after, limit = 0, min(self.settings.page_size, MAX_PAGE)
+        after, limit = 0, self.settings.wire.page_size
         while True:
             params = {"after": after, "limit": limit, "sort": "asc_NAME", **METADATA}
             body = await self._get(
@@ -194,7 +185,7 @@ class OtmmClient:
                 "asset": {
                     "metadata_model_id": self.settings.metadata_model_id,
                     "security_policy_list": [{"id": i} for i in self.settings.security_policy_ids],
-                    "metadata": {"metadata_element_list": wire.edited_elements(metadata)},
+                    "metadata": {"metadata_element_list": self._elements(metadata)},
                 }
             }
         }
@@ -245,8 +236,8 @@ class OtmmClient:
     async def _check_job(self, job_id: str, what: str) -> None:
         body = await self._get(f"/jobs/{job_id}", f"{what}: job {job_id}")
         job = (body.get("job_resource") or {}).get("job") or {}
-        state = str(job.get("job_state") or job.get("status") or "").upper()  # [I] shape
-        if state in ("FAILED", "ERROR", "CANCELLED", "ABORTED"):
+        state = wire.job_state(job, self.settings.wire.job_state_field)
+        if state in wire.FAILED_JOB_STATES:
             reason = job.get("job_state_message") or "no reason given"
             raise InvalidInputError(f"{what}: OTMM job {job_id} {state.lower()}: {reason}")
 
@@ -255,8 +246,11 @@ class OtmmClient:
     ) -> DamAsset:
         """A new version: check out, stage the content in an import job, check in ([I] v6 paths)."""
         what = f"check-in of a new version of DAM asset {asset_id}"
+        lock = self.settings.wire.checkin_flow == "checkout_lock"
         await self._change_state(asset_id, "check_out", what)
         try:
+            if lock:  # the v5 flow of ref §7 (S7): check out, then lock
+                await self._change_state(asset_id, "lock", what)
             job_id = await self._stage_content(name, size, chunks, what)
             manifest = {
                 "upload_manifest": {
@@ -268,12 +262,11 @@ class OtmmClient:
                 "manifest": (None, json.dumps(manifest), "application/json"),
                 "file_name": (None, name),
             }
-            await self._t.request(
-                "PUT", f"/jobs/checkins/{job_id}", what=what, safe=False,
-                expect=(200, 202), files=files,
-            )  # fmt: skip
+            await self._submit_check_in(job_id, files, what)
         except BaseException:
             await self._best_effort_state(asset_id, "undo_checkout", what)
+            if lock:
+                await self._best_effort_state(asset_id, "unlock", what)
             raise
         new_id = await self._wait_for_job(job_id, what)
         asset = await self.get_asset(new_id)
@@ -285,6 +278,18 @@ class OtmmClient:
             bytes=size,
         )
         return asset
+
+    async def _submit_check_in(self, job_id: str, files: dict[str, Any], what: str) -> None:
+        try:
+            await self._t.request(
+                "PUT", f"/jobs/checkins/{job_id}", what=what, safe=False,
+                expect=(200, 202), files=files,
+            )  # fmt: skip
+        except (ConflictError, InvalidInputError) as exc:
+            if self.settings.wire.checkin_flow != "checkout":
+                raise
+            hint = wire.CHECKIN_LOCK_HINT
+            raise type(exc)(f"{exc}; {hint}", hint=hint, retry_after=exc.retry_after) from exc
 
     async def _stage_content(self, name: str, size: int, chunks: ByteStream, what: str) -> str:
         response = await self._t.request(
@@ -320,7 +325,7 @@ class OtmmClient:
         # Folders are locked through the asset state service with the folder id (§8.1).
         await self._change_state(object_id, "lock", what)
         try:
-            body = {root: {"data": {"metadata": wire.edited_elements(values)}}}
+            body = {root: {"data": {"metadata": self._elements(values)}}}
             await self._t.request(
                 "PATCH", f"/{kind}/{object_id}", what=what, safe=True,
                 expect=(200, 204), json=body,
@@ -329,17 +334,26 @@ class OtmmClient:
             await self._best_effort_state(object_id, "unlock", what)
         log.info("dam_metadata_updated", object_id=object_id, kind=kind[:-1], fields=sorted(values))
 
+    def _elements(self, values: Metadata) -> list[dict[str, Any]]:
+        w = self.settings.wire
+        domain = () if w.domain_value_form == "string" else wire.field_ids(self.settings, w)
+        return wire.edited_elements(values, domain)
+
     async def _change_state(self, object_id: str, action: str, what: str) -> None:
         options = {
             "asset_state_options_param": {"asset_state_options": {"apply_to_all_versions": False}}
         }
         form = {"action": action, "asset_state_options": json.dumps(options)}
-        try:
-            await self._t.request(
-                "PUT", f"/assets/{object_id}/state", what=f"{what} ({action})", safe=True, data=form
+        contention = tuple(self.settings.wire.lock_conflict_statuses)
+        what = f"{what} ({action})"
+        response = await self._t.request(
+            "PUT", f"/assets/{object_id}/state", what=what, safe=True,
+            expect=(200, *contention), data=form,
+        )  # fmt: skip
+        if response.status_code != 200:  # [dam.wire] lock_conflict_statuses: someone holds it
+            raise ConflictError(
+                f"{what}: OTMM answered {response.status_code}: {wire.server_message(response)}"
             )
-        except InvalidInputError as exc:  # [I] some installs answer 400 for lock contention
-            raise ConflictError(str(exc)) from exc
 
     async def _best_effort_state(self, object_id: str, action: str, what: str) -> None:
         """Release a lock or check-out without hiding the error that got us here."""

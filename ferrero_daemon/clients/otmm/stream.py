@@ -18,7 +18,7 @@ import httpx
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.otmm.http import OtmmTransport
-from ferrero_daemon.clients.otmm.wire import error_for
+from ferrero_daemon.clients.otmm.wire import OTMM, error_for
 from ferrero_daemon.clients.types import ByteStream
 from ferrero_daemon.errors import IntegrityError, InvalidInputError, TransientError
 
@@ -44,7 +44,7 @@ class ResumableDownload:
         self._stack = AsyncExitStack()
 
     async def open(self) -> None:
-        await self.transport.retrying(self._open_once)
+        await self.transport.retrying(self.what, self._open_once)
 
     async def _open_once(self) -> None:
         await self.aclose()
@@ -87,12 +87,12 @@ class ResumableDownload:
                     yield chunk
                 if self.size is None or self.received >= self.size:
                     return
-            except httpx.TransportError as exc:
+            except TransientError as exc:
                 log.warning(
                     "dam_download_interrupted",
                     asset_id=self.asset_id,
                     offset=self.received,
-                    error=type(exc).__name__,
+                    error=str(exc),
                 )
             stalls = 0 if self.received > before else stalls + 1
             if stalls >= MAX_STALLS:
@@ -102,16 +102,17 @@ class ResumableDownload:
 
     async def _body(self) -> AsyncIterator[bytes]:
         assert self._response is not None
-        async for received in self._response.aiter_bytes():
-            chunk = received
-            if self._skip:  # the server ignored our Range: drop what we already have
-                dropped = min(self._skip, len(chunk))
-                self._skip -= dropped
-                chunk = chunk[dropped:]
-                if not chunk:
-                    continue
-            self.received += len(chunk)
-            yield chunk
+        with OTMM.mapped(self.what):  # a connection dropped mid-body: TransientError
+            async for received in self._response.aiter_bytes():
+                chunk = received
+                if self._skip:  # the server ignored our Range: drop what we already have
+                    dropped = min(self._skip, len(chunk))
+                    self._skip -= dropped
+                    chunk = chunk[dropped:]
+                    if not chunk:
+                        continue
+                self.received += len(chunk)
+                yield chunk
 
     async def aclose(self) -> None:
         stack, self._stack, self._response = self._stack, AsyncExitStack(), None

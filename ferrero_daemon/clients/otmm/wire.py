@@ -6,33 +6,27 @@ the column id (and by the table id when the table has one column); an empty fiel
 ``None``. Write (§8.2): a flat list, a string as ``{"type": "string"}`` (also for
 domain fields: [I] OTMM resolves the code; the UI's ``DomainValue`` form is accepted
 by the emulator too), a list as a ``MetadataTableField`` with ``values``, ``None``
-as an element without a value (clears the field, [I]).
+as an element without a value (clears the field, [I]). With ``[dam.wire]
+domain_value_form = "domain_value"`` the configured pick-list fields go as ``DomainValue``.
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from ferrero_daemon.clients.http import Remote
+from ferrero_daemon.config import DamConfig, DamWire
 from ferrero_daemon.domain.values import DamAsset, DamFolder, FieldValue, Metadata
-from ferrero_daemon.errors import (
-    AuthError,
-    ConflictError,
-    FerreroError,
-    InvalidInputError,
-    NotFoundError,
-    PermanentError,
-    RateLimitedError,
-    TransientError,
-)
+from ferrero_daemon.errors import AuthError, FerreroError, TransientError
 
 FIELD = "com.artesia.metadata.MetadataField"
 TABLE = "com.artesia.metadata.MetadataTableField"
+DOMAIN_VALUE = "com.artesia.metadata.DomainValue"
 SCALAR_CONDITION = "com.artesia.search.SearchScalarCondition"
 CONTAINS = "ARTESIA.OPERATOR.CHAR.CONTAINS"
 
@@ -85,7 +79,15 @@ def parse_metadata(tree: Mapping[str, Any] | None) -> dict[str, FieldValue]:
     return values
 
 
-def edited_elements(values: Metadata) -> list[dict[str, Any]]:
+def _scalar(value: str, domain: bool) -> dict[str, Any]:
+    if domain:  # the UI's form (ref §8.2): the code, OTMM shows its display value
+        return {"type": DOMAIN_VALUE, "field_value": {"type": "string", "value": value}}
+    return {"type": "string", "value": value}
+
+
+def edited_elements(values: Metadata, domain_ids: Collection[str] = ()) -> list[dict[str, Any]]:
+    """The flat element list of an import or PATCH; ``domain_ids`` are written as
+    ``DomainValue`` (``[dam.wire] domain_value_form``), every other scalar as a string."""
     elements: list[dict[str, Any]] = []
     for field_id, value in values.items():
         if isinstance(value, list):
@@ -94,13 +96,8 @@ def edited_elements(values: Metadata) -> list[dict[str, Any]]:
         elif value is None:
             elements.append({"id": field_id, "type": FIELD})
         else:
-            elements.append(
-                {
-                    "id": field_id,
-                    "type": FIELD,
-                    "value": {"value": {"type": "string", "value": value}},
-                }
-            )
+            inner = _scalar(value, field_id in domain_ids)
+            elements.append({"id": field_id, "type": FIELD, "value": {"value": inner}})
     return elements
 
 
@@ -119,8 +116,73 @@ def contains_conditions(conditions: Mapping[str, str]) -> str:
     return json.dumps({"search_condition_list": {"search_condition": items}})
 
 
+def search_form(conditions: Mapping[str, str], after: int, limit: int) -> dict[str, str]:
+    """The form of one ``POST /search/text`` page, folders with their metadata (ref §3)."""
+    return {
+        "keyword_query": "*",
+        "search_condition_list": contains_conditions(conditions),
+        "after": str(after),
+        "limit": str(limit),
+        "search_config_id": "3",
+        "load_type": "metadata",
+        "level_of_detail": "full",
+    }
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search: counts as OTMM reports them, and the folders on it."""
+
+    total: int
+    hits: int
+    ids: tuple[str, ...]
+    folders: tuple[DamFolder, ...]
+    model_ids: frozenset[str] = frozenset()
+
+
+def search_page(body: Any) -> SearchPage:
+    resource = dig(body, "search_result_resource")
+    result = dig(resource, "search_result")
+    items = [i for i in resource.get("asset_list") or [] if isinstance(i, Mapping)]
+    folders = [i for i in items if is_folder(i)]
+    ids = [str(i) for i in result.get("asset_id_list") or []] or [
+        str(i.get("asset_id")) for i in items
+    ]
+    return SearchPage(
+        total=int(result.get("total_hit_count") or 0),
+        hits=int(result.get("hit_count") or 0),
+        ids=tuple(ids),
+        folders=tuple(folder_from(f) for f in folders),
+        model_ids=frozenset(
+            str(f["metadata_model_id"]) for f in folders if f.get("metadata_model_id")
+        ),
+    )
+
+
 def matches_exactly(metadata: Mapping[str, FieldValue], conditions: Mapping[str, str]) -> bool:
     return all(metadata.get(field_id) == value for field_id, value in conditions.items())
+
+
+def field_ids(dam: DamConfig, wire: DamWire) -> set[str]:
+    """The field ids of ``[dam.wire] domain_fields`` (keys of ``[dam.fields]``)."""
+    return {str(getattr(dam.fields, key)) for key in wire.domain_fields}
+
+
+# -- jobs --------------------------------------------------------------------
+FAILED_JOB_STATES = frozenset({"FAILED", "ERROR", "CANCELLED", "ABORTED"})
+CHECKIN_LOCK_HINT = (
+    'if this OTMM checks in only a locked asset, set [dam.wire] checkin_flow = "checkout_lock"'
+)
+
+
+def job_state(job: Mapping[str, Any], field: str) -> str:
+    """A job's state from ``[dam.wire] job_state_field`` ([I] the shape is not public);
+    with the default field, ``status`` is read too, as before it was a setting."""
+    names = [field, "status"] if field == "job_state" else [field]
+    for name in names:
+        if job.get(name):
+            return str(job[name]).upper()
+    return ""
 
 
 # -- objects -----------------------------------------------------------------
@@ -167,18 +229,8 @@ def dig(data: Any, *keys: str) -> Any:
 
 
 # -- errors ------------------------------------------------------------------
-def retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time()) if when else None
-
-
 def server_message(response: httpx.Response) -> str:
+    """OTMM's own words for an error (``exception_body.message``, OAuth's description)."""
     try:
         body = response.json()
     except ValueError:
@@ -190,15 +242,18 @@ def server_message(response: httpx.Response) -> str:
     return response.reason_phrase or "no details"
 
 
+OTMM = Remote(
+    "OTMM",
+    "[dam] ca_bundle",
+    hints={
+        AuthError: "the credentials were refused: check [dam] client_id and the "
+        "dam_client_secret secret (with auth_mode = mtls: the .pfx and its password), "
+        "and that the account may do this",
+    },
+    detail=server_message,
+)
+
+
 def error_for(response: httpx.Response, what: str) -> FerreroError:
     """The exception of our tree for a failed OTMM answer (``response`` already read)."""
-    status = response.status_code
-    text = f"{what}: OTMM answered {status}: {server_message(response)}"
-    if status == 429 or (status == 503 and retry_after(response) is not None):
-        return RateLimitedError(text, retry_after=retry_after(response))
-    if status in (408, 425) or status >= 500:
-        return TransientError(text)
-    kinds: dict[int, type[PermanentError]] = {
-        401: AuthError, 403: AuthError, 404: NotFoundError, 409: ConflictError, 423: ConflictError,
-    }  # fmt: skip
-    return kinds.get(status, InvalidInputError)(text)
+    return OTMM.error(response, what)

@@ -10,6 +10,8 @@ Each Python method has an HTTP twin under ``/_admin/`` for the sandbox and for
     GET  /_admin/files/{id}/content the bytes of a (small) file
     POST /_admin/expire_tokens      every issued token answers 401 from now on
     POST /_admin/settings           {"chunked_min"?, "part_size"?, "commit_pending"?}
+    GET  /_admin/snapshot           every item, the change count and the roles (compare two)
+    POST /_admin/roles              {"folder_id", "role"}: the service account's role there
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ferrero_daemon.sandbox.box.content import (
     Receiver,
     SeededContent,
 )
+from ferrero_daemon.sandbox.box.roles import ROLE_RIGHTS
 from ferrero_daemon.sandbox.box.shapes import full, store_errors
 from ferrero_daemon.sandbox.box.store import Change, File, Folder, Store
 from ferrero_daemon.sandbox.box.uploads import UploadSettings
@@ -67,6 +70,9 @@ class BoxAdmin(EmulatorServer):
         self.folder_ids = {
             key: self.store.create_folder("0", name).id for key, name in FOLDER_NAMES.items()
         }
+        # Ferrero's folders, shared with the app's service account (roles.py).
+        for folder_id in self.folder_ids.values():
+            self.store.roles[folder_id] = "editor"
 
     def new_receiver(self) -> Receiver:
         return Receiver(self._spool_dir, self._memory_limit)
@@ -129,6 +135,28 @@ class BoxAdmin(EmulatorServer):
     def expire_tokens(self) -> None:
         self.tokens.expire_all()
 
+    def set_role(self, folder_id: str, role: str) -> None:
+        """The service account's collaboration role on a folder (and what is below it)."""
+        if role not in ROLE_RIGHTS:
+            raise ValueError(f"unknown role {role!r}; known: {sorted(ROLE_RIGHTS)}")
+        self.store.folder(folder_id)
+        self.store.roles[folder_id] = role
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every item with its name, place, description and content hash, and the number of
+        recorded changes: two equal snapshots mean the API changed nothing in between."""
+        items = {
+            item.id: {
+                "name": item.name,
+                "parent": item.parent_id,
+                "description": item.description,
+                "etag": item.etag,
+                **({"sha1": item.sha1} if isinstance(item, File) else {}),
+            }
+            for item in self.store.items.values()
+        }
+        return {"items": items, "changes": len(self.store.changes), "roles": dict(self.store.roles)}
+
     # -- HTTP twins ---------------------------------------------------------------------
     def admin_routes(self, app: web.Application) -> None:
         r = app.router
@@ -139,6 +167,8 @@ class BoxAdmin(EmulatorServer):
         r.add_get("/_admin/files/{id}/content", self._admin_content)
         r.add_post("/_admin/expire_tokens", self._admin_expire)
         r.add_post("/_admin/settings", self._admin_settings)
+        r.add_get("/_admin/snapshot", self._admin_snapshot)
+        r.add_post("/_admin/roles", self._admin_role)
 
     async def _admin_app(self, _request: web.Request) -> web.Response:
         return json_response({"config": self.config_overrides(), "secrets": self.secrets()})
@@ -178,6 +208,18 @@ class BoxAdmin(EmulatorServer):
     async def _admin_expire(self, _request: web.Request) -> web.Response:
         self.expire_tokens()
         return json_response({"ok": True})
+
+    async def _admin_snapshot(self, _request: web.Request) -> web.Response:
+        return json_response(self.snapshot())
+
+    @store_errors
+    async def _admin_role(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        try:
+            self.set_role(str(body["folder_id"]), str(body["role"]))
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        return json_response({"roles": self.store.roles})
 
     async def _admin_settings(self, request: web.Request) -> web.Response:
         body = await request.json()

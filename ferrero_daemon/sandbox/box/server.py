@@ -3,7 +3,8 @@
 Routes follow ``ref/box-api.md`` §6: JWT token, folders and their items (offset and
 marker paging, ``fields``), file info, download by 302 to an unauthenticated content
 URL that honours ``Range``, preflight, direct and chunked uploads (``box_uploads``),
-moves, renames, descriptions and deletes, with Box's error shapes. Faults come from
+moves, renames, descriptions and deletes, with Box's error shapes; ``/users/me`` and
+folder collaborations, and the service account's role enforced (``box_roles``). Faults come from
 ``EmulatorServer``; ``expire_tokens()`` makes every issued token answer 401.
 
 Admin (also as Python methods; see ``box_admin``): ``GET /_admin/app`` (the
@@ -26,15 +27,18 @@ from aiohttp import web
 from ferrero_daemon.sandbox.box.admin import BoxAdmin
 from ferrero_daemon.sandbox.box.auth import BoxApp, TokenRequestError
 from ferrero_daemon.sandbox.box.content import DEFAULT_MEMORY_LIMIT, ContentNotRetainedError
+from ferrero_daemon.sandbox.box.roles import collaboration
 from ferrero_daemon.sandbox.box.shapes import (
+    USER,
     box_error,
+    mini,
     not_found,
     parse_fields,
     render,
     render_entry,
     store_errors,
 )
-from ferrero_daemon.sandbox.box.store import DESCRIPTION_LIMIT, File
+from ferrero_daemon.sandbox.box.store import DESCRIPTION_LIMIT, File, Item
 from ferrero_daemon.sandbox.box.uploads import Uploads, UploadSettings, origin
 from ferrero_daemon.sandbox.http import Handler, json_response, write_stream
 
@@ -68,7 +72,9 @@ class BoxEmulator(BoxAdmin):
         app.middlewares.append(self._auth)
         r = app.router
         r.add_post("/oauth2/token", self.token)
+        r.add_get("/2.0/users/me", self.me)
         r.add_get("/2.0/folders/{id}", self.get_folder)
+        r.add_get("/2.0/folders/{id}/collaborations", self.collaborations)
         r.add_get("/2.0/folders/{id}/items", self.folder_items)
         r.add_post("/2.0/folders", self.post_folder)
         r.add_put("/2.0/folders/{id}", self.update_item)
@@ -104,6 +110,17 @@ class BoxEmulator(BoxAdmin):
             return json_response(self.tokens.issue(form))
         except TokenRequestError as exc:
             return json_response(exc.as_json(), 400)
+
+    # -- who we are and what we may do ----------------------------------------------
+    async def me(self, _request: web.Request) -> web.Response:
+        return json_response(USER)
+
+    @store_errors
+    async def collaborations(self, request: web.Request) -> web.Response:
+        folder = self.store.folder(request.match_info["id"])
+        role = self.store.roles.get(folder.id)
+        entries = [collaboration(mini(folder), role, USER)] if role else []
+        return json_response({"total_count": len(entries), "entries": entries})
 
     # -- folders ------------------------------------------------------------------
     @store_errors
@@ -152,12 +169,14 @@ class BoxEmulator(BoxAdmin):
     @store_errors
     async def post_folder(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.store.require(self.store.folder(str(body["parent"]["id"])), "upload")
         folder = self.store.create_folder(str(body["parent"]["id"]), str(body["name"]))
         return json_response(render(self.store, folder, parse_fields(request)), 201)
 
     @store_errors
     async def delete_folder(self, request: web.Request) -> web.Response:
         folder = self.store.folder(request.match_info["id"])
+        self.store.require(folder, "delete")
         recursive = request.query.get("recursive", "").lower() == "true"
         if self.store.children(folder.id) and not recursive:
             return box_error(400, "folder_not_empty", "The folder is not empty")
@@ -180,6 +199,7 @@ class BoxEmulator(BoxAdmin):
         if description is not None and len(description) > DESCRIPTION_LIMIT:
             return box_error(400, "bad_request", "description is longer than 256 characters")
         parent = body.get("parent") or {}
+        self._may_update(item, body, parent)
         self.store.update(
             item,
             name=body.get("name"),
@@ -188,14 +208,24 @@ class BoxEmulator(BoxAdmin):
         )
         return json_response(render(self.store, item, parse_fields(request)))
 
+    def _may_update(self, item: Item, body: dict[str, Any], parent: dict[str, Any]) -> None:
+        if "id" in parent and str(parent["id"]) != item.parent_id:  # a move: out of, into
+            self.store.require(item, "delete")
+            self.store.require(self.store.folder(str(parent["id"])), "upload")
+        if body.get("name") is not None or body.get("description") is not None:
+            self.store.require(item, "rename")
+
     @store_errors
     async def delete_file(self, request: web.Request) -> web.Response:
-        self.store.delete(self.store.file(request.match_info["id"]))
+        file = self.store.file(request.match_info["id"])
+        self.store.require(file, "delete")
+        self.store.delete(file)
         return web.Response(status=204)
 
     @store_errors
     async def download(self, request: web.Request) -> web.Response:
         file = self.store.file(request.match_info["id"])
+        self.store.require(file, "download")
         token = secrets.token_urlsafe(24)
         self._downloads[token] = (file.id, file.version_number)
         return web.Response(status=302, headers={"Location": f"{origin(request)}/dl/{token}"})

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ferrero_daemon.sandbox.box.roles import ADMIN, ForbiddenError, permissions
 from ferrero_daemon.sandbox.box.store import (
     File,
     Folder,
@@ -76,7 +77,7 @@ def full(store: Store, item: Item) -> dict[str, Any]:
         "purged_at": None,
         "created_by": USER,
         "modified_by": USER,
-        "owned_by": USER,
+        "owned_by": ADMIN if store.role_of(item)[1] is not None else USER,
         "shared_link": None,
         "parent": mini(parents[-1]) if parents else None,
         "item_status": "active",
@@ -85,7 +86,7 @@ def full(store: Store, item: Item) -> dict[str, Any]:
     if isinstance(item, File):
         out["version_number"] = str(item.version_number)
         out["extension"] = item.name.rsplit(".", 1)[-1] if "." in item.name else ""
-    out["permissions"] = _permissions(item)
+    out["permissions"] = permissions(store.role_of(item)[0], folder=isinstance(item, Folder))
     return out
 
 
@@ -93,13 +94,6 @@ def _size(store: Store, item: Item) -> int:
     if isinstance(item, File):
         return item.size
     return sum(_size(store, child) for child in store.children(item.id))
-
-
-def _permissions(item: Item) -> dict[str, bool]:
-    common = {"can_delete": True, "can_rename": True, "can_share": True}
-    if isinstance(item, Folder):
-        return common | {"can_upload": True}
-    return common | {"can_download": True, "can_upload": True, "can_preview": True}
 
 
 # With fields=, Box answers these plus the requested ones; without, the standard set.
@@ -177,5 +171,9 @@ def store_errors(handler: Method[S]) -> Method[S]:
             return name_in_use(exc.existing, as_list=isinstance(exc.existing, Folder))
         except InvalidNameError as exc:
             return box_error(400, exc.code, str(exc))
+        except ForbiddenError as exc:
+            return box_error(
+                403, "access_denied_insufficient_permissions", f"Access denied - {exc}"
+            )
 
     return wrapper

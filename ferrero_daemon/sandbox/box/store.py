@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ferrero_daemon.sandbox.box.content import Content
+from ferrero_daemon.sandbox.box.roles import ROLE_RIGHTS, ForbiddenError, Right
 
 ROOT_ID = "0"
 DESCRIPTION_LIMIT = 256
@@ -112,6 +113,23 @@ class Store:
         self._ids = itertools.count(100001)
         self.items: dict[str, Item] = {ROOT_ID: Folder(ROOT_ID, "All Files", None)}
         self.changes: list[Change] = []
+        self.roles: dict[str, str] = {}  # folder id -> the service account's collaboration role
+
+    # -- access ------------------------------------------------------------------
+    def role_of(self, item: Item) -> tuple[str, str | None]:
+        """The service account's role on an item, and the folder that grants it (None:
+        the service account owns it)."""
+        node: Item | None = item
+        while node is not None:
+            if node.id in self.roles:
+                return self.roles[node.id], node.id
+            node = self.items.get(node.parent_id) if node.parent_id is not None else None
+        return "owner", None
+
+    def require(self, item: Item, right: Right) -> None:
+        role, _ = self.role_of(item)
+        if right not in ROLE_RIGHTS[role]:
+            raise ForbiddenError(role, right, item.id)
 
     def new_id(self) -> str:
         return str(next(self._ids))

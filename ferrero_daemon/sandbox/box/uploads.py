@@ -16,10 +16,11 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiohttp import BodyPartReader, web
 
+from ferrero_daemon.sandbox import multipart
 from ferrero_daemon.sandbox.box.content import Assembler, Receiver
 from ferrero_daemon.sandbox.box.shapes import box_error, files_body, store_errors
 from ferrero_daemon.sandbox.box.store import File, Store, now_iso
@@ -138,6 +139,7 @@ class Uploads:
     @store_errors
     async def preflight(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.store.require(self.store.folder(str(body["parent"]["id"])), "upload")
         self.store.check_free(str(body["parent"]["id"]), str(body["name"]))
         token = secrets.token_urlsafe(16)
         return json_response(
@@ -155,6 +157,7 @@ class Uploads:
         attributes, receiver = received
         parent = str(attributes.get("parent", {}).get("id", ""))
         try:
+            self.store.require(self.store.folder(parent), "upload")
             file = self.store.add_file(
                 parent, str(attributes["name"]), receiver.finish(), record=True
             )
@@ -166,6 +169,7 @@ class Uploads:
     @store_errors
     async def upload_version(self, request: web.Request) -> web.StreamResponse:
         file = self.store.file(request.match_info["id"])
+        self.store.require(file, "upload")
         received = await self._read_multipart(request)
         if isinstance(received, web.Response):
             return received
@@ -176,16 +180,16 @@ class Uploads:
     async def _read_multipart(
         self, request: web.Request
     ) -> tuple[dict[str, Any], Receiver] | web.Response:
-        reader = await request.multipart()
+        reader = await multipart.form_reader(request)
         first = await reader.next()
-        if not isinstance(first, BodyPartReader) or first.name != "attributes":
+        if not _is_field(first, "attributes"):
             await _drain(request)
             return box_error(
                 400, "metadata_after_file_contents", "Attributes must come before the file"
             )
         attributes = json.loads(await first.text())
         part = await reader.next()
-        if not isinstance(part, BodyPartReader) or part.name != "file":
+        if not _is_field(part, "file"):
             return box_error(400, "bad_request", "A 'file' part must follow 'attributes'")
         receiver = self._receiver()
         while chunk := await part.read_chunk(READ_CHUNK):
@@ -202,12 +206,14 @@ class Uploads:
     async def create_session(self, request: web.Request) -> web.Response:
         body = await request.json()
         folder_id, name = str(body["folder_id"]), str(body["file_name"])
+        self.store.require(self.store.folder(folder_id), "upload")
         self.store.check_free(folder_id, name)
         return self._open_session(request, folder_id, name, int(body["file_size"]), None)
 
     @store_errors
     async def create_version_session(self, request: web.Request) -> web.Response:
         file = self.store.file(request.match_info["id"])
+        self.store.require(file, "upload")
         body = await request.json()
         name = str(body.get("file_name") or file.name)
         self.store.check_free(file.parent_id, name, except_id=file.id)
@@ -370,6 +376,16 @@ def _commit_problem(session: Session, parts: list[dict[str, Any]]) -> str:
     listed = sorted((int(p["offset"]), str(p["part_id"])) for p in parts)
     stored = sorted((p.offset, p.part_id) for p in session.parts.values())
     return "" if listed == stored else "the parts listed do not match the parts uploaded"
+
+
+def _is_field(part: object, name: str) -> TypeGuard[BodyPartReader]:
+    """A form part of that field name (its file name may hold any ``;``)."""
+    if not isinstance(part, BodyPartReader):
+        return False
+    try:
+        return multipart.disposition(part.headers).name == name
+    except multipart.BadDisposition:
+        return False
 
 
 async def _drain(request: web.Request) -> None:

@@ -12,6 +12,10 @@ DELETE /_admin/locks/{id}       release any lock
 POST   /_admin/expire-tokens    every token and session becomes stale
 POST   /_admin/job-failures     {"count"?, "reason"?}  the next jobs end FAILED
 GET    /_admin/config           the daemon's [dam] overrides and secrets for this emulator
+GET    /_admin/snapshot         every object, lock, check-out and job: compare two to prove
+                                that nothing changed (``check --deep``)
+GET|POST /_admin/variants       {"page_cap"?, "refuse_large_pages"?, "lock_conflict_status"?,
+                                 "checkin_needs_lock"?, "job_state_field"?}  (store.Variants)
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ class OtmmEmulator(Protocol):
 
     def expire_tokens(self) -> int: ...
 
+    def snapshot(self) -> dict[str, Any]: ...
+
+    def set_variants(self, **changes: Any) -> dict[str, Any]: ...
+
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -110,6 +118,9 @@ class AdminApi:
         add("POST", "/_admin/expire-tokens", self._guard(self.expire))
         add("POST", "/_admin/job-failures", self._guard(self.job_failures))
         add("GET", "/_admin/config", self._guard(self.config))
+        add("GET", "/_admin/snapshot", self._guard(self.snapshot))
+        add("GET", "/_admin/variants", self._guard(self.variants))
+        add("POST", "/_admin/variants", self._guard(self.variants))
 
     def _guard(self, handler: Handler) -> Handler:
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -171,6 +182,13 @@ class AdminApi:
         body = await request.json()
         self.emu.fail_next_jobs(int(body.get("count", 1)), body.get("reason", "Import failed."))
         return json_response({"ok": True})
+
+    async def snapshot(self, _request: web.Request) -> web.Response:
+        return json_response(self.emu.snapshot())
+
+    async def variants(self, request: web.Request) -> web.Response:
+        changes = await request.json() if request.method == "POST" else {}
+        return json_response(self.emu.set_variants(**changes))
 
     async def config(self, _request: web.Request) -> web.Response:
         return json_response({**self.emu.config_overrides(), "secrets": self.emu.secrets()})

@@ -23,7 +23,7 @@ from ferrero_daemon.sandbox.otmm.search import (
 from ferrero_daemon.sandbox.otmm.store import Asset, Folder, Node, OtmmError, Store, Value
 
 API = "/otmmapi/v6"
-MAX_PAGE = 200  # [I] no documented cap; clients keep ≤ 200, so the emulator enforces it
+MAX_PAGE = 200  # [I] no documented cap; the default limit of a search (Variants.page_cap caps)
 PUBLIC_TREE = "ARTESIA.PUBLIC.TREEN"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 LOGIN = web.RequestKey("otmm.login", str)
@@ -148,10 +148,19 @@ class ReadWriteApi:
             and (root == PUBLIC_TREE or root in self.store.ancestors(node))
         ]
 
+    def page_size(self, params: Mapping[str, str], default: int) -> int:
+        """The page a ``limit`` gets: capped at ``variants.page_cap``, or refused above it."""
+        cap = self.store.variants.page_cap
+        limit = int_param(params, "limit", default)
+        if limit > cap and self.store.variants.refuse_large_pages:
+            raise OtmmError(
+                400, f"The limit {limit} exceeds the maximum page size of {cap}.", "INVALID_LIMIT"
+            )
+        return min(limit if limit > 0 else cap, cap)
+
     def _search_page(self, hits: list[Node], params: Mapping[str, str]) -> dict[str, Any]:
         after = max(0, int_param(params, "after", 0))
-        limit = int_param(params, "limit", MAX_PAGE)
-        page = hits[after : after + min(limit if limit > 0 else MAX_PAGE, MAX_PAGE)]
+        page = hits[after : after + self.page_size(params, MAX_PAGE)]
         ids_only = params.get("return_type") == "ids"
         result = {
             "asset_id_list": [n.id for n in page],
@@ -182,8 +191,7 @@ class ReadWriteApi:
             self.store.children(request.match_info["id"]), request.query.get("sort", "")
         )
         after = max(0, int_param(request.query, "after", 0))
-        limit = int_param(request.query, "limit", 25)
-        page = nodes[after : after + min(limit if limit > 0 else MAX_PAGE, MAX_PAGE)]
+        page = nodes[after : after + self.page_size(request.query, 25)]
         with_metadata = wants_metadata(request.query)
         items = [render(self.store, n, with_metadata=with_metadata) for n in page]
         return json_response({"folder_children": {"asset_list": items}})

@@ -31,6 +31,7 @@ from ferrero_daemon.sandbox.otmm.admin import AdminApi
 from ferrero_daemon.sandbox.otmm.api import API, LOGIN, ReadWriteApi, params_of
 from ferrero_daemon.sandbox.otmm.auth import Authenticator
 from ferrero_daemon.sandbox.otmm.content import SeededContent
+from ferrero_daemon.sandbox.otmm.metadata import MetadataApi
 from ferrero_daemon.sandbox.otmm.store import (
     SERVICE_USER,
     Asset,
@@ -40,6 +41,7 @@ from ferrero_daemon.sandbox.otmm.store import (
     OtmmError,
     Store,
     Value,
+    Variants,
     default_fields,
 )
 from ferrero_daemon.sandbox.otmm.transfer import TransferApi
@@ -109,6 +111,7 @@ class OtmmEmulator(EmulatorServer):
         app.router.add_delete(f"{API}/sessions", self.api.wrap(self._close_session))
         self.api.add_routes(app)
         self.transfer.add_routes(app)
+        MetadataApi(self.api).add_routes(app)
         AdminApi(self).add_routes(app)
 
     async def start(self) -> str:
@@ -234,10 +237,27 @@ class OtmmEmulator(EmulatorServer):
         asset = self.store.add_asset(
             folder_id, name, dict(metadata or {}), content, mime_type=mime_type
         )
+        self.store.completed_import(asset)
         return asset.id
 
     def define_field(self, definition: FieldDef) -> None:
         self.store.fields[definition.id] = definition
+
+    def remove_field(self, field_id: str) -> FieldDef:
+        """Take a field out of the metadata model, as an installation without it would be."""
+        return self.store.fields.pop(field_id)
+
+    @property
+    def variants(self) -> Variants:
+        return self.store.variants
+
+    def set_variants(self, **changes: Any) -> dict[str, Any]:
+        """Change how this OTMM behaves (``store.Variants``); the resulting variants."""
+        for key, value in changes.items():
+            if not hasattr(self.store.variants, key):
+                raise KeyError(key)
+            setattr(self.store.variants, key, value)
+        return dict(vars(self.store.variants))
 
     # -- inspection ---------------------------------------------------------
     def node(self, node_id: str) -> Node:
@@ -274,6 +294,29 @@ class OtmmEmulator(EmulatorServer):
             if isinstance(n, Asset) and n.original_id == original
         ]
         return sorted(found, key=lambda a: a.version)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every object, its metadata, lock and check-out, every job and write so far: two
+        equal snapshots mean nothing changed in between (reads may mint tokens)."""
+        nodes = {
+            node.id: {
+                "name": node.name,
+                "parent": node.parent_id,
+                "metadata": {k: node.metadata[k] for k in sorted(node.metadata)},
+                "lock": node.lock_user,
+                "checked_out": node.checked_out_by,
+                **(
+                    {"version": node.version, "latest": node.latest}
+                    if isinstance(node, Asset)
+                    else {}
+                ),
+            }
+            for node in self.store.nodes.values()
+        }
+        jobs = {
+            j.id: {"state": j.state, "assets": list(j.asset_ids)} for j in self.store.jobs.values()
+        }
+        return {"nodes": nodes, "jobs": jobs, "patches": len(self.api.patches)}
 
     # -- misbehaviour -------------------------------------------------------
     def lock_as_other_user(self, node_id: str, login: str = "mrossi") -> None:

@@ -54,6 +54,40 @@ class FieldDef:
     kind: Kind = "scalar"
     domain: dict[str, str] = field(default_factory=dict)  # code -> display value
 
+    @property
+    def domain_id(self) -> str | None:
+        """The lookup domain of a pick-list field (``GET /lookupdomains/{id}``)."""
+        return self.id.replace(".FIELD.", ".DOMAIN.") if self.kind == "domain" else None
+
+
+@dataclass
+class Variants:
+    """Where this OTMM differs from the defaults: the wire details that are ``[I]`` in
+    `ref/otmm-api.md` and that ``[dam.wire]`` and ``check --deep`` exist for.
+
+    - ``page_cap``: the most items a search or listing page returns; with
+      ``refuse_large_pages`` a larger ``limit`` is answered 400 instead of capped.
+    - ``lock_conflict_status``: the answer to a lock held by someone else (409 or 400).
+    - ``checkin_needs_lock``: check-out does not lock, and a check-in is refused until
+      the asset is locked too (the v5 flow of ref §7, S7).
+    - ``job_state_field``: the member of ``GET /jobs/{id}`` holding the job's state.
+    """
+
+    page_cap: int = 200
+    refuse_large_pages: bool = False
+    lock_conflict_status: int = 409
+    checkin_needs_lock: bool = False
+    job_state_field: str = "job_state"
+
+
+CAMPAIGN_MODEL = "FERRERO.MODEL.CAMPAIGN"
+ASSET_MODEL = "FERRERO.MODEL.CAMPAIGN_ASSET"
+# Metadata model → its field groups (derivatives carry the campaign fields they copy).
+MODELS: dict[str, tuple[str, ...]] = {
+    CAMPAIGN_MODEL: ("FERRERO.FG.CAMPAIGN",),
+    ASSET_MODEL: ("FERRERO.FG.CAMPAIGN", "FERRERO.FG.ASSET", "FERRERO.FG.CREATIVEX"),
+}
+
 
 @dataclass(frozen=True)
 class User:
@@ -159,6 +193,8 @@ class Store:
 
     def __init__(self, fields: list[FieldDef], job_polls: int = 2) -> None:
         self.fields: dict[str, FieldDef] = {f.id: f for f in fields}
+        self.models: dict[str, tuple[str, ...]] = dict(MODELS)
+        self.variants = Variants()
         self.nodes: dict[str, Node] = {}
         self.jobs: dict[str, Job] = {}
         self.job_polls = job_polls
@@ -191,7 +227,7 @@ class Store:
         metadata: dict[str, Value],
         *,
         container_type: str = "FERRERO.FOLDER.CAMPAIGN",
-        model_id: str = "FERRERO.MODEL.CAMPAIGN",
+        model_id: str = CAMPAIGN_MODEL,
     ) -> Folder:
         if parent_id is not None:
             self.folder(parent_id)
@@ -212,7 +248,7 @@ class Store:
         content: Content | None,
         *,
         mime_type: str = "application/octet-stream",
-        model_id: str = "FERRERO.MODEL.CAMPAIGN_ASSET",
+        model_id: str = ASSET_MODEL,
         import_job_id: int = 0,
     ) -> Asset:
         self.folder(parent_id)
@@ -238,6 +274,13 @@ class Store:
         previous.latest = False
         previous.checked_out_by = previous.lock_user = None
         return asset
+
+    def completed_import(self, asset: Asset) -> Job:
+        """The finished import job a seeded asset came from, as every OTMM asset has one."""
+        job = Job(str(next(self._job_ids)), "Import", 0, asset_ids=[asset.id])
+        self.jobs[job.id] = job
+        asset.import_job_id = int(job.id)
+        return job
 
     def new_job(self, name: str) -> Job:
         job = Job(str(next(self._job_ids)), name, self.job_polls)
@@ -289,24 +332,39 @@ class Store:
         if node.lock_user not in (None, login):
             holder = self.user(node.lock_user or "")
             raise OtmmError(
-                409, f"Could not lock this asset. It is locked by {holder.full_name}.", "LOCKED"
+                self.variants.lock_conflict_status,
+                f"Could not lock this asset. It is locked by {holder.full_name}.",
+                "LOCKED",
             )
         node.lock_user = login
 
     def unlock(self, node: Node, login: str) -> None:
         if node.lock_user not in (None, login):
-            raise OtmmError(409, "Could not unlock this asset: locked by another user.", "LOCKED")
+            raise OtmmError(
+                self.variants.lock_conflict_status,
+                "Could not unlock this asset: locked by another user.",
+                "LOCKED",
+            )
         node.lock_user = None
 
     def check_out(self, node: Node, login: str) -> None:
         if node.checked_out_by not in (None, login):
-            raise OtmmError(409, "The asset is checked out by another user.", "CHECKED_OUT")
-        self.lock(node, login)
+            raise OtmmError(
+                self.variants.lock_conflict_status,
+                "The asset is checked out by another user.",
+                "CHECKED_OUT",
+            )
+        if not self.variants.checkin_needs_lock:  # this OTMM locks on check-out
+            self.lock(node, login)
         node.checked_out_by = login
 
     def undo_check_out(self, node: Node, login: str) -> None:
         if node.checked_out_by not in (None, login):
-            raise OtmmError(409, "The asset is checked out by another user.", "CHECKED_OUT")
+            raise OtmmError(
+                self.variants.lock_conflict_status,
+                "The asset is checked out by another user.",
+                "CHECKED_OUT",
+            )
         node.checked_out_by = None
         self.unlock(node, login)
 

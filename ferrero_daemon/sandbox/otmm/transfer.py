@@ -8,7 +8,8 @@
 - Check-in of a new version follows the v5 flow the ref documents from S7 (the v6
   paths are [I]): ``PUT /assets/{id}/state action=check_out``, ``POST /jobs/imports``,
   ``POST /renditions`` (multipart ``import_job_id`` + ``file``), then
-  ``PUT /jobs/checkins/{job}`` (multipart ``manifest`` with ``uoi_id``) → 202.
+  ``PUT /jobs/checkins/{job}`` (multipart ``manifest`` with ``uoi_id``) → 202. With
+  ``Variants.checkin_needs_lock`` the asset must also be locked (S7 locks after checking out).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from ferrero_daemon.sandbox import multipart
 from ferrero_daemon.sandbox.http import json_response, write_stream
 from ferrero_daemon.sandbox.otmm.api import API, LOGIN, Handler, ReadWriteApi, params_of
 from ferrero_daemon.sandbox.otmm.content import (
@@ -111,18 +113,22 @@ class TransferApi:
         if not request.content_type.startswith("multipart/"):
             raise OtmmError(400, "Expected a multipart/form-data body.")
         form = MultipartForm()
-        reader = await request.multipart()
+        reader = await multipart.form_reader(request)
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader):
                 raise OtmmError(400, "Nested multipart bodies are not supported.")
-            if part.filename is None:
-                form.text[part.name or ""] = await part.text()
+            try:
+                field = multipart.disposition(part.headers)
+            except multipart.BadDisposition as exc:
+                raise OtmmError(400, str(exc)) from None
+            if field.filename is None:
+                form.text[field.name or ""] = await part.text()
                 continue
             self._spooled += 1
             spooler = Spooler(self.spool_dir / f"upload-{self._spooled}.bin")
             content = await spooler.write_all(_part_chunks(part))
             mime = part.headers.get("Content-Type") or ""
-            form.files.append(UploadedFile(part.filename, mime, content))
+            form.files.append(UploadedFile(field.filename, mime, content))
         return form
 
     # -- import -------------------------------------------------------------
@@ -175,7 +181,8 @@ class TransferApi:
     async def job_status(self, request: web.Request) -> web.Response:
         job = self.store.job(request.match_info["id"])
         job.poll()
-        data: dict[str, Any] = {"job_id": job.id, "job_name": job.name, "job_state": job.state}
+        state_field = self.store.variants.job_state_field
+        data: dict[str, Any] = {"job_id": job.id, "job_name": job.name, state_field: job.state}
         if job.failure:
             data["job_state_message"] = job.failure
         return json_response({"job_resource": {"job": data}})
@@ -216,6 +223,8 @@ class TransferApi:
         previous = self.store.asset(str(masters[0]["uoi_id"]))
         if previous.checked_out_by != request[LOGIN] or not previous.latest:
             raise OtmmError(409, "The asset must be the latest version and checked out by you.")
+        if self.store.variants.checkin_needs_lock and previous.lock_user != request[LOGIN]:
+            raise OtmmError(400, "The asset must be locked by you before it is checked in.")
         if not job.staged:
             raise OtmmError(400, "No content was added to this import job.")
         name = form.text.get("file_name") or str(masters[0].get("file_name") or previous.name)

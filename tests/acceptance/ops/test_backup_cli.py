@@ -88,10 +88,13 @@ def test_backup_list_check_and_restore_from_the_command_line(config_file: Path) 
 
     printed = cli(config_file, "report", "--date", "2026-12-01", secrets=False)
     assert printed.returncode == 0, printed.stderr
-    assert "daily report for 2026-12-01 (Europe/Rome)" in printed.stdout
-    assert "Backups: healthy" in printed.stdout
+    assert printed.stdout.startswith("Ferrero automation: daily report 2026-12-01\n")
+    backups = next(line for line in printed.stdout.splitlines() if line.startswith("Backups:"))
+    assert backups.startswith("Backups: healthy (checked ") and backups.endswith(
+        (" CET)", " CEST)")
+    )
     figures = cli(config_file, "report", "--date", "2026-12-01", "--json", secrets=False)
-    assert json.loads(figures.stdout)["day"] == "2026-12-01", figures.stderr
+    assert json.loads(figures.stdout)["zone"] == "Europe/Rome", figures.stderr
 
     refused = cli(config_file, "restore", backup_id)  # no terminal, no --yes: a usage error
     assert refused.returncode == 64

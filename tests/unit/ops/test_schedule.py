@@ -1,6 +1,6 @@
 """The backup, check and report jobs on the nights Europe/Rome changes its clocks.
 
-Scheduled by the runtime's trigger (``runtime/cron.py``) from the default ``[jobs]``
+Scheduled by the runtime's trigger (``cron.py``) from the default ``[jobs]``
 schedules, on the real 2026 switch dates.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from ferrero_daemon.config import parse_settings
-from ferrero_daemon.runtime.cron import build_triggers
+from ferrero_daemon.cron import build_triggers
 from tests.conftest import BASE_SETTINGS
 
 ROME = ZoneInfo("Europe/Rome")

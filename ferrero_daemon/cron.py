@@ -1,8 +1,11 @@
 """Crontab lines as APScheduler 3 triggers, with the two traps of 3.x removed.
 
+A base module: the runtime schedules jobs with these triggers, and the daily report
+reads the same trigger to know where each report period ends.
+
 1. Weekdays: crontab counts Sunday as 0 (and 7); APScheduler 3's ``from_crontab``
-   counts Monday as 0, so ``0 3 * * 0`` would run on Mondays. The day-of-week field
-   is translated to day names here.
+   counts Monday as 0, so ``0 3 * * 0`` would run on Mondays. ``crontab.py`` translates
+   the day-of-week field to day names (and ``config`` validates with the same parser).
 2. Daylight saving: when clocks go back, a wall time such as 02:00 happens twice and
    ``CronTrigger`` fires twice. A job pinned to an hour (the backups, the report) must
    run once that night, so its second occurrence is skipped. A job whose hour field
@@ -17,47 +20,10 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from apscheduler.triggers.cron import CronTrigger
 
 from ferrero_daemon.config import Settings
+from ferrero_daemon.crontab import day_of_week, trigger_fields
 from ferrero_daemon.errors import ConfigError
 
-DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def _day(token: str) -> int:
-    if token.isdigit():
-        value = int(token)
-        if value > 7:
-            raise ValueError(f"day of week {value} is out of range 0-7 (0 and 7 are Sunday)")
-        return value
-    name = token[:3].lower()
-    if name not in DAYS:
-        raise ValueError(f"unknown day of week {token!r}")
-    return DAYS.index(name)
-
-
-def _expand(token: str) -> set[int]:
-    value, _, step_text = token.partition("/")
-    step = int(step_text) if step_text else 1
-    if value == "*":
-        low, high = 0, 6
-    elif "-" in value:
-        first, last = value.split("-", 1)
-        low, high = _day(first), _day(last)
-    else:
-        low = _day(value)
-        high = 6 if step_text else low
-    if high < low:
-        raise ValueError(f"day-of-week range {value!r} runs backwards")
-    return {day % 7 for day in range(low, high + 1, step)}
-
-
-def day_of_week(field: str) -> str:
-    """A crontab day-of-week field as APScheduler 3 understands it (names, not numbers)."""
-    days: set[int] = set()
-    for token in field.split(","):
-        days |= _expand(token)
-    if len(days) == 7:
-        return "*"
-    return ",".join(DAYS[d] for d in sorted(days))
+__all__ = ["LocalCronTrigger", "build_triggers", "day_of_week", "previous_fire_time"]
 
 
 def is_frequent(schedule: str) -> bool:
@@ -69,15 +35,7 @@ class LocalCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 ship
     """A ``CronTrigger`` that fires a pinned wall time once on the night clocks go back."""
 
     def __init__(self, schedule: str, zone: tzinfo) -> None:
-        minute, hour, day, month, weekday = schedule.split()
-        super().__init__(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=day_of_week(weekday),
-            timezone=zone,
-        )
+        super().__init__(**trigger_fields(schedule), timezone=zone)
         self.schedule = schedule
         self.once_per_wall_time = not is_frequent(schedule)
 
@@ -112,7 +70,7 @@ def build_triggers(settings: Settings) -> dict[str, LocalCronTrigger]:
     triggers: dict[str, LocalCronTrigger] = {}
     problems: list[str] = []
     for name, job in settings.jobs.items():
-        if not job.enabled:
+        if not settings.job_enabled(name):
             continue
         try:
             triggers[name] = LocalCronTrigger(job.schedule, settings.zone)

@@ -1,0 +1,35 @@
+"""``check --deep`` against the emulators: it passes, and it changes nothing anywhere.
+
+The deep check runs against a seeded world (``deep_world``); before and after, every
+emulator's state (objects, locks, jobs, Box items and change log, LlamaCloud files and
+jobs, mails, webhook posts) and every table of the database are compared.
+"""
+
+from __future__ import annotations
+
+from ferrero_daemon.checks.deep.findings import passed, render
+from tests.integration.deep_world import World, by_probe, database_digest, emulator_state, world
+
+__all__ = ["world"]
+
+
+async def test_the_deep_check_passes_against_the_emulators_and_changes_nothing(
+    world: World,
+) -> None:
+    config = world.config()
+    before = (emulator_state(world), await database_digest(config))
+    found = await world.check("local")
+    after = (emulator_state(world), await database_digest(config))
+    assert passed(found), render(found)
+    assert after == before
+    lines = by_probe(found)
+    assert "returned 2, of which 1 was A10, filtered" in lines["DAM search A1"].seen
+    assert "2 pages of 1" in lines["DAM search paging"].seen
+    campaign = lines["sample campaign"]
+    assert "A1→A2 delivers it" in campaign.seen
+    assert "would upload Master_0.mp4 (1.0 MB) as 'Master_0_?????????.mp4'" in "\n".join(
+        campaign.details
+    )
+    assert {f.probe for f in found if f.status == "unknown"} == {
+        "DAM lock contention", "DAM check-in flow", "DAM pick-list write form",
+    }  # fmt: skip

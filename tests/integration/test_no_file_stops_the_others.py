@@ -1,0 +1,191 @@
+"""Issue 12: no file of a watched Box folder stops the others, and each trouble is mailed
+once. The OTMM and Box emulators behind the real clients, on a real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from ferrero_daemon.domain import tracking_id
+from ferrero_daemon.errors import AuthError, RateLimitedError, TransientError
+from ferrero_daemon.sandbox.box.auth import BoxApp
+from tests.postgres import PgServer
+from tests.returns_world import FakeScorer, World, shared_database, world
+
+
+@pytest.fixture(scope="module")
+def db_name(pg: PgServer) -> Iterator[str]:
+    yield from shared_database(pg)
+
+
+@pytest.fixture
+async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
+    async with world(pg, db_name, box_app) as w:
+        yield w
+
+
+def agency_name(tid: str) -> str:
+    return f"Nutella_DE_de_123_OMG999_{tid}.mp4"
+
+
+def damaged(tid: str) -> str:
+    return tid[:-1] + tracking_id.ALPHABET[(tracking_id.ALPHABET.index(tid[-1]) + 1) % 32]
+
+
+def box_refuses_changes_to_files(w: World) -> None:
+    body = {"type": "error", "status": 400, "code": "bad_request", "message": "Refused"}
+    w.boxe.inject(r"/files/\d+$", method="PUT", status=400, body=body, count=1000)
+
+
+async def test_a_255_character_name_sent_twice_is_set_aside_under_a_name_that_fits(
+    w: World,
+) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    tail = f"_OMG999_{damaged(tid)}.mp4"
+    long_name = "Nutella_DE_de_123_" + "A" * (255 - len("Nutella_DE_de_123_") - len(tail)) + tail
+    assert len(long_name) == 255
+    w.upload(long_name)
+    await w.run("a2_a3")
+    # The agency uploads it again, with a valid file listed after it.
+    again = w.upload(long_name, b"the same, again")
+    w.upload(agency_name(tid))
+
+    report = await w.run("a2_a3")
+
+    assert report.failures == []
+    assert report.counts == {"set_aside": 1, "imported": 1}  # A2→A3 is off by default
+    attention = w.attention_folder("a2_a3")
+    assert attention is not None and w.file(again).parent_id == attention
+    renamed = w.file(again).name
+    assert len(renamed) <= 255 and renamed.endswith(f"_{damaged(tid)} ({again}).mp4")
+    assert len(await w.emails("needs_attention")) == 2
+    assert len(w.derivatives(campaign)) == 1
+
+
+async def test_a_set_aside_box_refuses_is_mailed_once_skipped_then_finished(w: World) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    bad = w.upload("holiday.mov")
+    w.upload(agency_name(tid))
+    box_refuses_changes_to_files(w)
+
+    first = await w.run("a2_a3")
+    second = await w.run("a2_a3")  # used to fail at its start, in finish_pending
+
+    assert first.counts == {"set_aside_failed": 1, "imported": 1}
+    assert second.counts == {"set_aside_failed": 1} and second.failures == []
+    assert w.file(bad).parent_id == w.folders["a2_a3"]  # left in place, not lost
+    [mail] = await w.emails("set_aside_failed")
+    assert mail.to == "errors" and mail.context["file_name"] == "holiday.mov"
+    assert "Box answered 400: bad_request" in mail.context["error"]
+    assert "no tracking ID" in mail.text
+    [row] = await w.rows("SELECT attempts, last_error, reported_at FROM attention_items")
+    assert row["attempts"] == 2 and "400" in row["last_error"] and row["reported_at"] is None
+
+    w.boxe.faults.clear()
+    third = await w.run("a2_a3")
+
+    assert third.counts == {"set_aside": 1}
+    assert w.file(bad).parent_id == w.attention_folder("a2_a3")
+    assert len(await w.emails("needs_attention")) == 1
+    assert len(await w.emails("set_aside_failed")) == 1
+
+
+async def test_a_file_named_like_the_set_aside_folder_is_reported_once_and_blocks_nothing(
+    w: World,
+) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    blocker = w.upload("_needs_attention", b"someone's notes")
+    bad = w.upload("holiday.mov")
+    w.upload(agency_name(tid))
+
+    first = await w.run("a2_a3")
+    second = await w.run("a2_a3")
+
+    assert first.failures == [] and first.counts["imported"] == 1
+    assert second.failures == [] and "imported" not in second.counts
+    assert len(w.derivatives(campaign)) == 1
+    mails = {m.context["file_name"]: m for m in await w.emails("set_aside_failed")}
+    assert sorted(mails) == ["_needs_attention", "holiday.mov"]  # once each, over two runs
+    assert "may not be named like the _needs_attention sub-folder" in mails["_needs_attention"].text
+    assert "a file named '_needs_attention'" in mails["holiday.mov"].context["error"]
+    assert {f.id for f in w.files(w.folders["a2_a3"])} == {blocker, bad}
+
+    w.boxe.store.delete(w.file(blocker))  # the operator removes it
+    third = await w.run("a2_a3")
+
+    assert third.counts == {"set_aside": 1} and third.failures == []
+    assert w.file(bad).parent_id == w.attention_folder("a2_a3")
+
+
+async def test_a_set_aside_folder_someone_else_made_is_used_whatever_its_case(w: World) -> None:
+    made = w.boxe.create_folder(w.folders["creativex"], "_NEEDS_ATTENTION")
+    bad = w.drop_scorecard("notes.docx", b"not a scorecard")
+
+    report = await w.run("creativex")
+
+    assert report.counts == {"set_aside": 1} and report.failures == []
+    assert w.file(bad).parent_id == made.id
+
+
+async def test_a_file_the_dam_keeps_failing_for_is_set_aside_after_five_runs_mailed_once(
+    w: World,
+) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    poison = w.upload(agency_name(tid))
+    w.otmm.inject(r"/assets$", method="POST", status=500, count=10_000)
+
+    runs = [await w.run("a2_a3") for _ in range(5)]
+
+    for report in runs[:4]:
+        [failure] = report.failures
+        assert "OTMM answered 500" in failure.reason and "retried on the next run" in failure.reason
+    assert runs[4].failures == [] and runs[4].counts == {"set_aside": 1}
+    item = w.file(poison)
+    assert item.parent_id == w.attention_folder("a2_a3")
+    assert "failed in 5 runs; the last error: " in item.description and "500" in item.description
+    [mail] = await w.emails("needs_attention")
+    assert "OTMM answered 500" in mail.context["reason"]
+    assert await w.rows("SELECT * FROM file_failures") == []
+    assert (await w.run("a2_a3")).counts == {}
+    assert len(await w.emails()) == 1
+
+
+async def test_a_name_with_semicolons_goes_into_the_dam(w: World) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    name = f"Nutella;;Summer; 2026_DE_de_123_OMG999_{tid}.mp4"
+    w.upload(name, b"localised bytes")
+
+    report = await w.run("a2_a3")
+
+    assert report.failures == [] and report.counts == {"imported": 1}
+    [asset] = w.derivatives(campaign)
+    assert asset.name == name and await w.dam_bytes(asset.id) == b"localised bytes"
+
+
+@pytest.mark.parametrize(
+    ("error", "set_aside"),
+    [
+        (TransientError("LlamaCloud: HTTP 503 Service Unavailable"), True),
+        (AuthError("LlamaCloud: HTTP 401; check the llama_cloud_api_key secret"), False),
+        (RateLimitedError("LlamaCloud: HTTP 429"), False),
+    ],
+)
+async def test_a_scorecard_llamacloud_keeps_failing_for_is_set_aside_unless_we_are_refused(
+    w: World, error: Exception, set_aside: bool
+) -> None:
+    assert isinstance(w.scorer, FakeScorer)
+    w.scorer.cards[b"%PDF poison"] = error
+    pdf = w.drop_scorecard("Nutella_DE_de_scorecard.pdf", b"%PDF poison")
+
+    for _ in range(5):
+        await w.run("creativex")
+
+    expected = w.attention_folder("creativex") if set_aside else w.folders["creativex"]
+    assert w.file(pdf).parent_id == expected
+    assert len(await w.emails("needs_attention")) == int(set_aside)
