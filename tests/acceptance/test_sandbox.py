@@ -161,7 +161,7 @@ def test_after_source_every_command_works_without_flags_and_json_is_pure(
     assert f"pid {status['pid']}, up " in text and "times in Europe/Rome (" in text
     assert "a2_a3/_needs_attention: 1 since " in text
     check = json.loads(done["check --json --auth-pfx"].stdout)
-    assert check["ok"] and "DAM mTLS" in [c["name"] for c in check["checks"]]
+    assert check["ok"] and "DAM mTLS" in [c["name"] for c in check["connections"]]
     assert (
         json.loads(done["trigger a2_a3 --wait --json"].stdout)["result"]["outcome"] == "succeeded"
     )
