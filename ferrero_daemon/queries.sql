@@ -425,7 +425,7 @@ SELECT id, kind, dedupe_key, payload, created_at, attempts, next_attempt_at, sen
 SELECT count(*)                                 AS pending,
        count(*) FILTER (WHERE kind = 'email')   AS emails,
        count(*) FILTER (WHERE kind = 'webhook') AS webhooks,
-       count(*) FILTER (WHERE last_error IS NOT NULL) AS failing,
+       count(*) FILTER (WHERE attempts > 0)     AS failing,
        min(created_at)                          AS oldest_pending,
        (SELECT last_error FROM notification_outbox
          WHERE sent_at IS NULL AND last_error IS NOT NULL
