@@ -35,7 +35,7 @@ from ferrero_daemon.clients.control_wire import (
     kind_of,
     parse_request,
 )
-from ferrero_daemon.errors import BusyError, FerreroError
+from ferrero_daemon.errors import BusyError, ControlDenied, FerreroError
 
 log = logs.get_logger(__name__)
 
@@ -91,8 +91,15 @@ class SocketClaim:
 
     def take(self) -> None:
         """Take the claim, or ``BusyError`` naming the daemon that has it."""
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except PermissionError:
+            raise ControlDenied(
+                f"cannot create or open {self.lock_path} (permission denied): run the daemon "
+                "as its own user (systemctl start ferrero-daemon), or give it a [control] "
+                "socket_path it may write"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
