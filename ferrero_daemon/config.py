@@ -374,6 +374,8 @@ class RuntimeConfig(Strict):
     misfire_grace_seconds: Annotated[int, Field(ge=1)] = 300
     lease_seconds: Annotated[float, Field(ge=2)] = 30.0
     outbox_interval_seconds: Seconds = 30.0
+    # Permanent errors (a refused login, a 4xx) before an outbox row fails for good.
+    outbox_give_up_after: Annotated[int, Field(ge=1, le=100)] = 5
 
 
 class LoggingConfig(Strict):

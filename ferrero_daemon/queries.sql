@@ -401,32 +401,56 @@ RETURNING id
 UPDATE notification_outbox AS o
    SET next_attempt_at = $2 + make_interval(secs => $3), attempts = o.attempts + 1
   FROM (SELECT id FROM notification_outbox
-         WHERE sent_at IS NULL AND next_attempt_at <= $2
+         WHERE sent_at IS NULL AND outcome IS NULL AND next_attempt_at <= $2
          ORDER BY next_attempt_at, id
          LIMIT $1
            FOR UPDATE SKIP LOCKED) AS due
  WHERE o.id = due.id
-RETURNING o.id, o.kind, o.dedupe_key, o.payload, o.attempts, o.created_at
+RETURNING o.id, o.kind, o.dedupe_key, o.payload, o.attempts, o.permanent_failures, o.created_at
 
 -- name: outbox_mark_done
 UPDATE notification_outbox SET sent_at = $2, outcome = $3, note = $4, last_error = NULL
  WHERE id = $1
 
 -- name: outbox_mark_failed
-UPDATE notification_outbox SET next_attempt_at = $2, last_error = $3 WHERE id = $1
+-- $4: 1 when the error was permanent, else 0.
+UPDATE notification_outbox
+   SET next_attempt_at = $2, last_error = $3, permanent_failures = permanent_failures + $4
+ WHERE id = $1
+
+-- name: outbox_give_up
+UPDATE notification_outbox
+   SET outcome = 'failed', last_error = $2, permanent_failures = permanent_failures + 1
+ WHERE id = $1
+
+-- name: outbox_given_up
+-- Rows failed for good, but not the outbox's own alerts about them: when those cannot
+-- be sent either, the log is the only channel left (and alerting on them would loop).
+SELECT kind, dedupe_key, last_error FROM notification_outbox
+ WHERE outcome = 'failed' AND dedupe_key NOT LIKE 'alert:outbox:%'
+ ORDER BY id
+
+-- name: outbox_requeue
+-- Rows failed for good (all, or those of the keys in $2) are due again at $1.
+UPDATE notification_outbox
+   SET outcome = NULL, permanent_failures = 0, next_attempt_at = $1
+ WHERE outcome = 'failed' AND ($2::text[] IS NULL OR dedupe_key = ANY($2::text[]))
+RETURNING dedupe_key
 
 -- name: outbox_get
 SELECT id, kind, dedupe_key, payload, created_at, attempts, next_attempt_at, sent_at,
-       last_error, outcome, note
+       last_error, outcome, note, permanent_failures
   FROM notification_outbox WHERE dedupe_key = $1
 
 -- name: outbox_stats
--- What waits to be delivered (`status`), the oldest, and the newest delivery error.
-SELECT count(*)                                 AS pending,
-       count(*) FILTER (WHERE kind = 'email')   AS emails,
-       count(*) FILTER (WHERE kind = 'webhook') AS webhooks,
-       count(*) FILTER (WHERE attempts > 0)     AS failing,
-       min(created_at)                          AS oldest_pending,
+-- What waits to be delivered (`status`, the report): given up included, the oldest,
+-- and the newest delivery error.
+SELECT count(*)                                   AS pending,
+       count(*) FILTER (WHERE kind = 'email')     AS emails,
+       count(*) FILTER (WHERE kind = 'webhook')   AS webhooks,
+       count(*) FILTER (WHERE attempts > 0)       AS failing,
+       min(created_at)                            AS oldest_pending,
+       count(*) FILTER (WHERE outcome = 'failed') AS given_up,
        (SELECT last_error FROM notification_outbox
          WHERE sent_at IS NULL AND last_error IS NOT NULL
          ORDER BY next_attempt_at DESC, id DESC LIMIT 1) AS last_error

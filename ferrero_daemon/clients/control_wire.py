@@ -131,6 +131,7 @@ class OutboxBacklog(TypedDict):
     emails: int
     webhooks: int
     failing: int
+    given_up: int
     oldest_at: str | None
     oldest_age_s: float | None
     last_error: str | None

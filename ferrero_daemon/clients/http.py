@@ -24,7 +24,8 @@ all map here, so a 408 or a 409 means the same whichever system sent it:
 A system whose answer means something else says so in its own client, next to the
 reason: OAuth2 token endpoints answer 400 for refused credentials (RFC 6749 §5.2,
 ``otmm/auth.py``, ``box/auth.py``); Box's 400 ``bad_digest`` and its 409 with our own
-SHA-1 (``box/http.py``, ``box/upload.py``); OTMM's 400 to a lock (``otmm/client.py``).
+SHA-1 (``box/http.py``, ``box/upload.py``); OTMM's answer to a lock someone else
+holds, 400 on some installs (``[dam.wire] lock_conflict_statuses``, ``otmm/client.py``).
 
 ``Retry.call`` retries a call on ``TransientError``: exponential backoff with jitter,
 or the server's ``Retry-After`` when it is short enough to wait out inside the call.

@@ -160,7 +160,8 @@ class BoxClient(Protocol):
     @writes
     async def upload(self, folder_id: str, name: str, size: int, chunks: ByteStream) -> BoxItem:
         """Upload a new file. A 409 whose existing file has the same SHA-1 counts as done
-        (its item is returned); a different SHA-1 raises ``ConflictError``."""
+        (its item is returned); a different SHA-1 raises ``ConflictError``. The item's
+        ``sha1`` is that of the bytes read from ``chunks``, checked against Box's."""
         ...
 
     @writes

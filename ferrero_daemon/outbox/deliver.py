@@ -1,15 +1,18 @@
-"""Delivering the outbox: every due mail and webhook event, each retried until it goes.
+"""Delivering the outbox: every due mail and webhook event, retried until it goes or fails for good.
 
 ``deliver_pending`` claims due rows (``outbox_claim``: ``FOR UPDATE SKIP LOCKED`` and
 a lease, so two daemons never send one row twice), sends each, and records the
-result: sent, skipped (a webhook event with no webhook configured, with a note), or
-failed with its error and the time of the next attempt. The runtime calls it every
-``[runtime] outbox_interval_seconds`` and right after each job run. Delivery is at
-least once: a process killed between sending and recording sends that row again.
+result: sent, skipped (a webhook event with no webhook configured, with a note),
+failed with its error and the time of the next attempt, or failed for good. The
+runtime calls it every ``[runtime] outbox_interval_seconds`` and right after each job
+run. Delivery is at least once: a process killed between sending and recording sends
+that row again.
 
-Every failure is retried, permanent ones too: a refused login or a 5xx is usually a
-configuration fixed by a reload, and the mail must still arrive afterwards. The
-backoff (``backoff``) caps at an hour, so a fixed problem is noticed soon.
+A transient error (a server down, a 5xx, a 429) is retried for as long as it lasts,
+with a backoff (``backoff``) that caps at an hour, so a fixed problem is noticed soon;
+never sooner than a ``Retry-After``. A permanent one is retried too, since a reload
+often fixes it, but only ``[runtime] outbox_give_up_after`` times: then the row fails
+for good and the error recipients are alerted once (``give_up.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from asyncpg import Record
 from ferrero_daemon import logs
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email
-from ferrero_daemon.errors import InvalidInputError, PermanentError, RateLimitedError
+from ferrero_daemon.errors import FerreroError, InvalidInputError, TransientError, describe
+from ferrero_daemon.outbox.give_up import REQUEUE, GiveUp
 
 log = logs.get_logger(__name__)
 
@@ -51,7 +55,8 @@ class WebhookPoster(Protocol):
 class DeliveryReport:
     sent: int = 0
     skipped: int = 0
-    failed: int = 0
+    failed: int = 0  # given up included
+    given_up: int = 0
     errors: list[str] = field(default_factory=list)  # "key: message", one per failure
 
     @property
@@ -93,22 +98,24 @@ async def _send(row: Record, mailer: MailSender, webhook: WebhookPoster | None) 
     return None
 
 
-async def _record_failure(db: Database, row: Record, exc: Exception, now: datetime) -> str:
-    retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
-    next_at = now + backoff(row["attempts"], retry_after)
+async def _record_failure(
+    db: Database, row: Record, exc: Exception, now: datetime, give_up: GiveUp
+) -> tuple[str, bool]:
+    """Reschedule the row, or give it up; its error as recorded, and whether given up."""
     # Our messages carry no secret; the redactor is the second line of defence.
-    message = logs.REDACTOR.scrub_text(f"{type(exc).__name__}: {exc}")[:1000]
-    await db.execute("outbox_mark_failed", row["id"], next_at, message)
-    level = log.error if isinstance(exc, PermanentError) else log.warning
-    level(
-        "outbox_delivery_failed",
-        kind=row["kind"],
-        key=row["dedupe_key"],
-        attempts=row["attempts"],
-        error=message,
-        retry_at=next_at.isoformat(),
-    )
-    return message
+    message = logs.REDACTOR.scrub_text(describe(exc))[:1000]
+    fields = {"kind": row["kind"], "key": row["dedupe_key"], "attempts": row["attempts"]}
+    if give_up.gives_up(exc, row["permanent_failures"]):
+        await db.execute("outbox_give_up", row["id"], message)
+        log.error("outbox_given_up", **fields, error=message, hint=REQUEUE)
+        return message, True
+    retry_after = exc.retry_after if isinstance(exc, FerreroError) else None
+    next_at = now + backoff(row["attempts"], retry_after)
+    permanent = not isinstance(exc, TransientError)
+    await db.execute("outbox_mark_failed", row["id"], next_at, message, int(permanent))
+    level = log.error if permanent else log.warning
+    level("outbox_delivery_failed", **fields, error=message, retry_at=next_at.isoformat())
+    return message, False
 
 
 @dataclass
@@ -117,6 +124,7 @@ class _Run:
     mailer: MailSender
     webhook: WebhookPoster | None
     now: datetime
+    give_up: GiveUp
     report: DeliveryReport = field(default_factory=DeliveryReport)
 
     async def deliver(self, row: Record) -> None:
@@ -124,7 +132,8 @@ class _Run:
             note = await _send(row, self.mailer, self.webhook)
         except Exception as exc:  # one bad row must not hold back the others
             self.report.failed += 1
-            error = await _record_failure(self.db, row, exc, self.now)
+            error, given_up = await _record_failure(self.db, row, exc, self.now, self.give_up)
+            self.report.given_up += given_up
             self.report.errors.append(f"{row['dedupe_key']}: {error}")
             return
         outcome = "sent" if note is None else "skipped"
@@ -143,9 +152,11 @@ async def deliver_pending(
     now: datetime,
     *,
     batch: int = BATCH,
+    give_up: GiveUp | None = None,
 ) -> DeliveryReport:
-    """Send every row due at ``now``; failures are rescheduled, never lost."""
-    run = _Run(db, mailer, webhook, now)
+    """Send every row due at ``now``; failures are rescheduled or given up, never lost."""
+    give_up = give_up or GiveUp()
+    run = _Run(db, mailer, webhook, now, give_up)
     while True:
         rows = await db.fetch("outbox_claim", batch, now, CLAIM_LEASE.total_seconds())
         for row in sorted(rows, key=lambda r: r["id"]):
@@ -154,5 +165,12 @@ async def deliver_pending(
             break
     report = run.report
     if report.attempted:
-        log.info("outbox_delivered", sent=report.sent, skipped=report.skipped, failed=report.failed)
+        log.info(
+            "outbox_delivered",
+            sent=report.sent,
+            skipped=report.skipped,
+            failed=report.failed,
+            given_up=report.given_up,
+        )
+    await give_up.alert(db, now)
     return report

@@ -11,7 +11,7 @@ it. ``deliver.py`` sends what is queued.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -36,20 +36,22 @@ class OutboxRow:
     next_attempt_at: datetime
     sent_at: datetime | None
     last_error: str | None
-    outcome: str | None
+    outcome: str | None  # sent | skipped | failed (for good) | None: still to deliver
     note: str | None
+    permanent_failures: int = 0
 
 
 @dataclass(frozen=True)
 class OutboxStats:
     """What waits to be delivered; ``last_error`` is the newest delivery error among it."""
 
-    pending: int
-    emails: int
-    webhooks: int
-    failing: int
+    pending: int  # not delivered, given up included
+    failing: int  # of those, tried at least once
     oldest_pending: datetime | None
-    last_error: str | None
+    given_up: int = 0  # failed for good: waiting for an operator's requeue
+    emails: int = 0
+    webhooks: int = 0
+    last_error: str | None = None
 
 
 def email_payload(message: Email) -> dict[str, Any]:
@@ -101,9 +103,17 @@ class Outbox:
             last_error=row["last_error"],
             outcome=row["outcome"],
             note=row["note"],
+            permanent_failures=row["permanent_failures"],
         )
 
     async def stats(self) -> OutboxStats:
         row = await self._db.fetchrow("outbox_stats")
         assert row is not None
         return OutboxStats(**dict(row))
+
+    async def requeue(self, now: datetime, keys: Sequence[str] | None = None) -> list[str]:
+        """Rows failed for good (all, or those of ``keys``) are due again at ``now``."""
+        rows = await self._db.fetch("outbox_requeue", now, list(keys) if keys else None)
+        requeued = [str(r["dedupe_key"]) for r in rows]
+        log.info("outbox_requeued", keys=requeued)
+        return requeued

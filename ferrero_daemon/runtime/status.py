@@ -165,6 +165,7 @@ def _outbox(stats: OutboxStats | None, now: datetime, zone: ZoneInfo) -> OutboxB
         "emails": stats.emails,
         "webhooks": stats.webhooks,
         "failing": stats.failing,
+        "given_up": stats.given_up,
         "oldest_at": iso(oldest, zone),
         "oldest_age_s": None if oldest is None else round((now - oldest).total_seconds(), 1),
         "last_error": stats.last_error,

@@ -155,6 +155,8 @@ def _outbox(outbox: Mapping[str, Any] | None, zone: ZoneInfo) -> list[str]:
         line += (
             f"; {outbox['failing']} failing, last error: {one_line(outbox['last_error'] or '-')}"
         )
+    if outbox.get("given_up"):
+        line += f"; {outbox['given_up']} given up (`ferrero-daemon outbox requeue` once fixed)"
     return [line]
 
 

@@ -8,7 +8,8 @@ was asked of it), and the same is available as Python methods.
 A fault applies to the next ``count`` requests whose method and path match:
 
     status         answer with this status (and ``body`` as JSON, if given)
-    retry_after    with status 429 (the default when set): a ``Retry-After`` header
+    retry_after    with status 429 (the default when set): a ``Retry-After`` header, in
+                   seconds, or as given when it is text (an HTTP-date)
     delay          seconds to wait before handling (then handle normally, or fault)
     drop           close the connection: before answering, or, with ``drop_after_bytes``,
                    after that many body bytes of a streamed response
@@ -39,7 +40,7 @@ class Fault:
     count: int = 1
     status: int | None = None
     body: Any = None
-    retry_after: float | None = None
+    retry_after: float | str | None = None
     delay: float = 0.0
     drop: bool = False
     drop_after_bytes: int | None = None
@@ -233,7 +234,7 @@ class EmulatorServer:
             return await handler(request)
         if fault.status is not None:
             headers = (
-                {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+                {"Retry-After": _header(fault.retry_after)} if fault.retry_after is not None else {}
             )
             return json_response(fault.body or {"error": "injected fault"}, fault.status, headers)
         return await handler(request)
@@ -254,3 +255,7 @@ class EmulatorServer:
                 for r in self.requests
             ]
         )
+
+
+def _header(retry_after: float | str) -> str:
+    return retry_after if isinstance(retry_after, str) else f"{retry_after:g}"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import io
 import json
 import signal
 import sys
@@ -44,6 +46,21 @@ REPORT_FIGURES = {
     ("creativex", "scorecards_scored"): 1,
     ("a5_a6", "rejections_returned"): 1,
 }
+
+
+async def table_digests(conn: asyncpg.Connection) -> dict[str, str]:
+    """Every table of the schema: its rows (COPY, sorted) hashed, to tell if anything changed."""
+    tables = await conn.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+    )
+    found = {}
+    for row in tables:
+        out = io.BytesIO()
+        await conn.copy_from_table(row["tablename"], output=out)
+        lines = sorted(out.getvalue().splitlines())
+        digest = hashlib.sha1(b"\n".join(lines), usedforsecurity=False).hexdigest()
+        found[row["tablename"]] = f"{len(lines)}:{digest}"
+    return found
 
 
 class StepFailed(Exception):
@@ -231,15 +248,13 @@ class Lifecycle:
 
     async def state(self) -> dict[str, Any]:
         """Everything a read-only command must leave as it was."""
-        tables = await self.sql(
-            "SELECT format('%I', tablename) AS name FROM pg_tables "
-            "WHERE schemaname = current_schema() ORDER BY 1"
-        )
-        digest = {}
-        for row in tables:  # names come quoted from format('%I'), not from outside
-            rows = f"SELECT count(*) AS n, md5(string_agg(t::text, ',' ORDER BY t::text)) AS h FROM {row['name']} t"  # noqa: S608
-            [found] = await self.sql(rows)
-            digest[row["name"]] = (found["n"], found["h"])
+        pg = self.stack.postgres
+        assert pg is not None
+        conn = await asyncpg.connect(host=pg.host, port=pg.port, user=pg.user, database=pg.database)
+        try:
+            digest = await table_digests(conn)
+        finally:
+            await conn.close()
         return {
             "otmm": self.otmm.snapshot(),
             "box": self.box.snapshot(),

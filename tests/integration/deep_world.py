@@ -18,6 +18,7 @@ from ferrero_daemon.checks.deep.findings import Finding
 from ferrero_daemon.checks.deep.runner import deep_check
 from ferrero_daemon.config import Config
 from ferrero_daemon.sandbox.box.server import BoxEmulator
+from ferrero_daemon.sandbox.lifecycle import table_digests
 from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
@@ -100,16 +101,7 @@ async def database_digest(config: Config) -> dict[str, str]:
         host=d.host, port=d.port, user=d.user, database=d.name, password=password
     )
     try:
-        tables = await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
-        )
-        digest = {}
-        for row in tables:
-            name = row["tablename"]
-            digest[name] = await conn.fetchval(
-                f"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' "
-                f"ORDER BY t::text)), '') FROM \"{name}\" t"
-            )
+        digest = await table_digests(conn)
         return digest
     finally:
         await conn.close()

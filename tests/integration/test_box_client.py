@@ -6,6 +6,8 @@ import asyncio
 import hashlib
 import os
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from structlog.testing import capture_logs
@@ -20,6 +22,7 @@ from ferrero_daemon.errors import (
     InvalidInputError,
     NotFoundError,
     PermanentError,
+    RateLimitedError,
     TransientError,
 )
 from ferrero_daemon.sandbox.box.auth import BoxApp
@@ -158,6 +161,56 @@ async def test_memory_stays_within_part_size_times_parallelism(
 
     assert max(ahead) <= parallelism * TEST_PART_SIZE
     assert max(ahead) > (parallelism - 1) * TEST_PART_SIZE  # the parts did overlap
+
+
+async def test_uploads_in_flight_together_share_one_window_of_parts(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    """Four masters at once hold as many parts in memory as one: the window is the process's."""
+    parallelism = box_client.settings.chunk_parallelism
+    box_emulator.inject(PARTS, method="PUT", delay=0.02, count=200)
+    files = [os.urandom(6 * TEST_PART_SIZE) for _ in range(4)]
+    chunk = 32 * 1024
+    read = [0] * len(files)
+    ahead: list[int] = []
+
+    def stored(index: int) -> int:
+        name = f"m{index}.bin"
+        if any(c.name == name for c in box_emulator.uploaded()):
+            return len(files[index])
+        sessions = [s for s in box_emulator.uploads.sessions.values() if s.file_name == name]
+        return sum(p.size for s in sessions for p in s.parts.values())
+
+    async def watched(index: int) -> AsyncIterator[bytes]:
+        data = files[index]
+        for at in range(0, len(data), chunk):
+            read[index] = at  # handed to the client so far
+            ahead.append(sum(read[i] - stored(i) for i in range(len(files))))
+            yield data[at : at + chunk]
+
+    items = await asyncio.gather(
+        *(box_client.upload("0", f"m{i}.bin", len(d), watched(i)) for i, d in enumerate(files))
+    )
+
+    assert [i.sha1 for i in items] == [sha1(d) for d in files]
+    # Without one window for the process, each upload would hold its own: 4 × as much.
+    assert max(ahead) <= parallelism * TEST_PART_SIZE + len(files) * chunk
+
+
+async def test_a_failed_upload_gives_its_part_slots_back(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    parallelism = box_client.settings.chunk_parallelism
+    box_emulator.inject(PARTS, method="PUT", status=400)
+    data = os.urandom((parallelism + 2) * TEST_PART_SIZE)
+    with pytest.raises(PermanentError):
+        await box_client.upload("0", "lost.bin", len(data), stream(data))
+
+    async with asyncio.timeout(30):  # a leaked slot would leave this one waiting
+        item = await box_client.upload("0", "next.bin", len(data), stream(data))
+
+    assert item.sha1 == sha1(data)
+    assert box_client.uploader._slots._value == parallelism
 
 
 async def test_a_failing_part_is_sent_again(
@@ -476,3 +529,17 @@ async def test_a_name_with_semicolons_is_uploaded_under_that_name(
     item = await box_client.upload(box_emulator.folder_ids["a2_a3"], name, len(data), stream(data))
 
     assert item.name == name and await box_emulator.read_file(item.id) == data
+
+
+async def test_a_token_endpoint_429_with_an_http_date_is_rate_limiting(
+    box_emulator: BoxEmulator, box_config: Config
+) -> None:
+    """It used to be float(Retry-After): a ValueError outside our error tree."""
+    when = datetime.now(UTC) + timedelta(minutes=2)
+    box_emulator.inject("/oauth2/token", retry_after=format_datetime(when, usegmt=True))
+
+    async with BoxApiClient.from_config(box_config) as client:
+        with pytest.raises(RateLimitedError) as caught:
+            await client.probe_token()
+
+    assert caught.value.retry_after is not None and 100 < caught.value.retry_after <= 120

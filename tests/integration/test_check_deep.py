@@ -7,6 +7,8 @@ jobs, mails, webhook posts) and every table of the database are compared.
 
 from __future__ import annotations
 
+import asyncpg
+
 from ferrero_daemon.checks.deep.findings import passed, render
 from tests.integration.deep_world import World, by_probe, database_digest, emulator_state, world
 
@@ -33,3 +35,23 @@ async def test_the_deep_check_passes_against_the_emulators_and_changes_nothing(
     assert {f.probe for f in found if f.status == "unknown"} == {
         "DAM lock contention", "DAM check-in flow", "DAM pick-list write form",
     }  # fmt: skip
+
+
+async def test_the_comparison_sees_a_change_in_any_emulator_or_table(world: World) -> None:
+    """The proof above can fail: one write anywhere shows."""
+    config = world.config()
+    before = (emulator_state(world), await database_digest(config))
+    world.otmm.lock_as_other_user(world.campaigns["local"])
+    assert emulator_state(world)["otmm"] != before[0]["otmm"]
+    world.box.set_role(world.box.folder_ids["a1_a2"], "viewer")
+    assert emulator_state(world)["box"] != before[0]["box"]
+    d = config.settings.database
+    conn = await asyncpg.connect(host=d.host, port=d.port, user=d.user, database=d.name,
+                                 password=config.secrets.optional("db_password"))  # fmt: skip
+    try:
+        await conn.execute(
+            "INSERT INTO workflow_state (workflow, key, value) VALUES ('x', 'y', '1')"
+        )
+    finally:
+        await conn.close()
+    assert (await database_digest(config))["workflow_state"] != before[1]["workflow_state"]

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from structlog.testing import capture_logs
 
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.clients.webhook import WebhookClient
+from ferrero_daemon.commands.outbox import _requeue as requeue_command
 from ferrero_daemon.domain.status_event import CampaignFigures, CampaignStatusChanged
 from ferrero_daemon.outbox.deliver import NO_WEBHOOK_NOTE, deliver_pending
+from ferrero_daemon.outbox.give_up import GIVE_UP_AFTER
 from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
+from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
 from tests.fixtures.comms import comms_config
+from tests.fixtures.runtime import to_toml
+from tests.postgres import PgServer
 
 MAIL = Email(
     to="success",
@@ -212,3 +219,128 @@ async def test_a_refused_login_is_recorded_and_logged_without_the_password(
     (failed,) = [e for e in events if e["event"] == "outbox_delivery_failed"]
     assert (failed["log_level"], failed["key"], failed["attempts"]) == ("error", "mail-auth", 1)
     assert "wrong-password-123" not in repr(events)
+
+
+# -- failing for good ---------------------------------------------------------------
+async def test_a_permanent_error_is_given_up_after_bounded_tries_and_alerted_once(
+    database: Database,
+    outbox: Outbox,
+    smtp_server: SmtpEmulator,
+    mailer: Mailer,
+    webhook_receiver: WebhookReceiver,
+    webhook_client: WebhookClient,
+) -> None:
+    await outbox.webhook("hook-400", EVENT)
+    webhook_receiver.inject("/hook/", status=400, count=100)
+    now = later(0.1)
+    waits = []
+    with capture_logs() as events:
+        for _ in range(GIVE_UP_AFTER):
+            report = await deliver_pending(database, mailer, webhook_client, now)
+            row = await outbox.get("hook-400")
+            assert row is not None
+            waits.append(row.next_attempt_at - now)
+            now = max(now, row.next_attempt_at)
+    assert waits[:4] == [timedelta(seconds=s) for s in (30, 60, 120, 240)]
+    assert report.given_up == 1
+    assert (row.outcome, row.permanent_failures, row.attempts) == ("failed", 5, 5)
+    assert row.last_error is not None and row.last_error.startswith("InvalidInputError:")
+    (gave_up,) = [e for e in events if e["event"] == "outbox_given_up"]
+    assert gave_up["key"] == "hook-400" and "ferrero-daemon outbox requeue" in gave_up["hint"]
+
+    # The alert goes out on the next pass; the row is never tried again, nor alerted again.
+    for hours in (1, 2, 5):
+        await deliver_pending(database, mailer, webhook_client, now + timedelta(hours=hours))
+    assert len(webhook_receiver.requests_to("/hook/", "POST")) == GIVE_UP_AFTER
+    (alert,) = smtp_server.messages
+    assert alert.subject.startswith("[test] Problem: mails or webhook events given up")
+    assert alert.text is not None and "webhook hook-400: InvalidInputError" in alert.text
+    assert "ferrero-daemon outbox requeue" in alert.text
+
+    # Fixed: the operator requeues it, it goes, and the alert is resolved once.
+    webhook_receiver.faults.clear()
+    later_on = now + timedelta(hours=6)
+    assert await outbox.requeue(later_on) == ["hook-400"]
+    assert (await deliver_pending(database, mailer, webhook_client, later_on)).sent == 1
+    await deliver_pending(database, mailer, webhook_client, later_on + timedelta(minutes=1))
+    assert [m.subject.split(":")[0] for m in smtp_server.messages] == [
+        "[test] Problem",
+        "[test] Resolved",
+    ]
+    row = await outbox.get("hook-400")
+    assert row is not None and row.outcome == "sent"
+
+
+async def test_transient_errors_are_never_given_up(
+    database: Database,
+    outbox: Outbox,
+    smtp_server: SmtpEmulator,
+    mailer: Mailer,
+    webhook_receiver: WebhookReceiver,
+    webhook_client: WebhookClient,
+) -> None:
+    await outbox.webhook("hook-503", EVENT)
+    webhook_receiver.inject("/hook/", status=503, count=100)
+    now = later(0.1)
+    waits = []
+    for _ in range(3 * GIVE_UP_AFTER):
+        await deliver_pending(database, mailer, webhook_client, now)
+        row = await outbox.get("hook-503")
+        assert row is not None
+        waits.append(row.next_attempt_at - now)
+        now = row.next_attempt_at
+    assert (row.outcome, row.permanent_failures, row.attempts) == (None, 0, 15)
+    assert max(waits) == waits[-1] == timedelta(hours=1)  # backing off, at most an hour
+    assert smtp_server.messages == [] and (await outbox.stats()).given_up == 0
+
+
+async def test_when_smtp_itself_refuses_the_alert_does_not_loop(
+    database: Database, outbox: Outbox, smtp_server: SmtpEmulator, mailer: Mailer
+) -> None:
+    await outbox.email("mail-550", MAIL)
+    smtp_server.fail_next(1000, code=550)
+    now = later(0.1)
+    with capture_logs() as events:
+        for hour in range(4 * GIVE_UP_AFTER):
+            await deliver_pending(database, mailer, None, now + timedelta(hours=hour))
+    rows = await database.fetch("outbox_given_up")
+    assert [r["dedupe_key"] for r in rows] == ["mail-550"]  # its alert is not listed
+    stats = await outbox.stats()
+    assert (stats.given_up, stats.pending) == (2, 2)  # the mail and its one alert, no more
+    given_up = [e["key"] for e in events if e["event"] == "outbox_given_up"]
+    assert given_up[0] == "mail-550" and given_up[1].startswith("alert:outbox:1:")
+    assert len(given_up) == 2
+
+
+async def test_the_requeue_command_takes_all_or_the_keys_named(
+    pg: PgServer,
+    pg_database: str,
+    database: Database,
+    outbox: Outbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for key in ("hook-a", "hook-b", "hook-c"):
+        await outbox.webhook(key, EVENT)
+        await database.execute("outbox_give_up", (await outbox.get(key)).id, "InvalidInputError: x")  # type: ignore[union-attr]
+    config = tmp_path / "config.toml"
+    config.write_text(
+        to_toml(deep_merge(BASE_SETTINGS, {"database": database_settings(pg, pg_database)}))
+    )
+    secrets = {**TEST_SECRETS, **({"db_password": pg.password} if pg.password else {})}
+    for name, value in secrets.items():
+        monkeypatch.setenv(f"FERRERO_{name.upper()}", value)
+
+    def printed() -> list[str]:  # what the command prints, without the log lines
+        return [line for line in capsys.readouterr().out.splitlines() if "[info" not in line]
+
+    assert await requeue_command(str(config), ["hook-b", "hook-x"]) == 1
+    assert printed() == [
+        "requeued hook-b",
+        "not requeued hook-x: no notification with this key failed for good",
+        "1 notification(s) due again; the daemon sends them on its next pass",
+    ]
+    assert await requeue_command(str(config), []) == 0
+    assert printed()[:2] == ["requeued hook-a", "requeued hook-c"]
+    assert (await outbox.stats()).given_up == 0

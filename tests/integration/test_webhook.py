@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -114,3 +115,13 @@ async def test_no_url_means_disabled_and_a_post_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"\[webhook\] url"):
         await client.post(EVENT)
     await client.aclose()
+
+
+async def test_a_retry_after_http_date_is_read(
+    webhook_receiver: WebhookReceiver, webhook_client: WebhookClient
+) -> None:
+    when = datetime.now(UTC) + timedelta(minutes=10)
+    webhook_receiver.inject("/hook/", retry_after=format_datetime(when, usegmt=True))
+    with pytest.raises(RateLimitedError) as caught:
+        await webhook_client.post(EVENT)
+    assert caught.value.retry_after is not None and 580 < caught.value.retry_after <= 600

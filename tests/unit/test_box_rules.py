@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ferrero_daemon.clients.box.auth import jwt_config, oauth_base
+from ferrero_daemon.clients.box.auth import jwt_config, oauth_url_checked
 from ferrero_daemon.clients.box.http import box_error
 from ferrero_daemon.clients.box.items import conflict_of, item_from
 from ferrero_daemon.clients.box.stream import ExactReader
@@ -93,9 +93,10 @@ def test_a_box_429_carries_its_retry_after_and_box_s_hints() -> None:
 
 
 def test_oauth_url_must_be_the_token_endpoint() -> None:
-    assert oauth_base("http://127.0.0.1:5/oauth2/token") == "http://127.0.0.1:5"
+    url = "http://127.0.0.1:5/oauth2/token"
+    assert oauth_url_checked(url + "/") == url
     with pytest.raises(ConfigError, match="must end with /oauth2/token"):
-        oauth_base("https://api.box.com/2.0")
+        oauth_url_checked("https://api.box.com/2.0")
 
 
 @pytest.mark.parametrize("text", ["", "{}", "not json", '{"boxAppSettings": {"clientID": ""}}'])

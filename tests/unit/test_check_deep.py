@@ -97,7 +97,7 @@ def test_database_rights_name_what_is_lacking() -> None:
                "can_update": False, "can_delete": True, "can_use": False}]  # fmt: skip
     daemon = database.judge_daemon(role, tables)
     assert daemon.status == "fail" and "master_assets (UPDATE)" in daemon.seen
-    assert "CREATE on schema public" in daemon.seen
+    assert "the CREATE right on schema public" in daemon.seen
     backups = database.judge_backups(role, tables, "base")
     assert "CREATEDB" in backups.seen and "REPLICATION" in backups.seen
     assert "REPLICATION" not in database.judge_backups(role, tables, "off").seen
@@ -140,3 +140,19 @@ def test_a_failed_line_shows_its_hint_and_the_dam_wire_value() -> None:
     assert text.splitlines()[0].startswith("✗ DAM import job state")
     assert '[dam.wire] job_state_field = "state"' in text
     assert "0 passed, 1 failed, 0 to try by hand" in text
+
+
+def test_a_search_answering_without_metadata_fails_instead_of_finding_nothing() -> None:
+    from ferrero_daemon.checks.deep.context import DeepContext
+    from ferrero_daemon.checks.deep.search import Walk, judge_status
+    from ferrero_daemon.domain.values import DamFolder
+    from tests.fixtures.otmm import config_without_database
+
+    ctx = DeepContext(config_without_database())
+    bare = Walk(total=2, ids=["a", "b"], folders=[DamFolder("a", "1001 X"), DamFolder("b", "Y")])
+    line = judge_status(ctx, "A1", bare)
+    assert line.status == "fail" and "come without FERRERO.FIELD" in line.seen
+    assert (
+        judge_status(ctx, "A5", Walk()).seen
+        == "returned 0; no campaign at A5 now, nothing more to read"
+    )

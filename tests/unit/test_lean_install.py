@@ -50,6 +50,17 @@ def test_the_daemon_and_its_jobs_import_no_emulator_and_no_sandbox_dependency() 
     assert result.stdout.strip() == "[]"
 
 
+def test_the_daemon_does_not_load_box_sdk_to_mint_tokens() -> None:
+    """boxsdk and its requests stack cost the daemon 14 MB resident for one token an hour."""
+    program = DAEMON_IMPORTS.split("heavy = ", maxsplit=1)[0] + (
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('box_sdk_gen', 'boxsdk', 'requests')))"
+    )
+    result = _python(program)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_sandbox_and_emulate_without_the_extra_say_what_to_install() -> None:
     for argv in (["sandbox"], ["emulate", "box"]):
         result = _python(WITHOUT_EXTRA, *argv)

@@ -63,7 +63,11 @@ async def probe(ctx: DeepContext) -> list[Finding]:
     plan = await delivery.plan(campaign)
     if plan is None:
         reasons = "; ".join(f.reason for f in delivery.report.failures)
-        return [fail(NAME, ASSUMED, reasons, "fix what the reason names, then check again")]
+        hint = (
+            "a1_a2/b1_b2 would fail on it the same way: fix what the reason names (a [dam.wire] "
+            "line above may name the setting), then check again"
+        )
+        return [fail(NAME, ASSUMED, reasons, hint)]
     assets, _where = await delivery.assets(campaign)
     others = [a.name for a in assets if not is_master(a, ctx.settings.dam)]
     planned = await actions(services, transition, [plan])

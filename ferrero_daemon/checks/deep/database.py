@@ -53,11 +53,11 @@ def judge_daemon(role: Mapping[str, Any], tables: Sequence[Mapping[str, Any]]) -
         f"sequence {t['name']} (USAGE)" for t in tables if t["kind"] == "S" and not t["can_use"]
     ]
     if not role.get("schema_create"):
-        lacking.append(f"CREATE on schema {role.get('schema')}")
+        lacking.append(f"the CREATE right on schema {role.get('schema')}")
     if lacking:
         return fail(
             name, assumed, f"{who} lacks {'; '.join(lacking)}",
-            f"GRANT the rights to {who} (docs: deploy/README.md, database section)",
+            f"have the database administrator grant these rights to {who}",
         )  # fmt: skip
     sequences = sum(t["kind"] == "S" for t in tables)
     seen = f"{who}: all of {len(tables) - sequences} tables and {sequences} sequences"
@@ -71,7 +71,7 @@ def judge_backups(
     assumed = "pg_dump reads all; restore: CREATEDB and owns the database"
     if weekly != "off":
         assumed += "; weekly base backup: REPLICATION"
-    lacking = [f"SELECT on {t['name']}" for t in tables if not t["can_select"]]
+    lacking = [f"the SELECT right on {t['name']}" for t in tables if not t["can_select"]]
     superuser = bool(role.get("superuser"))
     if not (superuser or role.get("createdb")):
         lacking.append("CREATEDB (restore builds a scratch database)")
@@ -82,7 +82,6 @@ def judge_backups(
     if weekly != "off" and not (superuser or role.get("replication")):
         lacking.append('REPLICATION (or [backups] weekly = "off" on a managed database)')
     if lacking:
-        return fail(
-            name, assumed, f"{who} lacks {'; '.join(lacking)}", f"ALTER ROLE / GRANT for {who}"
-        )
+        hint = f"have the database administrator give {who} these rights (ALTER ROLE, GRANT)"
+        return fail(name, assumed, f"{who} lacks {'; '.join(lacking)}", hint)
     return ok(name, assumed, f"{who}: {'superuser' if superuser else 'every right present'}")

@@ -126,9 +126,9 @@ def judge_status(ctx: DeepContext, code: str, found: Walk) -> Finding:
         codes = sorted({_status(x, f.campaign_status) for x in neighbours})
         verb = "was" if len(neighbours) == 1 else "were"
         seen += f", of which {len(neighbours)} {verb} {'/'.join(codes)}, filtered"
-    if other:
-        seen += f", {len(other)} not a campaign folder"
-    lacking = _lacking(exact, read)
+    # A folder found by its status that does not carry the status field came without
+    # its metadata: the workflow would filter every campaign out, silently.
+    lacking = _lacking([*exact, *other], read)
     if lacking:
         return fail(
             name, assumed, f"{seen}; {lacking}",
@@ -138,6 +138,8 @@ def judge_status(ctx: DeepContext, code: str, found: Walk) -> Finding:
     unusable = _unusable(ctx, exact)
     if unusable:
         return fail(name, assumed, f"{seen}; {unusable}", "fix the campaign's fields in OTMM")
+    if not exact:
+        return ok(name, assumed, f"{seen}; no campaign at {code} now, nothing more to read")
     return ok(name, assumed, f"{seen}; {len(exact)} at {code}, every one readable")
 
 

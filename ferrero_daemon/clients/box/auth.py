@@ -1,40 +1,50 @@
-"""Box JWT access tokens, minted by boxsdk in a thread and cached (``ref/box-api.md`` §1, §8).
+"""Box JWT access tokens, minted and cached (``ref/box-api.md`` §1, §8).
 
-boxsdk is used for this one thing: it reads ``Box-config.json``, decrypts the key and
-signs the assertion. Its own network session is pointed at ``box.oauth_url``'s host
-(without ``network_session=`` it would reach the real api.box.com) and told not to
-retry, so that retries, their waits and cancellation stay ours. One refresh at a
-time (an ``asyncio.Lock``); a token is renewed ahead of its expiry, or on demand
-after a 401.
+Box's JWT grant, as boxsdk 10 performs it (``box_sdk_gen/box/jwt_auth.py``): an RS256
+assertion signed with the app's private key (decrypted with its passphrase), header
+``kid`` = ``publicKeyID``, claims ``iss`` = client ID, ``sub`` = enterprise ID,
+``box_sub_type`` = ``enterprise``, ``aud`` = Box's token URL (always
+``https://api.box.com/oauth2/token``, whatever host is asked), a fresh ``jti`` and
+``exp`` 30 s ahead; POSTed with the client ID and secret to ``box.oauth_url``.
 
-boxsdk's exception text carries the token request, client secret included, so it
-never reaches a message or a log line: only the status and the OAuth error code do.
+We sign it ourselves with PyJWT and ``cryptography`` (what boxsdk uses underneath)
+and POST it with httpx: boxsdk's import alone kept 14 MB and 650 modules resident in
+the daemon for this one request (bench/NOTES.md). Box's own SDK still proves the
+emulator's side of this exchange (``tests/integration/test_box_sdk_contract.py``).
+
+One refresh at a time (an ``asyncio.Lock``); a token is renewed ahead of its
+expiry, or on demand after a 401. No retry here: retries and their waits are the
+caller's. Errors are the one HTTP boundary's (``clients/http.py``: an OAuth endpoint's
+400 is a refusal, an AuthError); TLS is verified against ``[box] ca_bundle`` or the
+public CAs. Neither the client secret nor the key ever reaches a message or a log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import requests
-from box_sdk_gen import BaseUrls, BoxJWTAuth, JWTConfig, NetworkSession
-from box_sdk_gen.box.errors import BoxAPIError, BoxSDKError
-from box_sdk_gen.networking.box_network_client import BoxNetworkClient
-from box_sdk_gen.networking.retries import BoxRetryStrategy
-from box_sdk_gen.networking.timeout_config import TimeoutConfig
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.http import Remote, parse_retry_after, tls_context
+from ferrero_daemon.clients.http import Remote, tls_context
 from ferrero_daemon.config import box_config_problem
-from ferrero_daemon.errors import AuthError, ConfigError
+from ferrero_daemon.errors import AuthError, ConfigError, FerreroError
 
 log = logs.get_logger(__name__)
 
 OAUTH_PATH = "/oauth2/token"
+AUDIENCE = "https://api.box.com/oauth2/token"  # what Box checks, whichever host is asked
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+ASSERTION_LIFETIME = 30  # seconds (Box allows at most 60)
 BOX_TOKEN = Remote(
     "Box's token endpoint",
     "[box] ca_bundle",
@@ -50,22 +60,62 @@ class _Token:
     renew_at: float
 
 
-def oauth_base(oauth_url: str) -> str:
-    """boxsdk posts to ``base_url + /oauth2/token``; give it that base."""
+@dataclass(frozen=True)
+class JwtApp:
+    """What ``Box-config.json`` says about the app (the secrets stay out of ``repr``)."""
+
+    client_id: str
+    enterprise_id: str
+    key_id: str
+    client_secret: str = ""
+    private_key: str = ""
+    passphrase: str = ""
+
+    def __repr__(self) -> str:
+        return f"JwtApp(client_id={self.client_id!r}, enterprise_id={self.enterprise_id!r})"
+
+    def assertion(self, now: float) -> str:
+        """The signed JWT (blocking: decrypts the key and signs; run it in a thread)."""
+        key = load_pem_private_key(self.private_key.encode(), self.passphrase.encode() or None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise TypeError("the private key of Box-config.json is not an RSA key")
+        claims = {
+            "iss": self.client_id,
+            "sub": self.enterprise_id,
+            "box_sub_type": "enterprise",
+            "aud": AUDIENCE,
+            "jti": uuid.uuid4().hex,
+            "exp": int(now) + ASSERTION_LIFETIME,
+        }
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.key_id})
+
+
+def oauth_url_checked(oauth_url: str) -> str:
+    """``box.oauth_url`` must be the token endpoint itself."""
     url = oauth_url.rstrip("/")
     if not url.endswith(OAUTH_PATH):
         raise ConfigError(
             f"box.oauth_url {oauth_url!r} must end with {OAUTH_PATH} "
             "(e.g. https://api.box.com/oauth2/token)"
         )
-    return url[: -len(OAUTH_PATH)]
+    return url
 
 
-def jwt_config(app_config_json: str) -> JWTConfig:
+def jwt_config(app_config_json: str) -> JwtApp:
     problem = box_config_problem(app_config_json)
     if problem is not None:
         raise ConfigError(f"secret 'box_jwt_config' {problem}")
-    return JWTConfig.from_config_json_string(app_config_json)
+    data = json.loads(app_config_json)
+    settings = data["boxAppSettings"]
+    auth = settings["appAuth"]
+    return JwtApp(
+        client_id=str(settings["clientID"]),
+        enterprise_id=str(data["enterpriseID"]),
+        key_id=str(auth["publicKeyID"]),
+        client_secret=str(settings["clientSecret"]),
+        private_key=str(auth["privateKey"]),
+        passphrase=str(auth.get("passphrase") or ""),
+    )
 
 
 class JwtTokens:
@@ -79,23 +129,14 @@ class JwtTokens:
         timeout: float = 30.0,
         ca_bundle: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self._auth = BoxJWTAuth(config=jwt_config(app_config_json))
-        base = oauth_base(oauth_url)
-        requests_session = requests.Session()
-        if ca_bundle is not None:  # else requests' own default: verified against certifi
-            tls_context(ca_bundle, "[box] ca_bundle")  # a clear error for an unreadable file
-            requests_session.verify = str(ca_bundle)
-        self._session = NetworkSession(
-            network_client=BoxNetworkClient(requests_session=requests_session),
-            base_urls=BaseUrls(base_url=base, oauth_2_url=base + "/oauth2"),
-            retry_strategy=BoxRetryStrategy(max_attempts=1, max_retries_on_exception=0),
-            timeout_config=TimeoutConfig(
-                connection_timeout_ms=int(min(timeout, 10.0) * 1000),
-                read_timeout_ms=int(timeout * 1000),
-            ),
-        )
+        self._app = jwt_config(app_config_json)
+        self._url = oauth_url_checked(oauth_url)
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._tls = tls_context(ca_bundle, "[box] ca_bundle")  # a clear error for a bad file
         self._clock = clock
+        self._wall_clock = wall_clock
         self._lock = asyncio.Lock()
         self._token: _Token | None = None
         self.minted = 0
@@ -122,36 +163,49 @@ class JwtTokens:
     async def _mint(self) -> _Token:
         started = self._clock()
         try:
-            access = await asyncio.to_thread(
-                self._auth.refresh_token, network_session=self._session
-            )
-        except BoxAPIError as exc:
-            raise _token_error(exc) from None
-        except BoxSDKError as exc:  # no answer: its text holds the request, so not chained
-            raise BOX_TOKEN.failure(exc.error or exc, "token request") from None
+            assertion = await asyncio.to_thread(self._app.assertion, self._wall_clock())
         except (ValueError, TypeError) as exc:
             raise ConfigError(
                 "secret 'box_jwt_config': the private key could not be decrypted with its "
                 "passphrase; download Box-config.json again"
             ) from exc
-        lifetime = float(access.expires_in or 3600)
+        form = {
+            "grant_type": JWT_GRANT,
+            "assertion": assertion,
+            "client_id": self._app.client_id,
+            "client_secret": self._app.client_secret,
+        }
+        # One request an hour: a client of its own, closed at once, holds no pool.
+        with BOX_TOKEN.mapped("token request"):
+            async with httpx.AsyncClient(timeout=self._timeout, verify=self._tls) as http:
+                response = await http.post(self._url, data=form)
+        access, lifetime = _access_token(response)
         ahead = min(REFRESH_AHEAD, lifetime / 10)
-        self._token = _Token(str(access.access_token), started + lifetime - ahead)
+        self._token = _Token(access, started + lifetime - ahead)
         self.minted += 1
         log.info("box_token_minted", expires_in=int(lifetime))
         return self._token
 
 
-def _token_error(exc: BoxAPIError) -> Exception:
-    info = exc.response_info
-    body: dict[str, Any] = info.body if isinstance(info.body, dict) else {}
-    reason = body.get("error") or info.code or ""
-    detail = ": ".join(str(part) for part in (reason, body.get("error_description")) if part)
-    headers = {k.lower(): v for k, v in (info.headers or {}).items()}
+def _access_token(response: httpx.Response) -> tuple[str, float]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    if response.status_code == 200 and body.get("access_token"):
+        return str(body["access_token"]), float(body.get("expires_in") or 3600)
+    raise _token_error(response, body)
+
+
+def _token_error(response: httpx.Response, body: dict[str, object]) -> FerreroError:
+    """Box's OAuth error code and description (never the request: it holds the secret)."""
+    parts = (body.get("error"), body.get("error_description"))
+    detail = ": ".join(str(part) for part in parts if part) or "no access_token"
     return BOX_TOKEN.status_error(
-        info.status_code,
+        response.status_code,
         "JWT assertion",
         detail,
-        retry_after=parse_retry_after(headers.get("retry-after")),
+        retry_after=BOX_TOKEN.retry_after(response),
         oauth=True,
     )

@@ -1,6 +1,6 @@
 """``BoxApiClient``: the ``BoxClient`` protocol over Box's Content API, with httpx.
 
-boxsdk only mints JWT tokens (``box_auth``); every REST call is httpx
+JWT tokens come from ``box_auth``; every REST call is httpx
 (``box_http``: token, 401 renewal, error mapping, retries); uploads live in
 ``box_upload``. Reads are retried; writes are retried only where a repeat is
 harmless or detectable (a 409 resolved by SHA-1, a 404 that means "already gone").

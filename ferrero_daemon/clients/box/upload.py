@@ -3,10 +3,15 @@
 Below the chunked threshold (Box: 20 MB) the bytes are gathered and sent in one
 multipart request with their SHA-1 (``Content-MD5``, misnamed by Box). From the
 threshold on, a chunked session: parts of Box's ``part_size`` are read in order and
-sent in parallel, at most ``parallelism`` in flight, each with its ``Digest``; the
-slot is taken before a part is read, so memory stays at part size × parallelism.
+sent in parallel, each with its ``Digest``. The ``parallelism`` slots are the
+uploader's, shared by every upload in flight: a slot is taken before a part is read,
+so the process holds at most part size × parallelism of parts however many files it
+sends at once (bench/NOTES.md: four 20 MB masters held 12 parts before, 4 now).
 The commit carries the whole file's digest and is repeated on 202 after
 ``Retry-After``.
+
+The item returned carries the SHA-1 of the bytes read from the stream, checked
+against the one Box reports: a caller need not hash the stream again.
 
 A 409 ``item_name_in_use`` whose existing file has our SHA-1 is an upload that
 already happened (a retried POST, a re-run after a crash): its item is returned.
@@ -19,7 +24,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import httpx
@@ -85,6 +90,7 @@ class Uploader:
         self.parallelism = parallelism
         self.threshold = threshold
         self._sleep = sleep
+        self._slots = asyncio.Semaphore(parallelism)  # parts in memory, all uploads together
 
     async def upload(self, target: Target, size: int, chunks: ByteStream) -> BoxItem:
         what = target.describe()
@@ -143,7 +149,7 @@ class Uploader:
             raise IntegrityError(
                 f"Box {target.describe()}: Box stored SHA-1 {item.sha1}, we sent {sha1}"
             )
-        return item
+        return replace(item, sha1=sha1)
 
     def _same_or_conflict(
         self, target: Target, conflict: dict[str, Any], sha1: str, size: int
@@ -214,16 +220,23 @@ class Uploader:
         self, what: str, endpoints: dict[str, str], part_size: int, size: int, reader: ExactReader
     ) -> tuple[list[dict[str, Any]], str]:
         digest = hashlib.sha1(usedforsecurity=False)
-        slots = asyncio.Semaphore(self.parallelism)
+        slots = self._slots
         parts: dict[int, dict[str, Any]] = {}
         try:
             async with asyncio.TaskGroup() as group:
                 for offset in range(0, size, part_size):
                     await slots.acquire()  # before reading: memory = part_size × parallelism
-                    data = await reader.read(min(part_size, size - offset))
-                    digest.update(data)
-                    part = _PartUpload(self.http, endpoints, what, offset, data, size)
-                    group.create_task(part.send(parts, slots))
+                    try:
+                        data = await reader.read(min(part_size, size - offset))
+                        digest.update(data)
+                        part = _PartUpload(self.http, endpoints, what, offset, data, size)
+                        task = group.create_task(part.send(parts))
+                    except BaseException:
+                        slots.release()
+                        raise
+                    # A callback, not the coroutine's finally: a task cancelled before it
+                    # started never runs its body, and the slot is the whole process's.
+                    task.add_done_callback(lambda _: slots.release())
                     del data, part  # the task holds the part now, and frees it when sent
         except BaseExceptionGroup as group:
             raise _first_error(group) from None
@@ -284,7 +297,7 @@ class _PartUpload:
     data: bytearray
     total: int
 
-    async def send(self, parts: dict[int, dict[str, Any]], slots: asyncio.Semaphore) -> None:
+    async def send(self, parts: dict[int, dict[str, Any]]) -> None:
         try:
             sha1 = await asyncio.to_thread(sha1_hex, self.data)
             response = await self.http.retried(self.describe(), lambda: self._put(sha1))
@@ -294,7 +307,6 @@ class _PartUpload:
                 parts[self.offset] = self._checked(response.json()["part"], sha1)
         finally:
             self.data = bytearray()
-            slots.release()
 
     def describe(self) -> str:
         return f"part at {self.offset} of the {self.what}"

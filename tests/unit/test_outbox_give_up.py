@@ -1,0 +1,36 @@
+"""When the outbox gives a row up: the pure rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from ferrero_daemon.errors import (
+    AuthError,
+    InvalidInputError,
+    RateLimitedError,
+    TransientError,
+)
+from ferrero_daemon.outbox.deliver import backoff
+from ferrero_daemon.outbox.give_up import GiveUp
+
+
+@pytest.mark.parametrize("error", [TransientError("503"), RateLimitedError("429", 600.0)])
+def test_a_transient_error_never_gives_up(error: Exception) -> None:
+    assert not GiveUp(after=1).gives_up(error, permanent_failures=1000)
+
+
+@pytest.mark.parametrize(
+    "error", [AuthError("535"), InvalidInputError("400"), KeyError("a template's missing key")]
+)
+def test_a_permanent_error_gives_up_at_the_bound(error: Exception) -> None:
+    rule = GiveUp(after=5)
+    assert [rule.gives_up(error, permanent_failures=n) for n in range(6)] == [
+        False, False, False, False, True, True,
+    ]  # fmt: skip
+
+
+def test_backoff_doubles_to_an_hour_and_honours_retry_after() -> None:
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4, 8, 20)] == [
+        30, 60, 120, 240, 3600, 3600,
+    ]  # fmt: skip
+    assert backoff(1, retry_after=600).total_seconds() == 600
