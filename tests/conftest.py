@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import getpass
 import json
 import os
 import tempfile
@@ -60,6 +61,8 @@ BASE_SETTINGS: dict[str, Any] = {
         "success": ["team@example.com"],
         "reports": ["managers@example.com"],
     },
+    # The suite's daemons and commands run as whoever runs the suite.
+    "runtime": {"service_user": getpass.getuser()},
 }
 
 # Shaped like a JWT app's Box-config.json (`config` checks the shape); the key is fake, so

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import asyncpg
 
 from ferrero_daemon import logs
 from ferrero_daemon.backups.layout import Layout, backup_lock
+from ferrero_daemon.backups.ownership import ROOT_UID, Owner, chown_target, hand_over, lookup_owner
 from ferrero_daemon.backups.pgtools import PgTools, find_tools, libpq_env
 from ferrero_daemon.clients.db import Database, connect, dsn_kwargs
 from ferrero_daemon.config import BackupConfig, Config, load_config
@@ -74,6 +76,7 @@ async def open_context(
     """Take the backup lock, find the tools and open their environment."""
     settings = config.settings.backups
     layout = Layout(settings.root)
+    layout.ensure(clock())  # the tree, and `since` on the first use of this root
     wait = lock_wait or settings.timeout_minutes * 60
     async with backup_lock(layout, wait):
         password = config.secrets.optional("db_password")
@@ -86,15 +89,33 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def cli_owner(service_user: str, euid: int | None = None) -> Owner | None:
+    """Whom a command hands the files it writes to: the service user when run as root."""
+    euid = os.geteuid() if euid is None else euid
+    if euid != ROOT_UID:
+        return None
+    return chown_target(euid, lookup_owner(service_user))
+
+
 @contextlib.asynccontextmanager
 async def cli_context(config_path: str | None, lock_wait: float = 5.0) -> AsyncIterator[OpsContext]:
-    """For the CLI: load the config, open a small pool, take the lock (or say who has it)."""
+    """For the CLI: load the config, open a small pool, take the lock (or say who has it).
+
+    Run as root, every file written under ``backups.root`` (the lock, the dump, its
+    manifest, ``health.json``) is handed to ``runtime.service_user`` on the way out.
+    """
     config = load_config(config_path, secrets=("db_password",))
+    owner = cli_owner(config.settings.runtime.service_user)
     # The command prints its own summary; log lines (stderr) only for what went wrong.
     logs.configure("warning", config.settings.environment.value, config.secrets.all_values())
     database = await connect(config, min_size=1)
+    root = config.settings.backups.root
     try:
         async with open_context(config, database, utc_now, lock_wait=lock_wait) as ctx:
-            yield ctx
+            try:
+                yield ctx
+            finally:
+                hand_over(root, owner)
     finally:
+        hand_over(root, owner)  # also when the lock was refused: the tree it created
         await database.close()

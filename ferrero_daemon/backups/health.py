@@ -44,6 +44,7 @@ class Facts:
     test_restore: RestoreTrial | None
     free_bytes: int
     needed_bytes: int
+    since: datetime | None = None  # when backups began under this root (layout.since)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Thresholds:
     weekly_max_age: timedelta
     size_drop_percent: float
     floor: int
+    weekly: bool = True  # backups.weekly = "base"
 
     @classmethod
     def from_settings(cls, settings: BackupConfig) -> Thresholds:
@@ -60,6 +62,7 @@ class Thresholds:
             weekly_max_age=timedelta(days=settings.weekly_max_age_days),
             size_drop_percent=settings.size_drop_percent,
             floor=settings.retention.floor,
+            weekly=settings.weekly == "base",
         )
 
 
@@ -104,13 +107,24 @@ def check_daily_age(f: Facts, t: Thresholds) -> Check:
 
 
 def check_weekly_age(f: Facts, t: Thresholds) -> Check:
-    newest, first = f.weekly.newest_at, f.daily.first_at or f.weekly.first_at
-    if newest is None:
-        # A fresh install has no weekly until its first Sunday: not a problem yet.
-        young = first is None or f.now - first <= t.weekly_max_age
-        return Check("weekly_age", young, "no verified weekly backup exists")
-    ok = f.now - newest <= t.weekly_max_age
+    if not t.weekly:
+        return Check("weekly_age", True, 'weekly base backups are off (backups.weekly = "off")')
+    newest = f.weekly.newest_at
     limit = t.weekly_max_age.days
+    if newest is None:
+        # A fresh install has no weekly until its first Sunday: not a problem yet. "Fresh"
+        # is measured from when backups began, not from the oldest daily on disk: once
+        # retention keeps 7 dailies, that one is never older than a week.
+        since = f.since or f.daily.first_at or f.weekly.first_at
+        if since is None or f.now - since <= t.weekly_max_age:
+            return Check("weekly_age", True, "no weekly backup yet (the first is due on Sunday)")
+        return Check(
+            "weekly_age",
+            False,
+            f"no verified weekly backup exists; backups began {_age(f.now, since)} ago "
+            f"(limit {limit} days)",
+        )
+    ok = f.now - newest <= t.weekly_max_age
     return Check(
         "weekly_age", ok, f"newest weekly backup is {_age(f.now, newest)} old (limit {limit} days)"
     )
@@ -130,9 +144,11 @@ def check_counts(f: Facts, t: Thresholds) -> Check | None:
     )
 
 
-def check_last_runs(f: Facts, _t: Thresholds) -> list[Check]:
+def check_last_runs(f: Facts, t: Thresholds) -> list[Check]:
     out = []
     for job, (outcome, error) in sorted(f.last_runs.items()):
+        if job == "backup_weekly" and not t.weekly:
+            continue
         ok = outcome == "succeeded"
         detail = "" if ok or not error else f": {error}"
         out.append(Check(f"last_{job}", ok, f"last {job} run {outcome}{detail}"))
@@ -267,6 +283,7 @@ async def gather(ctx: OpsContext) -> Facts:
         test_restore=await latest_trial(ctx, found),
         free_bytes=ctx.layout.free_bytes(),
         needed_bytes=int(ctx.settings.min_free_gb * GB) + 2 * estimate,
+        since=ctx.layout.since(),
     )
 
 

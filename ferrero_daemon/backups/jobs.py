@@ -13,6 +13,8 @@ from ferrero_daemon.backups import backup, health, prune
 from ferrero_daemon.backups.catalog import Entry
 from ferrero_daemon.backups.context import OpsContext, open_context
 from ferrero_daemon.backups.layout import Kind
+from ferrero_daemon.config import BackupConfig
+from ferrero_daemon.errors import ConfigError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.outbox.alerts import Alerts, Origin
 from ferrero_daemon.services import Services
@@ -23,8 +25,17 @@ ALERT_SCOPE = "backups"
 ALERT_TITLE = "Database backups are unhealthy"
 
 
+def refuse_weekly_when_off(settings: BackupConfig, kind: Kind) -> None:
+    if kind is Kind.WEEKLY and settings.weekly == "off":
+        raise ConfigError(
+            'weekly base backups are off (backups.weekly = "off"): the database service '
+            'backs itself up; set backups.weekly = "base" to take them here'
+        )
+
+
 async def take(ctx: OpsContext, kind: Kind) -> tuple[Entry, list[Entry]]:
     """A new verified backup of ``kind``, then retention for that kind."""
+    refuse_weekly_when_off(ctx.settings, kind)
     ctx.layout.sweep_tmp()
     entry = await (
         backup.take_physical(ctx) if kind is Kind.WEEKLY else backup.take_logical(ctx, kind)
@@ -35,6 +46,7 @@ async def take(ctx: OpsContext, kind: Kind) -> tuple[Entry, list[Entry]]:
 
 async def _backup_job(services: Services, run: RunContext, kind: Kind) -> RunReport:
     report = RunReport()
+    refuse_weekly_when_off(services.config.settings.backups, kind)
     async with open_context(services.config, services.db, run.now) as ctx:
         if run.dry_run:
             facts = await backup.server_facts(ctx)

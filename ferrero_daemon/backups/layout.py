@@ -6,6 +6,7 @@
       tmp/                         *.partial while writing, verify scratch; swept after 24 h
       health.json                  the last ``backup check``, readable without the database
       backup.lock                  flock shared by the daemon and the CLI
+      since                        when backups began here (the weekly is overdue only after)
 
 IDs are UTC ``YYYYmmddTHHMMSSZ``: no colons, and their lexical order is their time order.
 """
@@ -72,11 +73,26 @@ class Layout:
     def lock_file(self) -> Path:
         return self.root / "backup.lock"
 
-    def ensure(self) -> None:
+    @property
+    def since_file(self) -> Path:
+        return self.root / "since"
+
+    def ensure(self, now: datetime | None = None) -> None:
         """Create the tree with mode 0700: a dump holds every row of the database."""
         for path in (self.root, self.tmp, *(self.kind_dir(k) for k in Kind)):
             path.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.chmod(0o700)
+        if not self.since_file.exists():
+            partial = self.tmp / "since.partial"
+            partial.write_text((now or datetime.now(UTC)).isoformat() + "\n", encoding="utf-8")
+            partial.replace(self.since_file)
+
+    def since(self) -> datetime | None:
+        """When backups began under this root: retention never forgets it, unlike backups."""
+        try:
+            return datetime.fromisoformat(self.since_file.read_text(encoding="utf-8").strip())
+        except (FileNotFoundError, ValueError):
+            return None
 
     def free_bytes(self) -> int:
         return shutil.disk_usage(self.root).free

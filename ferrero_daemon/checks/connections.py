@@ -16,6 +16,7 @@ from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
+from ferrero_daemon.backups import prerequisites
 from ferrero_daemon.clients import db
 from ferrero_daemon.clients.box.client import BoxApiClient
 from ferrero_daemon.clients.creativex import CreativeXClient
@@ -103,6 +104,7 @@ class ConnectionChecks:
         self.options = options
         self._stack = AsyncExitStack()
         self._box_client: BoxApiClient | None = None
+        self._db: db.Database | None = None
 
     async def aclose(self) -> None:
         await self._stack.aclose()
@@ -110,6 +112,7 @@ class ConnectionChecks:
     def checks(self) -> list[Check]:
         s = self.config.settings
         found: list[Check] = [Check("database", self.database, "check [database] and db_password")]
+        found.extend(self.backup_checks())
         mode = "mTLS" if s.dam.auth_mode == "mtls" else "OAuth2"
         found.append(
             Check(f"DAM {mode}", lambda: self.dam(s.dam.auth_mode), "check [dam] and its secret")
@@ -138,12 +141,33 @@ class ConnectionChecks:
         )
         return found
 
+    async def _database(self) -> db.Database:
+        if self._db is None:
+            self._db = await db.connect(self.config, min_size=1)
+            self._stack.push_async_callback(self._db.close)
+        return self._db
+
     async def database(self) -> str:
-        database = await db.connect(self.config, min_size=1)
-        self._stack.push_async_callback(database.close)
-        version = await require_current(database)
+        version = await require_current(await self._database())
         d = self.config.settings.database
         return f"connected to {d.host}:{d.port}/{d.name} as {d.user}; schema version {version}"
+
+    def backup_checks(self) -> list[Check]:
+        """What the backups need: client tools, a replication connection, a writable root."""
+        found = [Check("backup tools", self.backup_tools, TOOLS_HINT)]
+        if self.config.settings.backups.weekly == "base":
+            found.append(Check("backup replication", self.backup_replication, REPLICATION_HINT))
+        found.append(Check("backup root", self.backup_root, ROOT_HINT))
+        return found
+
+    async def backup_tools(self) -> str:
+        return await prerequisites.client_tools(self.config, await self._database())
+
+    async def backup_replication(self) -> str:
+        return await prerequisites.replication(self.config, await self._database())
+
+    async def backup_root(self) -> str:
+        return prerequisites.backup_root(self.config)
 
     async def dam(self, mode: str) -> str:
         config = self.config
@@ -200,6 +224,11 @@ class ConnectionChecks:
         return await client.probe()
 
 
+TOOLS_HINT = "install postgresql-client-<server major> or set backups.pg_bin_dir"
+REPLICATION_HINT = (
+    'give the role REPLICATION and a pg_hba replication line, or set backups.weekly = "off"'
+)
+ROOT_HINT = "check backups.root, its owner (runtime.service_user) and backups.min_free_gb"
 MTLS_HINT = "set dam.mtls_base_url, dam.mtls_cert_path and the dam_mtls_cert_password secret"
 BOX_FOLDER_HINT = (
     "check the folder id in [box.folders] and that the JWT app's user is a collaborator"

@@ -20,7 +20,7 @@ import httpx
 from ferrero_daemon import logs
 from ferrero_daemon.clients.http import Remote, tls_context
 from ferrero_daemon.config import Config
-from ferrero_daemon.errors import AuthError, ConfigError, NotFoundError
+from ferrero_daemon.errors import AuthError, ConfigError, InvalidInputError, NotFoundError
 
 log = logs.get_logger(__name__)
 KEY_HEADER = "X-Ferrero-Event-Key"
@@ -51,6 +51,8 @@ class WebhookClient:
             hints={
                 AuthError: "check the webhook_token secret",
                 NotFoundError: "is the Make.com scenario still active? check [webhook] url",
+                InvalidInputError: "the scenario refused the event: check what it expects "
+                "against ferrero_daemon/schemas/webhook.schema.json",
             },
             detail=_detail,
         )

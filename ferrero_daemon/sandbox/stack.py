@@ -11,6 +11,7 @@ every mail is also written to ``mail/`` as ``.eml`` and ``.html``.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import shlex
@@ -200,6 +201,8 @@ class SandboxStack:
             },
             "control": {"socket_path": str(self.socket_path), "group": ""},
             "runtime": {
+                # The sandbox's daemon runs as whoever started it, not as a service user.
+                "service_user": getpass.getuser(),
                 "shutdown_deadline_seconds": 20,
                 "lease_seconds": 10,
                 "outbox_interval_seconds": 2,

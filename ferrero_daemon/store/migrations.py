@@ -74,11 +74,42 @@ async def pending(db: Database, directory: Path = SCHEMA_DIR) -> list[Migration]
     return todo
 
 
+# The checklist's tables: the old scripts' database (database/init.sql) has them too.
+CHECKLIST_TABLES = (
+    "master_assets",
+    "derivative_assets",
+    "creativex_scores",
+    "campaign_status",
+    "asset_events",
+    "workflow_state",
+)
+
+
+async def refuse_foreign_schema(conn: Connection) -> None:
+    """A database with the checklist's tables but no record of our migrations is not ours.
+
+    It is most likely the old scripts' database: their tables have other columns, and
+    the daemon does not convert them. Refuse before writing anything to it.
+    """
+    if await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+        return
+    found = [t for t in CHECKLIST_TABLES if await conn.fetchval("SELECT to_regclass($1)", t)]
+    if found:
+        database = await conn.fetchval("SELECT current_database()")
+        raise SchemaError(
+            f"database {database!r} already holds {', '.join(found)} but no schema_migrations: "
+            "it was not made by ferrero-daemon (the old scripts' database?). Nothing was "
+            "changed. Give the daemon a database of its own: CREATE DATABASE ferrero_daemon "
+            'OWNER <user>; then [database] name = "ferrero_daemon" (deploy/CUTOVER.md, step 7)'
+        )
+
+
 async def migrate(db: Database, directory: Path = SCHEMA_DIR) -> list[Migration]:
     """Apply what is pending; return what was applied (empty the second time)."""
     async with db.connection() as conn:
         await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
         try:
+            await refuse_foreign_schema(conn)
             await conn.execute(_BOOTSTRAP)
             bound = Database(conn)
             todo = await pending(bound, directory)

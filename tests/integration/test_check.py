@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,11 +22,14 @@ from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
 from tests.conftest import deep_merge
+from tests.postgres import PgServer
 
 
 @pytest.fixture
 def world_config(
     make_config: Callable[..., Config],
+    pg: PgServer,
+    tmp_path: Path,
     otmm: OtmmEmulator,
     box_emulator: BoxEmulator,
     llamacloud: LlamaCloudEmulator,
@@ -34,8 +38,12 @@ def world_config(
 ) -> Callable[..., Config]:
     emulators: list[Any] = [otmm, box_emulator, llamacloud, smtp_server, webhook_receiver]
 
+    backups: dict[str, Any] = {"root": str(tmp_path / "backups"), "min_free_gb": 0}
+    if pg.bin_dir is not None:
+        backups["pg_bin_dir"] = str(pg.bin_dir)
+
     def build(secrets: dict[str, str] | None = None) -> Config:
-        overrides: dict[str, Any] = {}
+        overrides: dict[str, Any] = {"backups": backups}
         values: dict[str, str] = {}
         for emulator in emulators:
             overrides = deep_merge(overrides, emulator.config_overrides())
@@ -65,6 +73,9 @@ async def test_every_check_passes_against_the_emulators(
     assert all(r.ok for r in results.values()), render(list(results.values()))
     assert set(results) >= {
         "database",
+        "backup tools",
+        "backup replication",
+        "backup root",
         "DAM OAuth2",
         "Box JWT",
         "Box folder a1_a2",

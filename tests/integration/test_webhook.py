@@ -80,6 +80,8 @@ async def test_each_fault_reaches_the_client_as_our_error(
         assert caught.value.retry_after == 7
     if isinstance(caught.value, NotFoundError):
         assert "[webhook] url" in caught.value.hint
+    if isinstance(caught.value, InvalidInputError):
+        assert "webhook.schema.json" in caught.value.hint
     assert webhook_receiver.posts == []
 
 

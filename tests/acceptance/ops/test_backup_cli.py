@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import pwd
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +113,33 @@ def test_backup_list_check_and_restore_from_the_command_line(config_file: Path) 
         for b in json.loads(cli(config_file, "restore", "--list", "--json").stdout)["backups"]
     }
     assert kinds == {"daily", "safety"}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can hand files to another user")
+def test_a_backup_taken_as_root_belongs_to_the_service_user(
+    config_file: Path, tmp_path: Path
+) -> None:
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(
+        text.replace(f"service_user = {json.dumps(getpass.getuser())}", 'service_user = "nobody"'),
+        encoding="utf-8",
+    )
+    taken = cli(config_file, "backup", "manual")
+    assert taken.returncode == 0, taken.stderr
+
+    nobody = pwd.getpwnam("nobody")
+    root = tmp_path / "backups"
+    written = [root, *root.rglob("*")]
+    assert any(p.suffix == ".dump" for p in written)
+    assert {(p.stat().st_uid, p.stat().st_gid) for p in written} == {(nobody.pw_uid, nobody.pw_gid)}
+
+
+def test_psql_runs_the_checklists_queries_with_the_daemons_connection(config_file: Path) -> None:
+    listed = cli(config_file, "psql", r"\dt", "SELECT count(*) AS masters FROM master_assets")
+    assert listed.returncode == 0, listed.stderr
+    for table in ("master_assets", "derivative_assets", "creativex_scores", "campaign_status",
+                  "asset_events", "workflow_state"):  # fmt: skip
+        assert f" {table} " in listed.stdout
+    assert " masters \n" in listed.stdout and "(1 row)" in listed.stdout
+    wrong = cli(config_file, "psql", "SELECT no_such_column FROM master_assets")
+    assert wrong.returncode == 1 and "no_such_column" in wrong.stderr

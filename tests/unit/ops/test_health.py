@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from ferrero_daemon.backups.health import Facts, KindFacts, Thresholds, assess
@@ -71,7 +72,34 @@ def test_no_weekly_backup_is_fine_on_a_fresh_install_only() -> None:
     old = KindFacts(
         newest_at=NOW - timedelta(hours=2), count=7, sizes=(1,), first_at=NOW - timedelta(days=20)
     )
-    assert problems(facts(daily=old, weekly=KindFacts())) == ["no verified weekly backup exists"]
+    assert problems(facts(daily=old, weekly=KindFacts())) == [
+        "no verified weekly backup exists; backups began 20.0 days ago (limit 8 days)"
+    ]
+
+
+def test_a_missing_weekly_is_overdue_even_when_seven_dailies_exist() -> None:
+    # Retention keeps 7 dailies, so the oldest on disk is never older than a week: the
+    # age of the installation comes from when backups began under the root.
+    week = KindFacts(
+        newest_at=NOW - timedelta(hours=6), count=7, sizes=(1,), first_at=NOW - timedelta(days=6)
+    )
+    began = NOW - timedelta(days=30)
+    assert problems(facts(daily=week, weekly=KindFacts(), since=began)) == [
+        "no verified weekly backup exists; backups began 30.0 days ago (limit 8 days)"
+    ]
+    assert problems(facts(daily=week, weekly=KindFacts(), since=NOW - timedelta(days=3))) == []
+    stale = KindFacts(newest_at=NOW - timedelta(days=9), count=1, first_at=began)
+    assert problems(facts(daily=week, weekly=stale, since=began)) == [
+        "newest weekly backup is 9.0 days old (limit 8 days)"
+    ]
+
+
+def test_with_weekly_base_backups_off_no_weekly_is_expected() -> None:
+    off = replace(LIMITS, weekly=False)
+    runs = {"backup_daily": ("succeeded", None), "backup_weekly": ("failed", "no replication")}
+    checks = assess(facts(weekly=KindFacts(), last_runs=runs, since=NOW - timedelta(days=60)), off)
+    assert [c.message for c in checks if not c.ok] == []
+    assert 'weekly base backups are off (backups.weekly = "off")' in [c.message for c in checks]
 
 
 def test_a_failed_last_run_is_a_problem_with_its_error() -> None:
