@@ -62,10 +62,13 @@ def test_a_second_run_is_refused_and_leaves_the_live_daemons_socket(
     second = run_cli("run", "--config", str(alpha.config_path), env=env)
 
     assert second.returncode == 75, second.stderr
-    assert (
-        f"ferrero-daemon run: another daemon (pid {alpha.proc.pid}) owns the control socket "
-        f"{alpha.socket_path}; stop it first"
-    ) in second.stderr
+    [line] = second.stderr.splitlines()  # one JSON line at error priority, for journald
+    event = json.loads(line.removeprefix("<3>"))
+    assert (event["event"], event["reason"], event["exit_code"]) == ("startup_failed", "busy", 75)
+    assert event["error"].startswith(
+        f"another daemon (pid {alpha.proc.pid}) owns the control socket {alpha.socket_path}; "
+        "stop it first"
+    )
     assert alpha.socket_path.is_socket()
     answer = json.loads(alpha.cli("status", "--json").stdout)
     assert answer["pid"] == alpha.proc.pid and answer["active_holder"] == answer["holder"]
