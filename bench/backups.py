@@ -26,8 +26,7 @@ from ferrero_daemon.backups import backup, scratch, verify
 from ferrero_daemon.backups.context import open_context
 from ferrero_daemon.backups.layout import Kind
 from ferrero_daemon.clients import db
-from ferrero_daemon.config import Config, Secrets, parse_settings
-from tests.conftest import BASE_SETTINGS, database_settings, deep_merge
+from tests import configs
 from tests.postgres import build_template, create_database, start_server
 
 
@@ -62,9 +61,8 @@ async def main(masters: int, events: int) -> dict[str, Any]:
     await build_template(pg)
     name = await create_database(pg)
     root = Path(tempfile.mkdtemp(prefix="ferrero-bench-backups-"))
-    settings = deep_merge(BASE_SETTINGS, {"database": database_settings(pg, name)})
-    settings["backups"] = {"root": str(root), "min_free_gb": 0, "pg_bin_dir": str(pg.bin_dir)}
-    config = Config(parse_settings(settings), Secrets({}))
+    backups = {"root": str(root), "min_free_gb": 0, "pg_bin_dir": str(pg.bin_dir)}
+    config = configs.config({"backups": backups}, pg=pg, database=name)
     database = await db.connect(config, min_size=1)
     figures: dict[str, Any] = {"masters": masters, "events": events}
     try:

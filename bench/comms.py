@@ -55,6 +55,7 @@ async def bench_outbox(count: int) -> None:
     from ferrero_daemon.clients.mail import Mailer
     from ferrero_daemon.clients.types import Email
     from ferrero_daemon.config import Environment, Recipients, SmtpConfig
+    from ferrero_daemon.domain.mails import CheckMail
     from ferrero_daemon.outbox.deliver import deliver_pending
     from ferrero_daemon.outbox.queue import Outbox
     from ferrero_daemon.sandbox.smtp import SmtpEmulator
@@ -66,8 +67,7 @@ async def bench_outbox(count: int) -> None:
     pool = await asyncpg.create_pool(**server.kwargs(name))
     database = db.Database(pool)
     outbox = Outbox(database)
-    context = {"list": "success", "server": "bench", "environment": "test"}
-    mail = Email("success", "Bench", "test_email", context)
+    mail = Email("success", "Bench", CheckMail(list="success", server="bench", environment="test"))
     async with SmtpEmulator() as smtp:
         settings = SmtpConfig(sender="Bench <bench@example.com>", **smtp.config_overrides()["smtp"])
         lists = Recipients(errors=["e@x.com"], success=["s@x.com"], reports=["r@x.com"])

@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 from ferrero_daemon.clients import db  # noqa: E402
 from ferrero_daemon.clients.box.client import BoxApiClient  # noqa: E402
 from ferrero_daemon.clients.otmm.client import OtmmClient  # noqa: E402
-from ferrero_daemon.config import Config, Secret, Secrets, parse_settings  # noqa: E402
+from ferrero_daemon.config import Config  # noqa: E402
 from ferrero_daemon.jobs import RunContext, resolve  # noqa: E402
 from ferrero_daemon.outbox.queue import Outbox  # noqa: E402
 from ferrero_daemon.services import Services  # noqa: E402
-from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge  # noqa: E402
+from tests import configs  # noqa: E402
 from tests.integration.delivery_world import NoScorer  # noqa: E402
 from tests.postgres import build_template, create_database, start_server  # noqa: E402
 
@@ -78,13 +78,11 @@ async def configure(http: httpx.AsyncClient, otmm: str, box: str, parallelism: i
     await build_template(server)
     name = await create_database(server)
     jobs = {"jobs": {"a1_a2": {"schedule": "*/5 * * * *", "parallelism": parallelism}}}
-    data = deep_merge(BASE_SETTINGS, {"database": database_settings(server, name)})
+    data: dict[str, Any] = {}
     for part in ({k: v for k, v in dam_side.items() if k != "secrets"}, box_side["config"], jobs):
-        data = deep_merge(data, part)
-    values: dict[str, str] = {**TEST_SECRETS, **dam_side["secrets"], **box_side["secrets"]}
-    if server.password:
-        values["db_password"] = server.password
-    return Config(parse_settings(data), Secrets({k: Secret(v, "bench") for k, v in values.items()}))
+        data = configs.deep_merge(data, part)
+    secrets = {**dam_side["secrets"], **box_side["secrets"]}
+    return configs.config(data, secrets, pg=server, database=name)
 
 
 async def deliver(config: Config) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import resource
 import sys
 import time
@@ -19,7 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ferrero_daemon.clients.db import connect
 from ferrero_daemon.sandbox.box.auth import BoxApp
+from tests import configs
 from tests.postgres import build_template, create_database, start_server
 from tests.returns_world import world
 
@@ -31,8 +34,11 @@ def peak_rss_mb() -> float:
 async def main(files: int, mb: int) -> None:
     server = start_server()
     await build_template(server)
-    name = await create_database(server)
-    async with world(server, name, BoxApp.generate()) as w:
+    make_config = functools.partial(
+        configs.config, pg=server, database=await create_database(server)
+    )
+    database = await connect(make_config(), min_size=1)
+    async with world(make_config, database, BoxApp.generate()) as w:
         campaign = await w.campaign("A2")
         tid = await w.master(campaign)
         size = mb * 1_000_000
@@ -43,6 +49,7 @@ async def main(files: int, mb: int) -> None:
         start = time.perf_counter()
         report = await w.run("a2_a3")
         wall = time.perf_counter() - start
+    await database.close()
     total = files * mb
     print(f"files:        {files} x {mb} MB = {total} MB")
     print(f"outcome:      {report.outcome} {dict(report.counts)}")

@@ -7,33 +7,28 @@ the agency, an agency upload, a reviewer's verdict, a scorecard dropped in Box.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from ferrero_daemon.clients.box.client import BoxApiClient
-from ferrero_daemon.clients.db import Database, connect
-from ferrero_daemon.clients.dryrun import (
-    ReadOnlyBox,
-    ReadOnlyDam,
-    ReadOnlyDatabase,
-    RecordingNotifier,
-)
+from ferrero_daemon.clients.db import Database
+from ferrero_daemon.clients.dryrun import RecordingNotifier
 from ferrero_daemon.clients.http import Retry
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.clients.types import ScoreExtractor
-from ferrero_daemon.config import Config, DamFields, Secret, Secrets, parse_settings
+from ferrero_daemon.config import Config, DamFields
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.domain.values import Scorecard
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport, resolve
 from ferrero_daemon.outbox.queue import Outbox
+from ferrero_daemon.runtime.runner import dry_run_services
 from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.box.content import MemoryContent
 from ferrero_daemon.sandbox.box.server import BoxEmulator
@@ -43,9 +38,8 @@ from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.otmm.store import Asset
 from ferrero_daemon.services import Services
 from ferrero_daemon.templates import render
-from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
+from tests.configs import deep_merge
 from tests.fixtures.otmm import FAST
-from tests.postgres import PgServer, create_database, drop_database
 from tests.webhook_schema import problems
 
 _seq = itertools.count(1)
@@ -125,10 +119,8 @@ class World:
         stack = self._stack
         self.otmm = await stack.enter_async_context(OtmmEmulator(fields=self.dam_fields))
         self.boxe = await stack.enter_async_context(BoxEmulator(app=self.box_app))
-        overrides = {**self.otmm.config_overrides(), **self.boxe.config_overrides()}
-        overrides["dam"]["derivative_field_map"] = DERIVATIVE_MAP
-        overrides = deep_merge(overrides, self.settings)
-        self.config = self.make_config(overrides, {**self.otmm.secrets(), **self.boxe.secrets()})
+        overrides = deep_merge({"dam": {"derivative_field_map": DERIVATIVE_MAP}}, self.settings)
+        self.config = self.make_config(overrides, emulators=[self.otmm, self.boxe])
         self.dam = await stack.enter_async_context(OtmmClient.from_config(self.config, **FAST))
         self.box = BoxApiClient.from_config(self.config, retry=Retry(backoff=0.01))
         stack.push_async_callback(self.box.aclose)
@@ -162,14 +154,10 @@ class World:
         )
 
     def dry_services(self) -> tuple[Services, RecordingNotifier]:
-        recorder = RecordingNotifier()
-        services = self.services.with_(
-            db=ReadOnlyDatabase(self.db),
-            dam=ReadOnlyDam(self.dam),
-            box=ReadOnlyBox(self.box),
-            notifier=recorder,
-        )
-        return services, recorder
+        """What the runtime hands a job in a dry run, and the notifier that records."""
+        services = dry_run_services(self.services)
+        assert isinstance(services.notifier, RecordingNotifier)
+        return services, services.notifier
 
     async def run(
         self, job: str, *, dry_run: bool = False, services: Services | None = None
@@ -313,37 +301,15 @@ class World:
             return list(await conn.fetch(sql, *args))
 
 
-def shared_database(pg: PgServer) -> Iterator[str]:
-    """One database for a test module (used through a module-scoped fixture)."""
-    name = asyncio.run(create_database(pg))
-    yield name
-    asyncio.run(drop_database(pg, name))
-
-
 @asynccontextmanager
 async def world(
-    pg: PgServer, database_name: str, box_app: BoxApp, **options: Any
+    make_config: Callable[..., Config], database: Database, box_app: BoxApp, **options: Any
 ) -> AsyncIterator[World]:
-    """A world on the shared returns database, emptied first (a fresh database per test
-    costs a second or more; a TRUNCATE, milliseconds)."""
-
-    def make_config(overrides: dict[str, Any], secrets: dict[str, str]) -> Config:
-        data = deep_merge(BASE_SETTINGS, {"database": database_settings(pg, database_name)})
-        values = {**TEST_SECRETS, **secrets}
-        if pg.password:
-            values["db_password"] = pg.password
-        return Config(
-            settings=parse_settings(deep_merge(data, overrides)),
-            secrets=Secrets({k: Secret(v, "test") for k, v in values.items()}),
-        )
-
-    database = await connect(make_config({}, {}), min_size=1)
-    async with database.connection() as conn:
-        await conn.execute(f"TRUNCATE {TABLES}")
+    """A world on the test's own fresh database (``make_config`` and ``database`` from
+    ``tests/conftest.py``); ``options`` are ``World``'s (settings, dam_fields, scorer)."""
     w = World(make_config, database, box_app, **options)
     try:
         await w.start()
         yield w
     finally:
         await w._stack.aclose()
-        await database.close()

@@ -24,6 +24,7 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email, Recipients
 from ferrero_daemon.config import Config, Environment, SmtpConfig
 from ferrero_daemon.config import Recipients as RecipientLists
+from ferrero_daemon.domain.mails import CheckMail
 from ferrero_daemon.errors import (
     AuthError,
     CertificateError,
@@ -76,7 +77,7 @@ class Mailer:
 
     def compose(self, message: Email, key: str | None = None) -> EmailMessage:
         """The MIME message: text first, HTML as the alternative mail clients prefer."""
-        body = render(message.template, message.context, self._templates)
+        body = render(message.template, message.context.values(), self._templates)
         mail = EmailMessage()
         mail["From"] = self._settings.sender
         mail["To"] = ", ".join(self.recipients(message.to))
@@ -111,10 +112,8 @@ class Mailer:
         """One test mail to each named list; returns the addresses written to."""
         sent: list[str] = []
         for to in lists:
-            context = {"environment": self._environment.value, "server": self.server, "list": to}
-            await self.send(
-                Email(to=to, subject="Test mail", template="test_email", context=context)
-            )
+            context = CheckMail(environment=self._environment.value, server=self.server, list=to)
+            await self.send(Email(to=to, subject="Test mail", context=context))
             sent.extend(self.recipients(to))
         return sent
 

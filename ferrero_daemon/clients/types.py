@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
 from ferrero_daemon.clients.db import Database
+from ferrero_daemon.domain.mails import MailContext
 from ferrero_daemon.domain.status_event import CampaignStatusChanged
 from ferrero_daemon.domain.values import (
     BoxItem,
@@ -185,12 +186,16 @@ class BoxClient(Protocol):
 
 @dataclass(frozen=True)
 class Email:
-    """A message to queue: rendered from ``templates/<template>.txt`` and ``.html``."""
+    """A message to queue: ``context`` (one dataclass per template, ``domain/mails.py``)
+    rendered through ``templates/<template>.txt`` and ``.html``."""
 
     to: Recipients
     subject: str
-    template: str
-    context: Mapping[str, Any]
+    context: MailContext
+
+    @property
+    def template(self) -> str:
+        return self.context.TEMPLATE
 
 
 class Notifier(Protocol):

@@ -28,7 +28,7 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-SANDBOX_MODULES = ("aiohttp", "aiosmtpd", "pgserver")
+SANDBOX_MODULES = ("aiohttp", "aiosmtpd", "pgserver", "tomli_w")
 
 
 def require_sandbox_extra(command: str) -> None:

@@ -118,7 +118,7 @@ async def _build(
     period = await periods.chosen(database, config, request.day, now)
     if request.week:
         week = await weekly.gather_week(database, config, period, now)
-        text = render(weekly.TEMPLATE, weekly.context(week)).text
+        text = render(weekly.TEMPLATE, weekly.context(week).values()).text
         return Output(text, weekly.as_json(week), weekly.email(week, note=COPY))
     report = await gather(database, config, period, now)
     return Output(daily.text(report), document.as_json(report), document.email(report, note=COPY))

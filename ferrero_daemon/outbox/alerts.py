@@ -24,7 +24,7 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email, Notifier
 from ferrero_daemon.config import Config
 from ferrero_daemon.domain.local_time import local_label
-from ferrero_daemon.outbox.within import bound_to
+from ferrero_daemon.domain.mails import AlertMail
 from ferrero_daemon.store.state import StateStore
 
 Decision = Literal["raise", "change", "resolve", "quiet"]
@@ -98,19 +98,23 @@ class Alerts:
                 {"fingerprint": current, "sequence": sequence, **origin.context()},
             )
             mail = _mail(scope, title, problems, decision, origin)
-            await bound_to(self.notifier, tx).email(alert_key(scope, sequence, current), mail)
+            await self.notifier.within(tx).email(alert_key(scope, sequence, current), mail)
         return decision
 
 
 def _mail(
     scope: str, title: str, problems: Sequence[str], decision: Decision, origin: Origin
 ) -> Email:
-    context = {
-        "scope": scope,
-        "title": title,
-        "problems": sorted(set(problems)),
-        "decision": decision,
-        **origin.context(),
-    }
-    subject = f"{_SUBJECTS[decision]}: {title}"
-    return Email(to="errors", subject=subject, template="alert", context=context)
+    context = AlertMail(
+        scope=scope,
+        title=title,
+        problems=sorted(set(problems)),
+        decision=decision,
+        host=origin.host,
+        job=origin.job,
+        run_id=origin.run_id or "",
+        at=local_label(origin.at, origin.zone),
+        at_iso=origin.at.astimezone(origin.zone).isoformat(timespec="seconds"),
+        zone=str(origin.zone),
+    )
+    return Email(to="errors", subject=f"{_SUBJECTS[decision]}: {title}", context=context)

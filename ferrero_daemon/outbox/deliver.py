@@ -28,6 +28,7 @@ from asyncpg import Record
 from ferrero_daemon import logs
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email
+from ferrero_daemon.domain.mails import read_context
 from ferrero_daemon.errors import FerreroError, InvalidInputError, TransientError, describe
 from ferrero_daemon.outbox.give_up import REQUEUE, GiveUp
 
@@ -76,12 +77,8 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 
 def _email(payload: Mapping[str, Any]) -> Email:
     try:
-        return Email(
-            to=payload["to"],
-            subject=payload["subject"],
-            template=payload["template"],
-            context=payload.get("context", {}),
-        )
+        context = read_context(payload["template"], payload.get("context", {}))
+        return Email(to=payload["to"], subject=payload["subject"], context=context)
     except KeyError as exc:
         raise InvalidInputError(f"outbox mail without {exc.args[0]!r}") from exc
 

@@ -20,6 +20,7 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.status_event import CampaignStatusChanged
+from ferrero_daemon.templates import render
 
 log = logs.get_logger(__name__)
 Kind = Literal["email", "webhook"]
@@ -59,7 +60,7 @@ def email_payload(message: Email) -> dict[str, Any]:
         "to": message.to,
         "subject": message.subject,
         "template": message.template,
-        "context": dict(message.context),
+        "context": message.context.values(),
     }
 
 
@@ -73,6 +74,9 @@ class Outbox:
         return Outbox(tx)
 
     async def email(self, key: str, message: Email) -> bool:
+        # Rendered once here, so a context its template cannot use fails in the run that
+        # queues it (InvalidInputError naming the template), not at every delivery attempt.
+        render(message.template, message.context.values())
         return await self._queue("email", key, email_payload(message))
 
     async def webhook(self, key: str, event: CampaignStatusChanged) -> bool:

@@ -19,7 +19,6 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Notifier
 from ferrero_daemon.domain.report_periods import Period
 from ferrero_daemon.jobs import RunContext, RunReport
-from ferrero_daemon.outbox.within import bound_to
 from ferrero_daemon.report import document, periods
 from ferrero_daemon.report.gather import DailyReport, gather
 from ferrero_daemon.services import Services
@@ -36,7 +35,7 @@ def key(period: Period) -> str:
 
 
 def text(report: DailyReport) -> str:
-    return render(document.TEMPLATE, document.context(report)).text
+    return render(document.TEMPLATE, document.context(report).values()).text
 
 
 async def queue(db: Database, notifier: Notifier, report: DailyReport, run_id: str) -> bool:
@@ -44,7 +43,7 @@ async def queue(db: Database, notifier: Notifier, report: DailyReport, run_id: s
     async with db.transaction() as tx:
         if not await ReportPeriods(tx).claim(report.period, run_id):
             return False
-        await bound_to(notifier, tx).email(key(report.period), document.email(report))
+        await notifier.within(tx).email(key(report.period), document.email(report))
     return True
 
 

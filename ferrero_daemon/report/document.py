@@ -14,6 +14,7 @@ from typing import Any
 
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.local_time import local_label
+from ferrero_daemon.domain.mails import DailyReportMail
 from ferrero_daemon.domain.report_figures import (
     DONE,
     NOTED,
@@ -25,7 +26,7 @@ from ferrero_daemon.domain.report_figures import (
 from ferrero_daemon.domain.report_periods import Period
 from ferrero_daemon.report.gather import DailyReport, State
 
-TEMPLATE = "daily_report"
+TEMPLATE = DailyReportMail.TEMPLATE
 
 
 def iso(moment: datetime | None, zone: tzinfo) -> str | None:
@@ -159,8 +160,8 @@ def view(report: DailyReport) -> dict[str, Any]:
     }
 
 
-def context(report: DailyReport) -> dict[str, Any]:
-    return {**as_json(report), "view": view(report)}
+def context(report: DailyReport) -> DailyReportMail:
+    return DailyReportMail(document=as_json(report), view=view(report))
 
 
 def subject(report: DailyReport) -> str:
@@ -173,4 +174,4 @@ def subject(report: DailyReport) -> str:
 
 def email(report: DailyReport, *, note: str = "") -> Email:
     title = subject(report) + (f" ({note})" if note else "")
-    return Email(to="reports", subject=title, template=TEMPLATE, context=context(report))
+    return Email(to="reports", subject=title, context=context(report))

@@ -18,6 +18,7 @@ from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.config import Config
 from ferrero_daemon.domain.local_time import local_label
+from ferrero_daemon.domain.mails import WeeklyReportMail
 from ferrero_daemon.domain.report_figures import (
     DONE,
     NOTED,
@@ -33,7 +34,7 @@ from ferrero_daemon.report import document
 from ferrero_daemon.report.gather import State, figures_of, state_now
 from ferrero_daemon.report.periods import schedule
 
-TEMPLATE = "weekly_report"
+TEMPLATE = WeeklyReportMail.TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,8 @@ def _view(report: WeeklyReport) -> dict[str, Any]:
     }
 
 
-def context(report: WeeklyReport) -> dict[str, Any]:
-    return {**as_json(report), "view": _view(report)}
+def context(report: WeeklyReport) -> WeeklyReportMail:
+    return WeeklyReportMail(document=as_json(report), view=_view(report))
 
 
 def email(report: WeeklyReport, *, note: str = "") -> Email:
@@ -148,4 +149,4 @@ def email(report: WeeklyReport, *, note: str = "") -> Email:
         f"Week summary {view['first']} to {view['last']}: {t.done} done, {t.failed} failed, "
         f"success rate {view['rate']}"
     ) + (f" ({note})" if note else "")
-    return Email(to="reports", subject=title, template=TEMPLATE, context=context(report))
+    return Email(to="reports", subject=title, context=context(report))

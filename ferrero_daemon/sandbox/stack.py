@@ -12,7 +12,6 @@ every mail is also written to ``mail/`` as ``.eml`` and ``.html``.
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import shlex
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import asyncpg
+import tomli_w
 
 from ferrero_daemon.backups.scratch import quote
 from ferrero_daemon.jobs import JOBS
@@ -76,31 +76,6 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
             else value
         )
     return out
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def to_toml(data: dict[str, Any], prefix: str = "") -> str:
-    """Enough TOML for a config: scalars, lists, nested tables (keys quoted when needed)."""
-    scalars = [(k, v) for k, v in data.items() if not isinstance(v, dict)]
-    tables = [(k, v) for k, v in data.items() if isinstance(v, dict)]
-    lines = [
-        f"{json.dumps(k) if not k.replace('_', '').isalnum() else k} = {_toml_value(v)}"
-        for k, v in scalars
-    ]
-    out = "\n".join(lines)
-    for key, value in tables:
-        name = f"{prefix}.{key}" if prefix else key
-        out += f"\n\n[{name}]\n" + to_toml(value, name)
-    return out.strip() + "\n"
 
 
 def env_script(env: dict[str, str]) -> str:
@@ -219,7 +194,7 @@ class SandboxStack:
     def write_config(self) -> None:
         self.config_path.write_text(
             "# Written by `ferrero-daemon sandbox`: every system here is a local emulator.\n"
-            + to_toml(self.settings()),
+            + tomli_w.dumps(self.settings()),
             encoding="utf-8",
         )
         self.credentials_dir.mkdir(mode=0o700, exist_ok=True)

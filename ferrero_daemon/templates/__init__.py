@@ -1,5 +1,6 @@
 """Mail bodies from the templates in ``ferrero_daemon/templates/``: ``<name>.txt`` and
-``<name>.html``, rendered with the same context. HTML is autoescaped, so a file name
+``<name>.html``, rendered with the same context (the ``values()`` of the template's
+dataclass in ``domain/mails.py``). HTML is autoescaped, so a file name
 or a reviewer's comment cannot inject markup; an undefined variable is an error, not
 an empty string, so a mail never goes out with a hole in it.
 """

@@ -34,6 +34,7 @@ from ferrero_daemon.domain.derivatives import (
     score_status,
     score_text,
 )
+from ferrero_daemon.domain.mails import Upload, UploadsMail
 from ferrero_daemon.domain.values import BoxItem, DamAsset, FieldValue, Metadata
 from ferrero_daemon.errors import InvalidInputError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
@@ -305,24 +306,30 @@ class AgencyUploads:
             await self.status.advance(campaign.campaign_id, campaign.label)
 
     def _email(self, events: list[SummaryEvent]) -> Email:
-        uploads = [
-            {
-                **e.detail,
-                "tracking_id": e.tracking_id,
-                "dam_asset_id": e.dam_asset_id,
-                "new_version": e.event == "derivative_versioned",
-            }
-            for e in events
-        ]
-        unscored = [u["file"] for u in uploads if not u["scored"]]
-        return Email(
-            to="success",
-            subject=f"A2→A3: {len(uploads)} localised version(s) uploaded to the DAM",
-            template="a2_a3_uploads",
-            context={
-                "uploads": uploads,
-                "unscored": unscored,
-                "default_score": self.settings.creativex.default_score,
-                "default_status": self.settings.creativex.default_status,
-            },
+        uploads = [_upload(e) for e in events]
+        context = UploadsMail(
+            uploads=uploads,
+            unscored=[u.file for u in uploads if not u.scored],
+            default_score=self.settings.creativex.default_score,
+            default_status=self.settings.creativex.default_status,
         )
+        subject = f"A2→A3: {len(uploads)} localised version(s) uploaded to the DAM"
+        return Email(to="success", subject=subject, context=context)
+
+
+def _upload(e: SummaryEvent) -> Upload:
+    """One line of the mail, from the event ``_record`` wrote (``AgencyUploads._event``)."""
+    d = e.detail
+    return Upload(
+        file=d["file"],
+        tracking_id=e.tracking_id or "",
+        campaign_number=d["campaign_number"],
+        country=d["country"],
+        language=d["language"],
+        job_number=d["job_number"],
+        version=d["version"],
+        new_version=e.event == "derivative_versioned",
+        creativex_score=d["creativex_score"],
+        creativex_status=d["creativex_status"],
+        scored=d["scored"],
+    )

@@ -23,6 +23,7 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.types import ByteStream, Email
 from ferrero_daemon.domain import agency_names, rejections
 from ferrero_daemon.domain.campaigns import a5_a6_move, read_campaign
+from ferrero_daemon.domain.mails import RejectionSent, RejectionsMail
 from ferrero_daemon.domain.values import BoxItem, DamAsset, DamFolder
 from ferrero_daemon.errors import ConflictError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
@@ -236,10 +237,20 @@ class Rejections:
         await self.status.advance(campaign.id, self._label(folder))
 
     def _email(self, events: list[SummaryEvent]) -> Email:
-        items = [{**e.detail, "tracking_id": e.tracking_id} for e in events]
-        return Email(
-            to="success",
-            subject=f"A5→A6: {len(items)} rejected version(s) sent back to the agency",
-            template="a5_a6_rejections",
-            context={"rejections": items, "folder": self.settings.box.rejected_folder},
-        )
+        items = [_rejection(e) for e in events]
+        context = RejectionsMail(rejections=items, folder=self.settings.box.rejected_folder)
+        subject = f"A5→A6: {len(items)} rejected version(s) sent back to the agency"
+        return Email(to="success", subject=subject, context=context)
+
+
+def _rejection(e: SummaryEvent) -> RejectionSent:
+    """One line of the mail, from the event ``_record`` wrote."""
+    d = e.detail
+    return RejectionSent(
+        file=d["file"],
+        tracking_id=e.tracking_id or "",
+        campaign=d["campaign"],
+        country=d["country"],
+        language=d["language"],
+        comment=d["comment"],
+    )

@@ -15,11 +15,14 @@ found by a query, so a crash between storing and writing back is made good next 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from typing import Any
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import agency_names, scores, tracking_id
 from ferrero_daemon.domain.derivatives import best_score, is_pdf, score_fields, score_text
+from ferrero_daemon.domain.mails import ScoresMail, ScoreStored, ScoreWritten
 from ferrero_daemon.domain.values import BoxItem, Scorecard
 from ferrero_daemon.errors import InvalidInputError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
@@ -248,14 +251,28 @@ class Scoring:
         )
 
     def _email(self, events: list[SummaryEvent]) -> Email:
-        stored = [e.detail for e in events if e.event == "score_stored"]
-        written = [e.detail for e in events if e.event == "score_written_to_dam"]
+        stored = [_stored(e.detail) for e in events if e.event == "score_stored"]
+        written = [
+            ScoreWritten(file=e.detail["file"], creativex_score=e.detail["creativex_score"])
+            for e in events
+            if e.event == "score_written_to_dam"
+        ]
         subject = f"CreativeX: {len(stored)} scorecard(s) stored"
         if written:
             subject += f", {len(written)} score(s) written to the DAM"
-        return Email(
-            to="success",
-            subject=subject,
-            template="creativex_scores",
-            context={"scores": stored, "written": written},
-        )
+        context = ScoresMail(scores=stored, written=written)
+        return Email(to="success", subject=subject, context=context)
+
+
+def _stored(d: Mapping[str, Any]) -> ScoreStored:
+    """One scorecard of the mail, from the event ``_store`` wrote."""
+    return ScoreStored(
+        pdf=d["pdf"],
+        creative=d["creative"],
+        cqs_pct=d["cqs_pct"],
+        tier=d["tier"],
+        guidelines_met=d["guidelines_met"],
+        guidelines_total=d["guidelines_total"],
+        channel=d["channel"],
+        warnings=d["warnings"],
+    )

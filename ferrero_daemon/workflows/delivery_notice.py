@@ -12,6 +12,7 @@ from datetime import datetime
 
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.campaigns import Transition
+from ferrero_daemon.domain.mails import CampaignInfo, DeliveredFile, MastersDeliveredMail
 from ferrero_daemon.store.campaigns import CampaignRow
 from ferrero_daemon.store.masters import MasterRow
 
@@ -37,42 +38,42 @@ def build_mail(
     at: datetime,
 ) -> Email:
     files = [
-        {
-            "name": m.box_filename,
-            "original_filename": m.original_filename,
-            "tracking_id": m.tracking_id,
-            "size_bytes": m.size_bytes,
-            "size": human_size(m.size_bytes),
-        }
+        DeliveredFile(
+            name=m.box_filename,
+            original_filename=m.original_filename,
+            tracking_id=m.tracking_id,
+            size_bytes=m.size_bytes,
+            size=human_size(m.size_bytes),
+        )
         for m in sorted(masters, key=lambda m: m.box_filename.casefold())
     ]
     total = sum(m.size_bytes or 0 for m in masters)
     folder_id = campaign.box_folder_id or ""
-    context = {
-        "workflow": transition.workflow,
-        "transition": transition.label,
-        "old_status": transition.source,
-        "new_status": transition.target,
-        "campaign": _campaign(campaign),
-        "files": files,
-        "count": len(files),
-        "total_size": human_size(total),
-        "box_folder_id": folder_id,
-        "box_folder_url": BOX_FOLDER_URL.format(id=folder_id) if folder_id else "",
-        "environment": environment,
-        "at": at.isoformat(),
-    }
+    context = MastersDeliveredMail(
+        workflow=transition.workflow,
+        transition=transition.label,
+        old_status=transition.source,
+        new_status=transition.target,
+        campaign=_campaign(campaign),
+        files=files,
+        count=len(files),
+        total_size=human_size(total),
+        box_folder_id=folder_id,
+        box_folder_url=BOX_FOLDER_URL.format(id=folder_id) if folder_id else "",
+        environment=environment,
+        at=at.isoformat(),
+    )
     subject = f"{transition.label} masters delivered: {campaign.label} ({len(files)} files)"
-    return Email(to="success", subject=subject, template="masters_delivered", context=context)
+    return Email(to="success", subject=subject, context=context)
 
 
-def _campaign(c: CampaignRow) -> dict[str, str]:
-    return {
-        "id": c.campaign_id,
-        "number": c.number,
-        "name": c.name,
-        "type": c.type,
-        "brand": c.brand,
-        "market": c.market,
-        "label": c.label,
-    }
+def _campaign(c: CampaignRow) -> CampaignInfo:
+    return CampaignInfo(
+        id=c.campaign_id,
+        number=c.number,
+        name=c.name,
+        type=c.type,
+        brand=c.brand,
+        market=c.market,
+        label=c.label,
+    )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import agency_names
+from ferrero_daemon.domain.mails import SetAsideFailedMail, SetAsideMail
 from ferrero_daemon.domain.rejections import BOX_DESCRIPTION_LIMIT
 from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import (
@@ -205,18 +206,29 @@ class SetAside:
         await store.failure_reported(entry.box_file_id)
 
     def _mail(self, entry: AttentionItem, error: str | None = None) -> Email:
-        context = {
-            "workflow": self._workflow,
-            "file_name": entry.file_name,
-            "box_file_id": entry.box_file_id,
-            "reason": entry.reason,
-            "folder": self._folder_name,
-        }
+        wf, name, file_id, folder = (
+            self._workflow,
+            entry.file_name,
+            entry.box_file_id,
+            self._folder_name,
+        )
         if error is None:
-            subject = f"Set aside in Box ({self._workflow}): {entry.file_name}"
-            return Email("errors", subject, "needs_attention", context)
-        subject = f"Could not set aside in Box ({self._workflow}): {entry.file_name}"
-        return Email("errors", subject, "set_aside_failed", {**context, "error": error})
+            return Email(
+                "errors",
+                f"Set aside in Box ({wf}): {name}",
+                SetAsideMail(
+                    workflow=wf, file_name=name, box_file_id=file_id, reason=entry.reason,
+                    folder=folder,
+                ),
+            )  # fmt: skip
+        return Email(
+            "errors",
+            f"Could not set aside in Box ({wf}): {name}",
+            SetAsideFailedMail(
+                workflow=wf, file_name=name, box_file_id=file_id, reason=entry.reason,
+                folder=folder, error=error,
+            ),
+        )  # fmt: skip
 
 
 def _pending(entry: AttentionItem, item: BoxItem) -> bool:

@@ -11,7 +11,8 @@ from typing import Any
 
 from ferrero_daemon.config import Config
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
-from tests.fixtures.runtime import DaemonProcess, LoopThread, to_toml
+from tests import configs
+from tests.fixtures.runtime import DaemonProcess, LoopThread
 from tests.jobs import RELEASE_CHANNEL
 from tests.postgres import PgServer
 
@@ -193,8 +194,9 @@ def test_a_standby_takes_over_after_kill_9_of_the_active_daemon(make_daemon: Mak
 def test_a_daemon_that_is_not_running_gets_one_line(
     tmp_path: Path, make_config: Callable[..., Config]
 ) -> None:
-    config = tmp_path / "c.toml"
-    config.write_text(to_toml({"control": {"socket_path": str(tmp_path / "none.sock")}}))
+    config = configs.write_toml(
+        tmp_path / "c.toml", {"control": {"socket_path": str(tmp_path / "none.sock")}}
+    )
     daemon = DaemonProcess(config, tmp_path / "none.sock", tmp_path / "n", env={})
     out = daemon.cli("status")
     assert out.returncode == 69

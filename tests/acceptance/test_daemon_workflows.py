@@ -13,7 +13,6 @@ from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.box.server import BoxEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
-from tests.conftest import deep_merge
 from tests.fixtures.runtime import PINNED, DaemonProcess, LoopThread
 
 World = tuple[LoopThread, OtmmEmulator, BoxEmulator]
@@ -69,11 +68,8 @@ def test_dry_run_then_sigterm_mid_transfer_then_the_next_start_delivers_once_and
 ) -> None:
     thread, otmm, box = world
     daemon = make_daemon(
-        overrides=deep_merge(
-            deep_merge(otmm.config_overrides(), box.config_overrides()),
-            {"jobs": {"a1_a2": {"enabled": True, "schedule": PINNED}}},
-        ),
-        secrets={**otmm.secrets(), **box.secrets()},
+        emulators=[otmm, box],
+        overrides={"jobs": {"a1_a2": {"enabled": True, "schedule": PINNED}}},
         jobs="",
     )
     campaign = thread.call(seed(otmm))

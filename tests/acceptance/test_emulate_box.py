@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 
 from ferrero_daemon.clients.box.client import BoxApiClient
-from ferrero_daemon.config import Config, Secret, Secrets, parse_settings
-from tests.conftest import BASE_SETTINGS, deep_merge
+from tests import configs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,9 +35,8 @@ async def test_emulate_box_prints_its_url_serves_the_daemon_and_stops_cleanly(
         base_url = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip()
         async with httpx.AsyncClient(base_url=base_url) as admin:
             app = (await admin.get("/_admin/app")).json()
-        settings = parse_settings(deep_merge(BASE_SETTINGS, app["config"]))
-        secrets = Secrets({k: Secret(v, "test") for k, v in app["secrets"].items()})
-        async with BoxApiClient.from_config(Config(settings, secrets)) as client:
+        config = configs.config(app["config"], app["secrets"])
+        async with BoxApiClient.from_config(config) as client:
             folders = await client.list_folder("0")
     finally:
         proc.send_signal(signal.SIGTERM)

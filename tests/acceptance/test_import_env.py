@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ferrero_daemon.envimport import MAPPING
-from tests.conftest import TEST_BOX_CONFIG
+from tests.configs import TEST_BOX_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
 

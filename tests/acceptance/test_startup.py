@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import TEST_SECRETS, deep_merge
-from tests.fixtures.runtime import ROOT, daemon_settings, to_toml
+from tests import configs
+from tests.fixtures.runtime import ROOT, daemon_settings
 from tests.postgres import PgServer, create_database, drop_database
 
 EX_CONFIG = 78
@@ -24,7 +24,7 @@ EX_CONFIG = 78
 
 def start(config: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FERRERO_")}
-    env.update({f"FERRERO_{k.upper()}": v for k, v in TEST_SECRETS.items()})
+    env.update({f"FERRERO_{k.upper()}": v for k, v in configs.TEST_SECRETS.items()})
     return subprocess.run(
         [sys.executable, "-m", "ferrero_daemon", "run", "--config", str(config)],
         cwd=ROOT,
@@ -51,12 +51,11 @@ def error_lines(stderr: str) -> list[dict[str, Any]]:
 def test_a_bad_config_exits_78_with_an_error_priority_line(
     tmp_path: Path, pg: PgServer, pg_database: str
 ) -> None:
-    settings = deep_merge(
-        daemon_settings(pg, pg_database, tmp_path, "alpha"),
-        {"jobs": {"backup_daily": {"schedule": "61 2 * * *"}}, "box": {"folders": {"a2_a3": "0"}}},
+    bad = {"jobs": {"backup_daily": {"schedule": "61 2 * * *"}}, "box": {"folders": {"a2_a3": "0"}}}
+    settings = configs.deep_merge(daemon_settings(tmp_path, "alpha"), bad)
+    config = configs.write_toml(
+        tmp_path / "bad.toml", configs.settings(settings, pg=pg, database=pg_database)
     )
-    config = tmp_path / "bad.toml"
-    config.write_text(to_toml(settings), encoding="utf-8")
 
     out = start(config)
 
@@ -73,8 +72,8 @@ def test_a_bad_config_exits_78_with_an_error_priority_line(
 def test_an_unmigrated_database_exits_78_and_says_to_migrate(tmp_path: Path, pg: PgServer) -> None:
     empty = asyncio.run(create_database(pg, template="template0"))
     try:
-        config = tmp_path / "config.toml"
-        config.write_text(to_toml(daemon_settings(pg, empty, tmp_path, "alpha")), "utf-8")
+        settings = configs.settings(daemon_settings(tmp_path, "alpha"), pg=pg, database=empty)
+        config = configs.write_toml(tmp_path / "config.toml", settings)
         out = start(config)
     finally:
         asyncio.run(drop_database(pg, empty))

@@ -7,6 +7,7 @@ CONTAINS also finds), a global one at B1, one at A5 with a rejected derivative.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,6 @@ from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.conftest import deep_merge
 
 MB = 2**20
 
@@ -80,16 +80,8 @@ async def world(
     smtp_server: SmtpEmulator,
     webhook_receiver: WebhookReceiver,
 ) -> World:
-    emulators: list[Any] = [otmm, box_emulator, llamacloud, smtp_server, webhook_receiver]
-
-    def build(extra: dict[str, Any] | None = None) -> Config:
-        overrides: dict[str, Any] = {}
-        values: dict[str, str] = {}
-        for emulator in emulators:
-            overrides = deep_merge(overrides, emulator.config_overrides())
-            values.update(emulator.secrets())
-        return make_config(deep_merge(overrides, extra or {}), values)
-
+    emulators = [otmm, box_emulator, llamacloud, smtp_server, webhook_receiver]
+    build = functools.partial(make_config, emulators=emulators)
     return World(otmm, box_emulator, llamacloud, smtp_server, webhook_receiver, build, seed(otmm))
 
 

@@ -24,7 +24,6 @@ from ferrero_daemon.runtime.runner import dry_run_services
 from ferrero_daemon.sandbox.box.server import BoxEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.services import Services
-from tests.conftest import deep_merge
 from tests.fixtures.box import TEST_CHUNKED_MIN
 from tests.fixtures.otmm import FAST as OTMM_FAST
 
@@ -166,10 +165,7 @@ async def open_world(
     overrides: dict[str, Any] | None = None,
     box_tuning: dict[str, Any] | None = None,
 ) -> AsyncIterator[World]:
-    settings = deep_merge(
-        deep_merge(otmm.config_overrides(), box.config_overrides()), overrides or {}
-    )
-    config = make_config(settings, {**otmm.secrets(), **box.secrets()})
+    config = make_config(overrides, emulators=[otmm, box])
     async with (
         OtmmClient.from_config(config, **OTMM_FAST) as dam,
         BoxApiClient.from_config(

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from ferrero_daemon.domain import tracking_id
-from ferrero_daemon.sandbox.box.auth import BoxApp
-from tests.postgres import PgServer
 from tests.returns_world import (
     FakeScorer,
     World,
     move_to_a3,
     scorecard,
-    shared_database,
-    world,
 )
 
 
-@pytest.fixture(scope="module")
-def db_name(pg: PgServer) -> Iterator[str]:
-    yield from shared_database(pg)
-
-
 @pytest.fixture
-async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    async with world(pg, db_name, box_app, settings=move_to_a3("first_version")) as w:
-        yield w
+def world_options() -> dict[str, Any]:
+    return {"settings": move_to_a3("first_version")}
 
 
 def agency_name(tid: str, country: str = "DE", language: str = "de") -> str:

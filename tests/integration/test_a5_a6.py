@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import pytest
-
 from ferrero_daemon.config import DamFields
-from ferrero_daemon.sandbox.box.auth import BoxApp
-from tests.postgres import PgServer
-from tests.returns_world import CampaignRef, World, shared_database, world
-
-
-@pytest.fixture(scope="module")
-def db_name(pg: PgServer) -> Iterator[str]:
-    yield from shared_database(pg)
-
-
-@pytest.fixture
-async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    async with world(pg, db_name, box_app) as w:
-        yield w
+from tests.fixtures.returns import WorldFactory
+from tests.returns_world import CampaignRef, World
 
 
 def agency_name(tid: str, country: str = "DE", language: str = "de") -> str:
@@ -78,10 +63,8 @@ async def test_only_rejected_derivatives_go_back_with_their_comments(w: World) -
     assert states == {"DE": "rejected_sent", "FR": "imported", "IT": "rejected_sent"}
 
 
-async def test_tabular_comments_are_sent_in_full(
-    pg: PgServer, db_name: str, box_app: BoxApp
-) -> None:
-    async with world(pg, db_name, box_app, dam_fields=DamFields(comments_tabular=True)) as w:
+async def test_tabular_comments_are_sent_in_full(make_world: WorldFactory) -> None:
+    async with make_world(dam_fields=DamFields(comments_tabular=True)) as w:
         campaign, _ = await reviewed(w, {"DE": ("NOT APPROVED", ["Wrong claim", "Music too loud"])})
 
         await w.run("a5_a6")

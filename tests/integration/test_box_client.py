@@ -27,7 +27,8 @@ from ferrero_daemon.errors import (
 )
 from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.box.server import BoxEmulator
-from tests.fixtures.box import TEST_PART_SIZE, box_config_for
+from tests import configs
+from tests.fixtures.box import TEST_PART_SIZE
 
 PARTS = r"/api/2\.0/files/upload_sessions/[^/]+$"
 
@@ -414,7 +415,9 @@ async def test_box_down_for_good_is_transient(
 
 async def test_wrong_app_is_an_auth_error_without_secrets(box_emulator: BoxEmulator) -> None:
     other = BoxApp.generate()
-    config = box_config_for(box_emulator, {"box_jwt_config": other.config_json()})
+    config = configs.config(
+        emulators=[box_emulator], secrets={"box_jwt_config": other.config_json()}
+    )
 
     async with BoxApiClient.from_config(config) as client:
         with pytest.raises(AuthError, match="invalid_client") as raised:

@@ -21,7 +21,6 @@ from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.conftest import deep_merge
 from tests.postgres import PgServer
 
 
@@ -36,21 +35,11 @@ def world_config(
     smtp_server: SmtpEmulator,
     webhook_receiver: WebhookReceiver,
 ) -> Callable[..., Config]:
-    emulators: list[Any] = [otmm, box_emulator, llamacloud, smtp_server, webhook_receiver]
-
+    emulators = [otmm, box_emulator, llamacloud, smtp_server, webhook_receiver]
     backups: dict[str, Any] = {"root": str(tmp_path / "backups"), "min_free_gb": 0}
     if pg.bin_dir is not None:
         backups["pg_bin_dir"] = str(pg.bin_dir)
-
-    def build(secrets: dict[str, str] | None = None) -> Config:
-        overrides: dict[str, Any] = {"backups": backups}
-        values: dict[str, str] = {}
-        for emulator in emulators:
-            overrides = deep_merge(overrides, emulator.config_overrides())
-            values.update(emulator.secrets())
-        return make_config(overrides, {**values, **(secrets or {})})
-
-    return build
+    return lambda secrets=None: make_config({"backups": backups}, secrets, emulators=emulators)
 
 
 async def check(config: Config, options: CheckOptions | None = None) -> dict[str, CheckResult]:

@@ -18,7 +18,8 @@ from ferrero_daemon.checks.deep.findings import Finding, passed, render
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.errors import ConflictError, InvalidInputError, TransientError
 from ferrero_daemon.sandbox.otmm.store import STATUS_DOMAIN, FieldDef
-from tests.fixtures.otmm import FAST, config_without_database
+from tests import configs
+from tests.fixtures.otmm import FAST
 from tests.integration.deep_world import World, by_probe, world
 
 __all__ = ["world"]
@@ -120,11 +121,8 @@ async def dam(world: World) -> AsyncIterator[Maker]:
     clients: list[OtmmClient] = []
 
     async def make(**wire: Any) -> OtmmClient:
-        overrides = world.otmm.config_overrides()
-        overrides["dam"]["wire"] = wire
-        client = OtmmClient.from_config(
-            config_without_database(overrides, world.otmm.secrets()), **FAST | {"job_timeout": 0.5}
-        )
+        config = configs.config({"dam": {"wire": wire}}, emulators=[world.otmm])
+        client = OtmmClient.from_config(config, **FAST | {"job_timeout": 0.5})
         clients.append(client)
         return client
 

@@ -21,7 +21,7 @@ from ferrero_daemon.errors import (
 )
 from ferrero_daemon.sandbox import scorecard
 from ferrero_daemon.sandbox.llamacloud import AGENT_NAME, LlamaCloudEmulator
-from tests.fixtures.comms import comms_config
+from tests import configs
 
 SPOT = "DE_de_Summer_15s_v3.mp4"
 
@@ -135,7 +135,7 @@ async def test_probe_names_the_agent(
 
 async def test_a_wrong_api_key_is_an_auth_error(llamacloud: LlamaCloudEmulator) -> None:
     client = CreativeXClient.from_config(
-        comms_config(llamacloud, secrets={"llama_cloud_api_key": "llx-wrong-key"})
+        configs.config(emulators=[llamacloud], secrets={"llama_cloud_api_key": "llx-wrong-key"})
     )
     with pytest.raises(AuthError, match="answered 401") as caught:
         await client.probe()
@@ -146,7 +146,7 @@ async def test_a_wrong_api_key_is_an_auth_error(llamacloud: LlamaCloudEmulator) 
 
 async def test_an_unknown_agent_is_not_found(llamacloud: LlamaCloudEmulator) -> None:
     client = CreativeXClient.from_config(
-        comms_config(llamacloud, overrides={"creativex": {"agent_name": "Nope"}})
+        configs.config(emulators=[llamacloud], overrides={"creativex": {"agent_name": "Nope"}})
     )
     with pytest.raises(NotFoundError, match="answered 404") as caught:
         await client.probe()
@@ -186,7 +186,7 @@ async def test_llamacloud_down_after_start_is_transient(
 
 
 async def test_probe_fails_fast_when_llamacloud_is_down(llamacloud: LlamaCloudEmulator) -> None:
-    client = CreativeXClient.from_config(comms_config(llamacloud))
+    client = CreativeXClient.from_config(configs.config(emulators=[llamacloud]))
     await llamacloud.stop()
     async with asyncio.timeout(5):  # get_agent would retry for about 20 s
         with pytest.raises(TransientError, match="unreachable"):

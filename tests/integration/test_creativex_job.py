@@ -3,30 +3,16 @@ one test drives the real CreativeXClient (LlamaCloud SDK) against the LlamaCloud
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 
 from ferrero_daemon.clients.creativex import CreativeXClient
 from ferrero_daemon.domain import scores
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.sandbox import scorecard as sandbox_scorecard
-from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
-from tests.fixtures.comms import comms_config
-from tests.postgres import PgServer
-from tests.returns_world import FakeScorer, World, scorecard, shared_database, world
-
-
-@pytest.fixture(scope="module")
-def db_name(pg: PgServer) -> Iterator[str]:
-    yield from shared_database(pg)
-
-
-@pytest.fixture
-async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    async with world(pg, db_name, box_app) as w:
-        yield w
+from tests import configs
+from tests.fixtures.returns import WorldFactory
+from tests.returns_world import FakeScorer, World, scorecard
 
 
 def agency_name(tid: str, country: str = "DE", language: str = "de") -> str:
@@ -38,13 +24,11 @@ def cards(w: World) -> FakeScorer:
     return w.scorer
 
 
-async def test_a_real_scorecard_is_extracted_stored_and_deleted(
-    pg: PgServer, db_name: str, box_app: BoxApp
-) -> None:
+async def test_a_real_scorecard_is_extracted_stored_and_deleted(make_world: WorldFactory) -> None:
     async with LlamaCloudEmulator() as llama:
-        scorer = CreativeXClient.from_config(comms_config(llama))
+        scorer = CreativeXClient.from_config(configs.config(emulators=[llama]))
         try:
-            async with world(pg, db_name, box_app, scorer=scorer) as w:
+            async with make_world(scorer=scorer) as w:
                 campaign = await w.campaign("A2")
                 tid = await w.master(campaign)
                 spec = sandbox_scorecard.sample(agency_name(tid), seed=1)

@@ -9,15 +9,15 @@ import pytest
 
 from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
+from ferrero_daemon.domain.mails import CheckMail
 from ferrero_daemon.errors import AuthError, CertificateError, PermanentError, TransientError
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
-from tests.fixtures.comms import comms_config
+from tests import configs
 
 REPORT = Email(
     to="reports",
     subject="Daily report",
-    template="test_email",
-    context={"list": "reports", "server": "smtp", "environment": "test"},
+    context=CheckMail(list="reports", server="smtp", environment="test"),
 )
 
 
@@ -40,7 +40,9 @@ async def test_a_mail_goes_out_over_starttls_with_auth(
 async def test_a_wrong_password_is_refused_with_a_clear_auth_error(
     smtp_server: SmtpEmulator,
 ) -> None:
-    wrong = Mailer.from_config(comms_config(smtp_server, secrets={"smtp_password": "nope-nope"}))
+    wrong = Mailer.from_config(
+        configs.config(emulators=[smtp_server], secrets={"smtp_password": "nope-nope"})
+    )
     with pytest.raises(AuthError, match="refused the login of 'postmaster@") as caught:
         await wrong.probe()
     assert "nope-nope" not in str(caught.value)
@@ -62,7 +64,7 @@ async def test_an_untrusted_certificate_names_the_ca_bundle_setting(
     smtp_server: SmtpEmulator,
 ) -> None:
     untrusting = Mailer.from_config(
-        comms_config(smtp_server, overrides={"smtp": {"ca_bundle": None}})
+        configs.config(emulators=[smtp_server], overrides={"smtp": {"ca_bundle": None}})
     )
     with pytest.raises(CertificateError, match="not trusted") as caught:
         await untrusting.probe()

@@ -3,26 +3,11 @@ once. The OTMM and Box emulators behind the real clients, on a real PostgreSQL."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.errors import AuthError, RateLimitedError, TransientError
-from ferrero_daemon.sandbox.box.auth import BoxApp
-from tests.postgres import PgServer
-from tests.returns_world import FakeScorer, World, shared_database, world
-
-
-@pytest.fixture(scope="module")
-def db_name(pg: PgServer) -> Iterator[str]:
-    yield from shared_database(pg)
-
-
-@pytest.fixture
-async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    async with world(pg, db_name, box_app) as w:
-        yield w
+from tests.returns_world import FakeScorer, World
 
 
 def agency_name(tid: str) -> str:

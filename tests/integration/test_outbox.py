@@ -14,22 +14,20 @@ from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.clients.webhook import WebhookClient
 from ferrero_daemon.commands.outbox import _requeue as requeue_command
+from ferrero_daemon.domain.mails import CheckMail
 from ferrero_daemon.domain.status_event import CampaignFigures, CampaignStatusChanged
 from ferrero_daemon.outbox.deliver import NO_WEBHOOK_NOTE, deliver_pending
 from ferrero_daemon.outbox.give_up import GIVE_UP_AFTER
 from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.sandbox.smtp import SmtpEmulator
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
-from tests.fixtures.comms import comms_config
-from tests.fixtures.runtime import to_toml
+from tests import configs
 from tests.postgres import PgServer
 
 MAIL = Email(
     to="success",
     subject="Masters sent to the agency",
-    template="test_email",
-    context={"list": "success", "server": "smtp", "environment": "test"},
+    context=CheckMail(list="success", server="smtp", environment="test"),
 )
 EVENT = CampaignStatusChanged(
     workflow="a1_a2",
@@ -205,7 +203,7 @@ async def test_a_refused_login_is_recorded_and_logged_without_the_password(
     database: Database, outbox: Outbox, smtp_server: SmtpEmulator
 ) -> None:
     wrong = Mailer.from_config(
-        comms_config(smtp_server, secrets={"smtp_password": "wrong-password-123"})
+        configs.config(emulators=[smtp_server], secrets={"smtp_password": "wrong-password-123"})
     )
     await outbox.email("mail-auth", MAIL)
     with capture_logs() as events:
@@ -324,12 +322,10 @@ async def test_the_requeue_command_takes_all_or_the_keys_named(
     for key in ("hook-a", "hook-b", "hook-c"):
         await outbox.webhook(key, EVENT)
         await database.execute("outbox_give_up", (await outbox.get(key)).id, "InvalidInputError: x")  # type: ignore[union-attr]
-    config = tmp_path / "config.toml"
-    config.write_text(
-        to_toml(deep_merge(BASE_SETTINGS, {"database": database_settings(pg, pg_database)}))
+    config = configs.write_toml(
+        tmp_path / "config.toml", configs.settings(pg=pg, database=pg_database)
     )
-    secrets = {**TEST_SECRETS, **({"db_password": pg.password} if pg.password else {})}
-    for name, value in secrets.items():
+    for name, value in configs.secret_values(pg=pg).items():
         monkeypatch.setenv(f"FERRERO_{name.upper()}", value)
 
     def printed() -> list[str]:  # what the command prints, without the log lines

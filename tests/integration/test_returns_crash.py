@@ -3,36 +3,27 @@ no Box file is lost, no mail or webhook goes out twice."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
-from ferrero_daemon.sandbox.box.auth import BoxApp
 from tests.crash import Fuse, every_step, fused
-from tests.postgres import PgServer
 from tests.returns_world import (
     CampaignRef,
     FakeScorer,
     World,
     move_to_a3,
     scorecard,
-    shared_database,
-    world,
 )
 
 Scenario = Callable[[World], Awaitable[CampaignRef]]
 Check = Callable[[World, CampaignRef], Awaitable[None]]
 
 
-@pytest.fixture(scope="module")
-def db_name(pg: PgServer) -> Iterator[str]:
-    yield from shared_database(pg)
-
-
 @pytest.fixture
-async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    async with world(pg, db_name, box_app, settings=move_to_a3("every_master")) as w:
-        yield w
+def world_options() -> dict[str, Any]:
+    return {"settings": move_to_a3("every_master")}
 
 
 def agency_name(tid: str, country: str = "DE", language: str = "de") -> str:

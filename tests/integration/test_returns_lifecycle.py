@@ -4,32 +4,22 @@ sent back by a5_a6 into the campaign folder a1_a2 created, and the re-delivery."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
-from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.otmm.store import Asset
-from tests.postgres import PgServer
 from tests.returns_world import (
     FakeScorer,
     World,
     move_to_a3,
     scorecard,
-    shared_database,
-    world,
 )
 
 
-@pytest.fixture(scope="module")
-def db_name(pg: PgServer) -> Iterator[str]:
-    yield from shared_database(pg)
-
-
 @pytest.fixture
-async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    async with world(pg, db_name, box_app, settings=move_to_a3("every_master")) as w:
-        yield w
+def world_options() -> dict[str, Any]:
+    return {"settings": move_to_a3("every_master")}
 
 
 async def test_from_delivery_to_rejection_and_back(w: World) -> None:

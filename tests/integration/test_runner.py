@@ -103,10 +103,10 @@ async def test_a_failure_is_mailed_once_per_change_then_resolved(
     assert first is not None and first.outcome == "failed"
     assert first.error == "RuntimeError: the test job fails on purpose"
     assert [m.subject for _, m in notifier.emails] == ["Problem: job a5_a6"]
-    assert notifier.emails[0][1].context["problems"] == [
+    assert notifier.emails[0][1].context.values()["problems"] == [
         "RuntimeError: the test job fails on purpose"
     ]
-    alert = notifier.emails[0][1].context
+    alert = notifier.emails[0][1].context.values()
     assert (alert["host"], alert["job"], alert["run_id"]) == ("test-host", "a5_a6", first.run_id)
     runner._registry["a5_a6"] = "tests.jobs:quick"
     await runner.run("a5_a6", "schedule")
@@ -118,7 +118,7 @@ async def test_item_failures_make_a_partial_run_and_are_the_alert(
 ) -> None:
     result = await runner.run("b1_b2", "schedule")
     assert result is not None and result.outcome == "partial"
-    assert notifier.emails[0][1].context["problems"] == [
+    assert notifier.emails[0][1].context.values()["problems"] == [
         "master_03.mp4: DAM returned 503 three times"
     ]
 

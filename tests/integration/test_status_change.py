@@ -6,27 +6,19 @@ move survives a crash at each step (``test_delivery_crash.py``, ``test_returns_c
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
-from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.store.migrations import discover
-from tests.postgres import PgServer
-from tests.returns_world import World, move_to_a3, shared_database, world
-
-
-@pytest.fixture(scope="module")
-def db_name(pg: PgServer) -> Iterator[str]:
-    yield from shared_database(pg)
+from tests.returns_world import World, move_to_a3
 
 
 @pytest.fixture
-async def w(request: Any, pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    settings = move_to_a3(request.param) if getattr(request, "param", None) else {}
-    async with world(pg, db_name, box_app, settings=settings) as w:
-        yield w
+def world_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """A test names its ``move_to_a3`` (``indirect``); off by default."""
+    when = getattr(request, "param", None)
+    return {"settings": move_to_a3(when)} if when else {}
 
 
 def agency_name(tid: str, country: str = "DE", language: str = "de") -> str:
@@ -52,7 +44,7 @@ async def test_by_default_a2_a3_leaves_the_status_to_the_reviewers(w: World) -> 
     assert [(r["status"], r["pending_status"]) for r in await status_rows(w)] == [("A2", None)]
 
 
-@pytest.mark.parametrize("w", ["every_master"], indirect=True)
+@pytest.mark.parametrize("world_options", ["every_master"], indirect=True)
 async def test_every_master_waits_until_each_master_has_a_version(w: World) -> None:
     campaign = await w.campaign("A2")
     spot, visual = await w.master(campaign, "Spot.mp4"), await w.master(campaign, "Visual.mp4")
@@ -72,7 +64,7 @@ async def test_every_master_waits_until_each_master_has_a_version(w: World) -> N
     assert hook["counts"] == {"masters": 2, "bytes": 4096, "versions": 3, "rejected": 0}
 
 
-@pytest.mark.parametrize("w", ["first_version"], indirect=True)
+@pytest.mark.parametrize("world_options", ["first_version"], indirect=True)
 async def test_first_version_moves_with_the_first_localised_version(w: World) -> None:
     campaign = await w.campaign("A2")
     spot = await w.master(campaign, "Spot.mp4")
@@ -85,7 +77,7 @@ async def test_first_version_moves_with_the_first_localised_version(w: World) ->
     assert [h["new_status"] for h in await w.webhooks()] == ["A3"]
 
 
-@pytest.mark.parametrize("w", ["first_version"], indirect=True)
+@pytest.mark.parametrize("world_options", ["first_version"], indirect=True)
 async def test_a_campaign_moved_meanwhile_is_reported_once_and_left_alone(w: World) -> None:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)

@@ -4,7 +4,7 @@ on an idle run, and the next mail re-listed everything)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,21 +13,8 @@ import pytest
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email, Notifier
 from ferrero_daemon.outbox.queue import Outbox
-from ferrero_daemon.sandbox.box.auth import BoxApp
 from tests.crash import Killed
-from tests.postgres import PgServer
-from tests.returns_world import FakeScorer, QueuedMail, World, scorecard, shared_database, world
-
-
-@pytest.fixture(scope="module")
-def db_name(pg: PgServer) -> Iterator[str]:
-    yield from shared_database(pg)
-
-
-@pytest.fixture
-async def w(pg: PgServer, db_name: str, box_app: BoxApp) -> AsyncIterator[World]:
-    async with world(pg, db_name, box_app) as w:
-        yield w
+from tests.returns_world import FakeScorer, QueuedMail, World, scorecard
 
 
 class CrashInSummary:

@@ -30,7 +30,7 @@ from ferrero_daemon.sandbox.llamacloud import LlamaCloudEmulator
 from ferrero_daemon.sandbox.otmm.server import OtmmEmulator
 from ferrero_daemon.sandbox.pki import TestPki
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.fixtures.comms import comms_config
+from tests import configs
 
 Use = Callable[[Config], Awaitable[str]]
 # asyncio (3.11) leaves the server side of a refused TLS handshake unclosed: the
@@ -62,8 +62,10 @@ async def refused_then_trusted(
     async with emulator:
         assert emulator.base_url.startswith("https://")
         with pytest.raises(CertificateError) as refused:
-            await (refused_by or use)(comms_config(emulator))
-        trusted = await use(comms_config(emulator, overrides={section: {"ca_bundle": str(ca)}}))
+            await (refused_by or use)(configs.config(emulators=[emulator]))
+        trusted = await use(
+            configs.config(emulators=[emulator], overrides={section: {"ca_bundle": str(ca)}})
+        )
     return refused.value, trusted
 
 
@@ -138,7 +140,7 @@ async def test_box_rest_calls_verify_on_their_own(tmp_path: Path, box_app: BoxAp
     emulator = BoxEmulator(app=box_app)
     ca = serve_tls(emulator, tmp_path / "pki")
     async with emulator:
-        box = comms_config(emulator).settings.box
+        box = configs.config(emulators=[emulator]).settings.box
         tokens = JwtTokens(emulator.app_config_json(), box.oauth_url, ca_bundle=ca)
         async with BoxApiClient(box, tokens) as client:  # [box] ca_bundle not set
             with pytest.raises(CertificateError, match="Box's TLS certificate is not trusted"):

@@ -17,7 +17,7 @@ from ferrero_daemon.errors import (
     TransientError,
 )
 from ferrero_daemon.sandbox.webhook import WebhookReceiver
-from tests.fixtures.comms import comms_config
+from tests import configs
 from tests.webhook_schema import problems
 
 EVENT = {"event": "campaign_status_changed", "campaign": "C-1001", "from": "A1", "to": "A2"}
@@ -36,7 +36,7 @@ async def test_an_event_is_posted_as_json_with_the_bearer_token(
 
 async def test_a_wrong_token_is_an_auth_error(webhook_receiver: WebhookReceiver) -> None:
     client = WebhookClient.from_config(
-        comms_config(webhook_receiver, secrets={"webhook_token": "wrong-token"})
+        configs.config(emulators=[webhook_receiver], secrets={"webhook_token": "wrong-token"})
     )
     with pytest.raises(AuthError, match="answered 401") as caught:
         await client.post(EVENT)

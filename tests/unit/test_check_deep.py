@@ -14,7 +14,7 @@ from ferrero_daemon.clients.otmm.model import FieldSpec, parse_domain, parse_mod
 from ferrero_daemon.config import DamConfig, parse_settings
 from ferrero_daemon.domain.creativex_schema import EXTRACTION_SCHEMA, schema_problems
 from ferrero_daemon.errors import ConfigError
-from tests.conftest import BASE_SETTINGS, deep_merge
+from tests.configs import BASE_SETTINGS, deep_merge
 
 STATUS = Expectation("campaign_status", "F.STATUS", "single", ("A1", "A2", "B2"), "")
 
@@ -146,9 +146,9 @@ def test_a_search_answering_without_metadata_fails_instead_of_finding_nothing() 
     from ferrero_daemon.checks.deep.context import DeepContext
     from ferrero_daemon.checks.deep.search import Walk, judge_status
     from ferrero_daemon.domain.values import DamFolder
-    from tests.fixtures.otmm import config_without_database
+    from tests import configs
 
-    ctx = DeepContext(config_without_database())
+    ctx = DeepContext(configs.config())
     bare = Walk(total=2, ids=["a", "b"], folders=[DamFolder("a", "1001 X"), DamFolder("b", "Y")])
     line = judge_status(ctx, "A1", bare)
     assert line.status == "fail" and "come without FERRERO.FIELD" in line.seen

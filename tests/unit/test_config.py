@@ -10,8 +10,8 @@ import pytest
 from ferrero_daemon.config import effective_config, load_config, parse_settings
 from ferrero_daemon.cron import build_triggers
 from ferrero_daemon.errors import ConfigError
-from tests.conftest import BASE_SETTINGS, deep_merge
-from tests.conftest import TEST_BOX_CONFIG as BOX_CONFIG
+from tests.configs import BASE_SETTINGS, deep_merge
+from tests.configs import TEST_BOX_CONFIG as BOX_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = {"a1_a2": "1001", "a2_a3": "1002", "b1_b2": "1003", "creativex": "1004"}

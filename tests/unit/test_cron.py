@@ -12,7 +12,7 @@ from ferrero_daemon.cron import (
     previous_fire_time,
 )
 from ferrero_daemon.errors import ConfigError
-from tests.conftest import BASE_SETTINGS, deep_merge
+from tests.configs import BASE_SETTINGS, deep_merge
 
 ROME = ZoneInfo("Europe/Rome")
 

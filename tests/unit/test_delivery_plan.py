@@ -87,9 +87,9 @@ def test_the_mail_lists_each_file_in_name_order() -> None:
     masters = [row("b", "TID000002", size=2_500_000), row("a", "TID000001", size=999)]
     mail = build_mail(A1_A2, campaign, masters, "test", AT)
     assert mail.to == "success" and mail.template == "masters_delivered"
-    assert [f["tracking_id"] for f in mail.context["files"]] == ["TID000001", "TID000002"]
-    assert mail.context["files"][1]["size"] == "2.5 MB"
-    assert mail.context["total_size"] == "2.5 MB"
+    assert [f.tracking_id for f in mail.context.files] == ["TID000001", "TID000002"]
+    assert mail.context.files[1].size == "2.5 MB"
+    assert mail.context.total_size == "2.5 MB"
     assert build_mail(B1_B2, campaign, masters, "test", AT).subject.startswith("B1→B2")
 
 
@@ -108,7 +108,7 @@ def test_the_success_mail_renders_each_file_with_its_tracking_id_and_size() -> N
     )
     masters = [row("a", "TID000001", size=50_000_000)]
     email = build_mail(A1_A2, campaign, masters, "test", AT)
-    mail = render(email.template, email.context)
+    mail = render(email.template, email.context.values())
     assert "a_TID000001.mp4" in mail.text and "tracking ID TID000001, 50.0 MB" in mail.text
     assert "https://app.box.com/folder/77" in mail.text
     assert "Summer &lt;b&gt;" in mail.html and "<code>TID000001</code>" in mail.html

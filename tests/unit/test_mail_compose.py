@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from ferrero_daemon.clients.mail import KEY_HEADER, Mailer
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.config import Environment, Recipients, SmtpConfig
+from ferrero_daemon.domain.mails import AlertMail
 from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.outbox.deliver import backoff
 
@@ -17,13 +19,12 @@ LISTS = Recipients(
 ALERT = Email(
     to="errors",
     subject="Problem: A1→A2",
-    template="alert",
-    context={
-        "scope": "a1_a2",
-        "title": "A1→A2 <failed>",
-        "problems": ["file <script>alert(1)</script>.mp4 & co"],
-        "decision": "raise",
-    },
+    context=AlertMail(
+        scope="a1_a2",
+        title="A1→A2 <failed>",
+        problems=["file <script>alert(1)</script>.mp4 & co"],
+        decision="raise",
+    ),
 )
 
 
@@ -61,11 +62,16 @@ def test_only_production_mails_go_without_an_environment_prefix(
     assert mailer(environment).compose(ALERT)["Subject"] == subject
 
 
-def test_a_missing_template_or_variable_is_a_clear_error() -> None:
-    with pytest.raises(InvalidInputError, match=r"'nope.txt' is missing"):
-        mailer(Environment.TEST).compose(Email("errors", "x", "nope", {}))
+def test_a_missing_template_or_variable_is_a_clear_error(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    with_dir = Mailer(SMTP, LISTS, Environment.TEST, templates=templates)
+    with pytest.raises(InvalidInputError, match=r"'alert.txt' is missing"):
+        with_dir.compose(ALERT)
+    (templates / "alert.txt").write_text("{{ severity }}")
+    (templates / "alert.html").write_text("<p>{{ title }}</p>")
     with pytest.raises(InvalidInputError, match="'alert' cannot be rendered"):
-        mailer(Environment.TEST).compose(Email("errors", "x", "alert", {"decision": "raise"}))
+        with_dir.compose(ALERT)
 
 
 def test_backoff_doubles_up_to_an_hour_and_honours_retry_after() -> None:

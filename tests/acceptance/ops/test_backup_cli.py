@@ -9,53 +9,27 @@ import pwd
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import BASE_SETTINGS, TEST_SECRETS, database_settings, deep_merge
+from tests import configs
 from tests.postgres import PgServer
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return json.dumps(str(value))
-
-
-def toml_dump(data: dict[str, Any], prefix: str = "") -> str:
-    scalars = [f"{k} = {toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    out = ([f"[{prefix}]"] if prefix and scalars else []) + scalars
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.append(toml_dump(value, f"{prefix}.{key}" if prefix else key))
-    return "\n".join(out) + "\n"
-
-
 @pytest.fixture
 def config_file(tmp_path: Path, pg: PgServer, pg_database: str) -> Path:
-    data = deep_merge(BASE_SETTINGS, {"database": database_settings(pg, pg_database)})
-    data["backups"] = {
-        "root": str(tmp_path / "backups"),
-        "min_free_gb": 0,
-        "pg_bin_dir": str(pg.bin_dir),
-    }
-    path = tmp_path / "config.toml"
-    path.write_text(toml_dump(data), encoding="utf-8")
-    return path
+    backups = {"root": str(tmp_path / "backups"), "min_free_gb": 0, "pg_bin_dir": str(pg.bin_dir)}
+    data = configs.settings({"backups": backups}, pg=pg, database=pg_database)
+    return configs.write_toml(tmp_path / "config.toml", data)
 
 
 def cli(config: Path, *args: str, secrets: bool = True) -> subprocess.CompletedProcess[str]:
     """The CLI; ``secrets=False``: an operator's shell without the DAM/Box/LlamaCloud ones."""
     env = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
     if secrets:
-        env.update({f"FERRERO_{k.upper()}": v for k, v in TEST_SECRETS.items()})
+        env.update({f"FERRERO_{k.upper()}": v for k, v in configs.TEST_SECRETS.items()})
     return subprocess.run(
         [sys.executable, "-m", "ferrero_daemon", *args, "--config", str(config)],
         cwd=ROOT,

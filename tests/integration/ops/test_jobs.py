@@ -51,7 +51,7 @@ async def test_the_check_mails_the_error_recipients_once_per_change(
     await check(ops_services, run_context("backup_check", clock))
     (mail,) = notifier.emails.values()
     assert mail.to == "errors"
-    assert mail.context["problems"] == ["no verified daily backup exists"]
+    assert mail.context.values()["problems"] == ["no verified daily backup exists"]
 
     await resolve("backup_daily")(ops_services, run_context("backup_daily", clock))
     await check(ops_services, run_context("backup_check", clock))
@@ -90,7 +90,7 @@ async def test_a_missing_weekly_backup_is_flagged_however_many_dailies_exist(
 ) -> None:
     await a_month_of_dailies_without_a_weekly(ops_services, clock)
     (mail,) = notifier.emails.values()
-    [problem] = mail.context["problems"]
+    [problem] = mail.context.values()["problems"]
     assert problem.startswith("no verified weekly backup exists; backups began 32.")
 
 

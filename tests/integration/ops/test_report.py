@@ -79,7 +79,7 @@ async def test_the_fixture_day_gives_the_expected_figures_in_text_html_and_json(
     assert list(notifier.emails) == [DAY_KEY, NEXT_KEY]
 
     mail = notifier.emails[DAY_KEY]
-    context = json.loads(json.dumps(mail.context))  # as the outbox stores it
+    context = json.loads(json.dumps(mail.context.values()))  # as the outbox stores it
     assert mail.to == "reports"
     assert mail.subject == "Daily report 2026-10-25: 11 done, 1 failed, 1 set aside"
     assert context["period_start"] == "2026-10-24T19:00:00+02:00"
@@ -273,7 +273,7 @@ async def test_the_week_summary_has_totals_per_day_and_workflow_with_running_tot
         output.mail.subject
         == "Week summary 2026-10-19 to 2026-10-25: 14 done, 1 failed, success rate 93 % (sent by hand)"
     )
-    html = render(output.mail.template, json.loads(json.dumps(output.mail.context))).html
+    html = render(output.mail.template, json.loads(json.dumps(output.mail.context.values()))).html
     assert (
         '<td style="padding: 6px 10px">14</td>' in html and "Nutella_AT_de_&lt;typo&gt;.mp4" in html
     )

@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from ferrero_daemon.config import parse_settings
 from ferrero_daemon.cron import build_triggers
-from tests.conftest import BASE_SETTINGS
+from tests.configs import BASE_SETTINGS
 
 ROME = ZoneInfo("Europe/Rome")
 SPRING_2026 = date(2026, 3, 29)  # 02:00 CET → 03:00 CEST: 02:00–02:59 does not exist
