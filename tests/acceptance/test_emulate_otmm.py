@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ferrero_daemon.clients.otmm.client import OtmmClient
-from tests.fixtures.otmm import config_without_database
+from tests import configs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ async def test_emulate_otmm_mtls_takes_the_pfx_it_printed(tmp_path: Path) -> Non
             "mtls_cert_path": pfx,
             "ca_bundle": ca,
         }
-        config = config_without_database(
+        config = configs.config(
             {"dam": dam}, {"dam_mtls_cert_password": Path(password).read_text()}
         )
         async with OtmmClient.from_config(config) as client:
