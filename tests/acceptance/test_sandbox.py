@@ -47,11 +47,12 @@ class Sandbox:
 def start(workdir: Path, *args: str) -> tuple[subprocess.Popen[str], Collector]:
     # SIGINT ignored, as `cmd &` in a non-interactive shell leaves a background job.
     background = ["bash", "-c", 'trap "" INT; exec "$@"', "bash"]
-    proc = subprocess.Popen(
-        [*background, sys.executable, "-m", "ferrero_daemon", "sandbox", "--workdir", str(workdir), *args],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        text=True,
-    )  # fmt: skip
+    workdir.parent.mkdir(parents=True, exist_ok=True)
+    with stderr_file(workdir).open("w") as stderr:
+        proc = subprocess.Popen(
+            [*background, sys.executable, "-m", "ferrero_daemon", "sandbox", "--workdir", str(workdir), *args],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
     lines = Collector()
 
     def read() -> None:
@@ -63,6 +64,10 @@ def start(workdir: Path, *args: str) -> tuple[subprocess.Popen[str], Collector]:
 
     threading.Thread(target=read, daemon=True).start()
     return proc, lines
+
+
+def stderr_file(workdir: Path) -> Path:
+    return workdir.with_name(workdir.name + ".stderr")
 
 
 def left_running(workdir: Path) -> list[str]:
@@ -90,7 +95,11 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     proc, lines = start(workdir, "--keep-running")
     try:
         source = lines.wait(lambda line: line is None or line.startswith("source "), LIFECYCLE_S)
-        assert source == f"source {workdir / 'env.sh'}", (lines.items, log_tail(workdir))
+        assert source == f"source {workdir / 'env.sh'}", (
+            lines.items,
+            stderr_file(workdir).read_text()[-3000:],
+            log_tail(workdir),
+        )
         yield Sandbox(proc, workdir, lines)
     finally:
         if proc.poll() is None:
@@ -191,7 +200,10 @@ def test_ctrl_c_mid_lifecycle_stops_a_background_sandbox_and_its_postgres(
     proc, lines = start(workdir)
     try:
         first = lines.wait(lambda line: line is None or line.startswith(("✓", "✗")), 240)
-        assert first is not None and first.startswith("✓"), lines.items
+        assert first is not None and first.startswith("✓"), (
+            lines.items,
+            stderr_file(workdir).read_text()[-3000:],
+        )
         assert left_running(workdir)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=120) == 130
