@@ -545,3 +545,9 @@ SELECT r.rolname AS role, r.rolsuper AS superuser, r.rolcreatedb AS createdb,
        pg_has_role(d.datdba, 'MEMBER') AS owns_database
   FROM pg_roles r, pg_database d
  WHERE r.rolname = current_user AND d.datname = current_database()
+
+-- name: notice_first
+-- A file left where it is: a row the first time (then it is reported), nothing after.
+INSERT INTO box_notices (workflow, box_file_id, file_name) VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING
+RETURNING box_file_id

@@ -29,6 +29,7 @@ from ferrero_daemon.errors import InvalidInputError
 from ferrero_daemon.jobs import RunContext, RunReport, resolve
 from ferrero_daemon.outbox.queue import Outbox
 from ferrero_daemon.runtime.runner import dry_run_services
+from ferrero_daemon.sandbox import media
 from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.box.content import MemoryContent
 from ferrero_daemon.sandbox.box.server import BoxEmulator
@@ -43,6 +44,13 @@ from tests.fixtures.otmm import FAST
 from tests.webhook_schema import problems
 
 _seq = itertools.count(1)
+
+
+def mp4(payload: bytes) -> bytes:
+    """``payload`` behind an MP4's first bytes: what A2→A3 takes for a ``.mp4``."""
+    return media.sample("video.mp4", payload)
+
+
 DERIVATIVE_MAP = {
     "FERRERO.FIELD.BRAND": "FERRERO.FIELD.BRAND",
     "FERRERO.FIELD.CAMPAIGN_NUMBER": "FERRERO.FIELD.CAMPAIGN_NUMBER",
@@ -56,7 +64,7 @@ def move_to_a3(when: str) -> dict[str, Any]:
 
 TABLES = (
     "derivative_assets, master_assets, campaign_status, creativex_scores, asset_events,"
-    " workflow_state, notification_outbox, attention_items, file_failures"
+    " workflow_state, notification_outbox, attention_items, file_failures, box_notices"
 )
 
 
@@ -168,10 +176,14 @@ class World:
         return await resolve(job)(services, context)
 
     # -- what people do ----------------------------------------------------------------
-    async def campaign(self, status: str = "A2") -> CampaignRef:
-        """A campaign as A1→A2 leaves it: in the DAM, in Box, in campaign_status."""
+    async def campaign(self, status: str = "A2", number: str = "123") -> CampaignRef:
+        """A campaign as A1→A2 leaves it: in the DAM, in Box, in campaign_status.
+
+        Numbered 123 unless told, the number the tests' agency names carry
+        (``Nutella_DE_de_123_OMG999_<ID>.mp4``): A2→A3 checks it against the master's.
+        """
         n = next(_seq)
-        number, name = f"C{n:04d}", f"Nutella Summer {n}"
+        name = f"Nutella Summer {n}"
         f = self.fields
         meta = {
             f.campaign_status: status,
@@ -210,9 +222,11 @@ class World:
             )
         return tid
 
-    def upload(self, name: str, data: bytes = b"localised video bytes") -> str:
-        """The agency drops a file into the A2→A3 folder."""
-        return self.boxe.create_file(self.folders["a2_a3"], name, data=data).id
+    def upload(self, name: str, data: bytes | None = None) -> str:
+        """The agency drops a file into the A2→A3 folder: ``data``, else a small file of
+        the kind its name says (``mp4`` below for given bytes that should pass as video)."""
+        content = media.sample(name) if data is None else data
+        return self.boxe.create_file(self.folders["a2_a3"], name, data=content).id
 
     def drop_scorecard(self, name: str, data: bytes) -> str:
         return self.boxe.create_file(self.folders["creativex"], name, data=data).id
@@ -286,6 +300,12 @@ class World:
                 )
             )
         return [m for m in mails if template is None or m.template == template]
+
+    async def attention(self, kind: str = "set_aside") -> list[dict[str, Any]]:
+        """The files the attention mails listed as ``kind`` (set_aside, not_moved, noticed),
+        in order, over every mail."""
+        mails = await self.emails("needs_attention_digest")
+        return [entry for mail in mails for entry in mail.context[kind]]
 
     async def webhooks(self) -> list[dict[str, Any]]:
         rows = await self.rows(

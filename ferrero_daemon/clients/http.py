@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState
@@ -156,6 +156,24 @@ class Remote:
             oauth=oauth,
         )
 
+    def body(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        """The JSON object an answer carries. Anything else (an HTML page from a proxy or
+        gateway, a body cut short, a JSON list) is a ``TransientError`` naming what came,
+        not a ``JSONDecodeError`` from deep inside a client."""
+        try:
+            data = response.json()
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+            raise TransientError(
+                f"{what}: {self.name} answered {response.status_code} with "
+                f"{_content_type(response)} that is not JSON ({_start(response)})"
+            ) from exc
+        if not isinstance(data, dict):
+            raise TransientError(
+                f"{what}: {self.name} answered {response.status_code} with JSON "
+                f"{type(data).__name__}, not an object ({_start(response)})"
+            )
+        return data
+
     def retry_after(self, response: httpx.Response) -> float | None:
         return parse_retry_after(response.headers.get("Retry-After"), self.clock)
 
@@ -202,6 +220,19 @@ class Remote:
             yield
         except httpx.RequestError as exc:
             raise self.failure(exc, what) from exc
+
+
+def _content_type(response: httpx.Response) -> str:
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    return kind or "no content type"
+
+
+def _start(response: httpx.Response, limit: int = 60) -> str:
+    """The first characters of a body, printable: ``'<!DOCTYPE html><html>…'``."""
+    text = response.content[:limit].decode("utf-8", errors="replace")
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    more = "…" if len(response.content) > limit else ""
+    return f"it starts {text + more!r}" if text.strip() else "an empty body"
 
 
 def untrusted_certificate(exc: BaseException) -> str | None:

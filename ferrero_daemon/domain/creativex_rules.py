@@ -22,6 +22,7 @@ from ferrero_daemon.errors import InvalidInputError
 CLAMP_TOLERANCE = 1.0
 WEIGHT_TOLERANCE = 1.0
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+_OUT_OF_100 = re.compile(r"\s*(?:/|of|out of)\s*100(?:[.,]0+)?\b")
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,24 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def printed_score(text: str) -> float | None:
+    """The one score printed in ``text`` (``"83/100"`` is one score, 83); a scorecard that
+    prints two different scores (``"83%; 45%"``) is refused: which one is meant is a
+    question for a person, not a guess."""
+    numbers = {float(n.replace(",", ".")) for n in _NUMBER.findall(_OUT_OF_100.sub("", text))}
+    if len(numbers) > 1:
+        shown = ", ".join(f"{n:g}" for n in sorted(numbers))
+        raise InvalidInputError(
+            f"the scorecard shows more than one score ({shown}, printed {text!r}); "
+            "check it by hand and ask CreativeX for a scorecard per creative"
+        )
+    return numbers.pop() if numbers else None
+
+
 def score_pct(raw: Any, score_text: Any) -> float:
     """The score as a percentage 0–100, or ``InvalidInputError`` naming what was read."""
     text = score_text if isinstance(score_text, str) else ""
-    printed = parse_score_text(text)
+    printed = printed_score(text)
     value = _number(raw)
     if value is None:
         value = printed
@@ -60,12 +75,22 @@ def score_pct(raw: Any, score_text: Any) -> float:
         )
     if _is_fraction(value, printed, "%" in text or (isinstance(raw, str) and "%" in raw)):
         value *= 100  # a 0–1 fraction, as CreativeX's own API reports it
-    if -CLAMP_TOLERANCE <= value <= 100 + CLAMP_TOLERANCE:
-        return round(min(100.0, max(0.0, value)), 2)
-    raise InvalidInputError(
-        f"Creative Quality Score {value:g} is outside 0–100 (printed {text!r}); "
-        "check the scorecard by hand"
-    )
+    if not -CLAMP_TOLERANCE <= value <= 100 + CLAMP_TOLERANCE:
+        raise InvalidInputError(
+            f"Creative Quality Score {value:g} is outside 0–100 (printed {text!r}); "
+            "check the scorecard by hand"
+        )
+    if printed is not None and not _agrees(value, printed):
+        raise InvalidInputError(
+            f"the extracted score {value:g} is not the score printed on the scorecard "
+            f"({text!r}); check the scorecard by hand"
+        )
+    return round(min(100.0, max(0.0, value)), 2)
+
+
+def _agrees(value: float, printed: float) -> bool:
+    """The extracted score is the printed one, as a percentage or as a 0–1 fraction."""
+    return any(abs(value - p) <= CLAMP_TOLERANCE for p in (printed, printed * 100))
 
 
 def _is_fraction(value: float, printed: float | None, percent_sign: bool) -> bool:

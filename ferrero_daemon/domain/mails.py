@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, get_args, get_origin, get_type_hints
 
 from ferrero_daemon.errors import InvalidInputError
@@ -105,6 +105,7 @@ class UploadsMail(MailContext):
     unscored: list[str]
     default_score: str
     default_status: str
+    unchanged: list[Upload] = field(default_factory=list)  # identical re-uploads, not added
 
 
 # -- a5_a6_rejections ----------------------------------------------------------------
@@ -172,6 +173,32 @@ class SetAsideMail(MailContext):
 class SetAsideFailedMail(SetAsideMail):
     TEMPLATE = "set_aside_failed"
     error: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttentionEntry:
+    file: str
+    box_file_id: str
+    reason: str
+    error: str = ""  # why it could not be set aside (``not_moved``)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttentionDigestMail(MailContext):
+    """Everything one run of a workflow could not take, once, in one mail (issue 12: 31
+    bad files used to be 31 mails). ``SetAsideMail`` and ``SetAsideFailedMail`` stay only
+    to send what an older version queued."""
+
+    TEMPLATE = "needs_attention_digest"
+    workflow: str
+    folder: str
+    set_aside: list[AttentionEntry]  # moved into the folder, reason in the description
+    not_moved: list[AttentionEntry]  # could not be moved: left in place, tried each run
+    noticed: list[AttentionEntry]  # in a sub-folder or dropped into the folder: left alone
+
+    @property
+    def count(self) -> int:
+        return len(self.set_aside) + len(self.not_moved) + len(self.noticed)
 
 
 # -- alert ---------------------------------------------------------------------------
@@ -250,6 +277,7 @@ CONTEXTS: dict[str, type[MailContext]] = {
         ScoresMail,
         SetAsideMail,
         SetAsideFailedMail,
+        AttentionDigestMail,
         AlertMail,
         CheckMail,
         DailyReportMail,

@@ -44,6 +44,8 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     drop_after_bytes: int | None = None
+    raw: str | None = None  # the body as given (an HTML error page, JSON cut short), not JSON
+    content_type: str = "text/html"  # of ``raw``
     _pattern: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -236,6 +238,13 @@ class EmulatorServer:
             headers = (
                 {"Retry-After": _header(fault.retry_after)} if fault.retry_after is not None else {}
             )
+            if fault.raw is not None:
+                return web.Response(
+                    text=fault.raw,
+                    status=fault.status,
+                    headers=headers,
+                    content_type=fault.content_type,
+                )
             return json_response(fault.body or {"error": "injected fault"}, fault.status, headers)
         return await handler(request)
 

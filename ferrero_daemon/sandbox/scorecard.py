@@ -203,7 +203,9 @@ def _field(data: dict[str, Any], line: str) -> None:
     if key == "guidelines met" and (m := _COUNTS.search(value)):
         data["guidelines_met"], data["guidelines_total"] = int(m.group(1)), int(m.group(2))
     elif key in _LABELS:
-        data[_LABELS[key]] = value.strip() or None
+        # A label printed twice with two values (two scores): both, as a model reads them.
+        earlier, now = data[_LABELS[key]], value.strip() or None
+        data[_LABELS[key]] = f"{earlier}; {now}" if earlier and now and earlier != now else now
 
 
 def read(data: bytes) -> dict[str, Any]:

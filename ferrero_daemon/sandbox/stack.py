@@ -15,7 +15,6 @@ import getpass
 import os
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
 from contextlib import AsyncExitStack
@@ -62,24 +61,10 @@ def start_postgres(directory: Path) -> tuple[Postgres, Any]:
 
     # A Unix socket path must stay short (~107 bytes): keep the data dir's path short too.
     directory.mkdir(parents=True, exist_ok=True)
-    server = _pg_server(pgserver, directory)
+    server = pgserver.get_server(directory, cleanup_mode="stop")  # type: ignore[attr-defined]
     info = server.get_postmaster_info()
     bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
     return Postgres(str(info.socket_dir), int(info.port), bin_dir), server
-
-
-def _pg_server(pgserver: Any, directory: Path, tries: int = 3) -> Any:
-    """pgserver gives ``pg_ctl start`` 10 s; on a loaded machine a first start (right
-    after initdb) can take longer while the server still comes up: attach to it then."""
-    for attempt in range(1, tries + 1):
-        try:
-            return pgserver.get_server(directory, cleanup_mode="stop")
-        except subprocess.TimeoutExpired:
-            if attempt == tries:
-                raise
-            # Its half-made handle would be handed out again: forget it first.
-            pgserver.PostgresServer._instances.pop(directory.resolve(), None)
-    raise AssertionError("unreachable")
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

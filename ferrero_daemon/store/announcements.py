@@ -18,9 +18,6 @@ from typing import Any
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.store.state import StateStore
 
-_CURSOR = "summary_cursor"
-_PENDING = "summary_pending"
-
 
 @dataclass(frozen=True)
 class EventRange:
@@ -45,31 +42,37 @@ class SummaryEvent:
 
 
 class AnnouncementStore:
-    def __init__(self, db: Database, workflow: str) -> None:
+    """One cursor per workflow and ``channel`` (``summary``: the run's success mail;
+    ``attention``: its mail of files that need a person), each moving on its own."""
+
+    def __init__(self, db: Database, workflow: str, channel: str = "summary") -> None:
         self._db = db
         self._workflow = workflow
+        self._channel = channel
         self._state = StateStore(db)
+        self._cursor_key = f"{channel}_cursor"
+        self._pending_key = f"{channel}_pending"
 
     async def pending(self) -> EventRange | None:
-        raw = await self._state.get(self._workflow, _PENDING)
+        raw = await self._state.get(self._workflow, self._pending_key)
         return None if raw is None else EventRange(raw["after"], raw["through"])
 
     async def open_range(self, events: Sequence[str]) -> EventRange | None:
         """Claim every event after the cursor as the next summary's range."""
         async with self._db.transaction() as tx:
             state = StateStore(tx)
-            cursor = int(await state.get(self._workflow, _CURSOR) or 0)
+            cursor = int(await state.get(self._workflow, self._cursor_key) or 0)
             last = int(
                 await tx.fetchval("returns_events_last_id", self._workflow, cursor, list(events))
             )
             if last <= cursor:
                 return None  # nothing new: the cursor stays where it is
-            await state.put(self._workflow, _PENDING, {"after": cursor, "through": last})
-            await state.put(self._workflow, _CURSOR, last)
+            await state.put(self._workflow, self._pending_key, {"after": cursor, "through": last})
+            await state.put(self._workflow, self._cursor_key, last)
         return EventRange(cursor, last)
 
     async def close(self) -> None:
-        await self._state.delete(self._workflow, _PENDING)
+        await self._state.delete(self._workflow, self._pending_key)
 
     async def events(self, span: EventRange, events: Sequence[str]) -> list[SummaryEvent]:
         rows = await self._db.fetch(

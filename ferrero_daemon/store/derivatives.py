@@ -40,6 +40,7 @@ class Derivative:
     dam_version: int
     creativex_score_id: int | None
     state: str
+    sha1: str | None  # of the content last imported
 
 
 @dataclass(frozen=True)

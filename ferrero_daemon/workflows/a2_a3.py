@@ -21,8 +21,8 @@ import mimetypes
 from dataclasses import dataclass
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.types import Email
-from ferrero_daemon.domain import agency_names, scores
+from ferrero_daemon.clients.types import ByteStream, Email
+from ferrero_daemon.domain import agency_names, content_types, scores
 from ferrero_daemon.domain.agency_names import AgencyName, BadName
 from ferrero_daemon.domain.campaigns import a2_a3_move
 from ferrero_daemon.domain.derivatives import (
@@ -56,12 +56,13 @@ from ferrero_daemon.store.scores import ScoreStore
 from ferrero_daemon.workflows import dam_lookup
 from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.status_change import StatusChange
-from ferrero_daemon.workflows.streams import counted
+from ferrero_daemon.workflows.streams import counted, peek
 from ferrero_daemon.workflows.summary import Summary
 
 log = logs.get_logger(__name__)
 
-IMPORTED = ("derivative_imported", "derivative_versioned")
+UNCHANGED = "derivative_unchanged"
+IMPORTED = ("derivative_imported", "derivative_versioned", UNCHANGED)
 
 
 class CannotTake(InvalidInputError):
@@ -80,6 +81,18 @@ class Plan:
     @property
     def is_version(self) -> bool:
         return self.existing is not None and self.existing.dam_asset_id is not None
+
+    @property
+    def is_identical(self) -> bool:
+        """The same bytes (SHA-1) as the DAM's current version, taken from another Box file."""
+        old = self.existing
+        return (
+            old is not None
+            and old.dam_asset_id is not None
+            and old.state != "importing"
+            and self.item.sha1 is not None
+            and old.sha1 == self.item.sha1
+        )
 
 
 async def run(services: Services, run: RunContext) -> RunReport:
@@ -105,6 +118,7 @@ class AgencyUploads:
             await self.set_aside.finish_pending()
             await self.status.recover()
         await self.set_aside.sweep(self._guarded)
+        await self.set_aside.announce()
         await self._advance_campaigns()
         if not self.run_ctx.dry_run:
             await Summary(
@@ -129,6 +143,9 @@ class AgencyUploads:
             else:
                 await self._delete(plan, existing)
             return
+        if plan.is_identical:
+            await self._unchanged(plan)
+            return
         if self.run_ctx.dry_run:
             verb = "would_check_in_version" if plan.is_version else "would_import"
             log.info(verb, file=item.name, tracking_id=plan.name.tracking_id, folder=plan.folder_id)
@@ -137,20 +154,15 @@ class AgencyUploads:
         await self._import(plan)
 
     async def _plan(self, item: BoxItem) -> Plan:
-        try:
-            name = agency_names.parse(item.name)
-        except BadName as exc:
-            raise CannotTake(str(exc)) from exc
-        if item.size == 0:
-            raise CannotTake(
-                f"{item.name}: the file is empty (0 bytes); ask the agency to upload it again"
-            )
+        name = _read_name(item)
         master = await self.store.master(name.tracking_id)
         if master is None:
             raise CannotTake(
                 f"{item.name}: unknown tracking ID {name.tracking_id}: no master was delivered "
                 "with it; check the ID against the master's file name"
             )
+        if (mismatch := agency_names.campaign_mismatch(name, master.campaign_number)) is not None:
+            raise CannotTake(f"{item.name}: {mismatch}")
         folder_id = await dam_lookup.derivatives_folder(
             self.s.dam, self.settings.dam, master.campaign_id
         )
@@ -160,12 +172,40 @@ class AgencyUploads:
         score = best_score(candidates, key, name.tracking_id, name.country, name.language)
         return Plan(item, name, master, folder_id, existing, score)
 
+    async def _unchanged(self, plan: Plan) -> None:
+        """An identical re-upload: no new version (it would send an approved asset back to
+        review for nothing); the Box copy goes, the mail says so. Identical to a version the
+        reviewers rejected, it is set aside: the agency meant to send a corrected file."""
+        old, item = plan.existing, plan.item
+        assert old is not None and old.dam_asset_id is not None
+        if old.state == "rejected_sent":
+            raise CannotTake(
+                f"{item.name}: identical to version {old.dam_version} in the DAM, which the "
+                "reviewers rejected; upload the corrected file"
+            )
+        if self.run_ctx.dry_run:
+            log.info("would_delete_identical_file", file=item.name, dam_asset_id=old.dam_asset_id)
+            self.report.count("would_skip_unchanged")
+            return
+        await self.s.box.delete(item.id)
+        current = DamAsset(
+            old.dam_asset_id, item.name, plan.folder_id, item.size, None, old.dam_version
+        )
+        async with self.s.db.transaction() as tx:
+            await AttentionStore(tx).resolve(item.id)
+            await FailureStore(tx).clear(item.id)
+            await EventStore(tx).record(self._event(plan, UNCHANGED, "ok", current))
+        self.report.count("unchanged")
+        log.info(UNCHANGED, file=item.name, dam_asset_id=old.dam_asset_id, version=old.dam_version)
+
     async def _import(self, plan: Plan) -> None:
         resumed = plan.existing is not None and plan.existing.state == "importing"
-        row = await self._begin(plan)
-        asset = await self._find_done(plan, row) if resumed else None
-        if asset is None:
-            asset = await self._transfer(plan, row)
+        async with self.s.box.download(plan.item.id) as download:
+            chunks = await _checked(plan, download.chunks)
+            row = await self._begin(plan)
+            asset = await self._find_done(plan, row) if resumed else None
+            if asset is None:
+                asset = await self._transfer(plan, row, download.size, chunks)
         if plan.is_version:
             await self.s.dam.update_asset_metadata(asset.id, self._version_fields(plan))
         await self._record(plan, row, asset)
@@ -209,24 +249,25 @@ class AgencyUploads:
         log.info("derivative_found_after_restart", file=plan.item.name, dam_asset_id=asset.id)
         return asset
 
-    async def _transfer(self, plan: Plan, row: Derivative) -> DamAsset:
+    async def _transfer(
+        self, plan: Plan, row: Derivative, box_size: int | None, content: ByteStream
+    ) -> DamAsset:
         item = plan.item
-        async with self.s.box.download(item.id) as download:
-            size = item.size if item.size is not None else download.size
-            if size is None:
-                raise PermanentError(f"{item.name}: Box did not say how large the file is")
-            chunks = counted(download.chunks, self.run_ctx.progress)
-            if row.dam_asset_id is not None:
-                return await self.s.dam.check_in_version(row.dam_asset_id, item.name, size, chunks)
-            metadata = await self._metadata(plan)
-            return await self.s.dam.import_asset(
-                plan.folder_id,
-                item.name,
-                size,
-                chunks,
-                metadata,
-                mime_type=mimetypes.guess_type(item.name)[0],
-            )
+        size = item.size if item.size is not None else box_size
+        if size is None:
+            raise PermanentError(f"{item.name}: Box did not say how large the file is")
+        chunks = counted(content, self.run_ctx.progress)
+        if row.dam_asset_id is not None:
+            return await self.s.dam.check_in_version(row.dam_asset_id, item.name, size, chunks)
+        metadata = await self._metadata(plan)
+        return await self.s.dam.import_asset(
+            plan.folder_id,
+            item.name,
+            size,
+            chunks,
+            metadata,
+            mime_type=mimetypes.guess_type(item.name)[0],
+        )
 
     async def _metadata(self, plan: Plan) -> dict[str, FieldValue]:
         dam = self.settings.dam
@@ -306,14 +347,18 @@ class AgencyUploads:
             await self.status.advance(campaign.campaign_id, campaign.label)
 
     def _email(self, events: list[SummaryEvent]) -> Email:
-        uploads = [_upload(e) for e in events]
+        uploads = [_upload(e) for e in events if e.event != UNCHANGED]
+        unchanged = [_upload(e) for e in events if e.event == UNCHANGED]
         context = UploadsMail(
             uploads=uploads,
             unscored=[u.file for u in uploads if not u.scored],
             default_score=self.settings.creativex.default_score,
             default_status=self.settings.creativex.default_status,
+            unchanged=unchanged,
         )
         subject = f"A2→A3: {len(uploads)} localised version(s) uploaded to the DAM"
+        if unchanged:
+            subject += f", {len(unchanged)} identical re-upload(s) not added again"
         return Email(to="success", subject=subject, context=context)
 
 
@@ -333,3 +378,28 @@ def _upload(e: SummaryEvent) -> Upload:
         creativex_status=d["creativex_status"],
         scored=d["scored"],
     )
+
+
+async def _checked(plan: Plan, chunks: ByteStream) -> ByteStream:
+    """The stream, once its first bytes say it is what the extension says (read once)."""
+    head, chunks = await peek(chunks, content_types.HEAD_BYTES)
+    if (problem := content_types.problem(plan.name.extension, head)) is not None:
+        raise CannotTake(f"{plan.item.name}: {problem}")
+    return chunks
+
+
+def _read_name(item: BoxItem) -> AgencyName:
+    """The agency's name, read; ``CannotTake`` for system files, bad names, empty files."""
+    if (system := agency_names.system_file(item.name)) is not None:
+        raise CannotTake(
+            f"{item.name}: {system}, not a localised version; nothing to import, delete it"
+        )
+    try:
+        name = agency_names.parse(item.name)
+    except BadName as exc:
+        raise CannotTake(str(exc)) from exc
+    if item.size == 0:
+        raise CannotTake(
+            f"{item.name}: the file is empty (0 bytes); ask the agency to upload it again"
+        )
+    return name

@@ -20,7 +20,7 @@ from typing import Any
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
-from ferrero_daemon.domain import agency_names, scores, tracking_id
+from ferrero_daemon.domain import agency_names, content_types, scores, tracking_id
 from ferrero_daemon.domain.derivatives import best_score, is_pdf, score_fields, score_text
 from ferrero_daemon.domain.mails import ScoresMail, ScoreStored, ScoreWritten
 from ferrero_daemon.domain.values import BoxItem, Scorecard
@@ -74,6 +74,7 @@ class Scoring:
         if not self.run_ctx.dry_run:
             await self.set_aside.finish_pending()
         await self.set_aside.sweep(self._guarded)
+        await self.set_aside.announce()
         await self._write_late_scores()
         if not self.run_ctx.dry_run:
             await Summary(
@@ -98,6 +99,9 @@ class Scoring:
             )
             return
         pdf = await self._read(item)
+        if (problem := content_types.pdf_problem(pdf)) is not None:
+            await self.set_aside(item, f"{item.name}: {problem}")
+            return
         digest = hashlib.sha256(pdf).hexdigest()
         if await self.scores.pdf_known(digest):
             log.info("scorecard_already_stored", file=item.name, sha256=digest)

@@ -2,7 +2,9 @@
 
 The file is never deleted and never retried in a loop: it leaves the watched folder,
 its Box description says why, ``attention_items`` records it, and the error
-recipients get one mail. Moving it back into the watched folder retries it.
+recipients get it in the run's one attention mail (``announce``: every file set aside,
+not set aside, or left in a sub-folder in that run, ``strays.py``). Moving it back into
+the watched folder retries it.
 
 No file stops the others. A file a remote keeps failing for is retried at each run
 and set aside after ``[box] set_aside_after_failed_runs`` failed runs (``failed``). A
@@ -10,21 +12,22 @@ set-aside whose Box steps fail (a name Box refuses, a *file* named like the sub-
 stays pending: it is mailed once, tried again at each run, and the sweep leaves the
 file alone meanwhile.
 
-Exactly once: the row is written first (intent), the Box changes are idempotent, the
-mail's dedupe key names the file, its content and the reason, and the row is marked
-reported last. ``finish_pending`` completes what an earlier run left half done.
+Exactly once: the row is written first (intent), the Box changes are idempotent, and
+the row is marked reported in the transaction that records its ``file_set_aside`` (or
+``set_aside_failed``) event. The attention mail is built from those events after a
+cursor (``Summary``, channel ``attention``), so a file is in exactly one mail however
+the runs crash. ``finish_pending`` completes what an earlier run left half done.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain import agency_names
-from ferrero_daemon.domain.mails import SetAsideFailedMail, SetAsideMail
+from ferrero_daemon.domain.mails import AttentionDigestMail, AttentionEntry
 from ferrero_daemon.domain.rejections import BOX_DESCRIPTION_LIMIT
 from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import (
@@ -37,11 +40,17 @@ from ferrero_daemon.errors import (
 )
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
+from ferrero_daemon.store.announcements import SummaryEvent
 from ferrero_daemon.store.attention import AttentionItem, AttentionStore
 from ferrero_daemon.store.events import AssetEvent, EventStore
 from ferrero_daemon.store.failures import FailureStore, FileFailure
+from ferrero_daemon.workflows.strays import NOTICED, Strays
+from ferrero_daemon.workflows.summary import Summary
 
 log = logs.get_logger(__name__)
+SET_ASIDE = "file_set_aside"
+NOT_SET_ASIDE = "set_aside_failed"
+ANNOUNCED = (SET_ASIDE, NOT_SET_ASIDE, NOTICED)
 
 RemoteError = TransientError | PermanentError
 
@@ -99,7 +108,8 @@ class SetAside:
 
         A file an operator moved back out of ``_needs_attention`` is marked returned
         first, so it is tried from scratch; one whose set-aside is pending is left alone.
-        Progress follows the files.
+        Files in sub-folders, and in ``_needs_attention`` without having been set aside
+        there, are reported once (``strays.py``). Progress follows the files.
         """
         listing = await self.services.box.list_folder(self.folder_id)
         files = [item for item in listing if item.type == "file"]
@@ -111,6 +121,10 @@ class SetAside:
             progress.current = item.name
             await self._sweep_one(item, open_items.get(item.id), take)
             progress.advance()
+        folders = [item for item in listing if item.type == "folder"]
+        known = await AttentionStore(self.services.db).open_items(self._workflow)
+        strays = Strays(self.services, self.run, self._folder_name)
+        await strays.notice(folders, {entry.box_file_id for entry in known})
 
     async def returned(self, item: BoxItem) -> None:
         """An operator moved a set-aside file back: it is retried from scratch."""
@@ -163,19 +177,9 @@ class SetAside:
         target = await box.ensure_folder(self.folder_id, self._folder_name)
         await box.set_description(entry.box_file_id, entry.reason[:BOX_DESCRIPTION_LIMIT])
         await self._move(entry, target.id)
-        await self.services.notifier.email(_mail_key("attention", entry), self._mail(entry))
         async with self.services.db.transaction() as tx:
             await AttentionStore(tx).reported(entry.box_file_id)
-            await EventStore(tx).record(
-                AssetEvent(
-                    workflow=self._workflow,
-                    event="file_set_aside",
-                    outcome="skipped",
-                    run_id=self.run.run_id,
-                    box_file_id=entry.box_file_id,
-                    detail={"file": entry.file_name, "reason": entry.reason},
-                )
-            )
+            await EventStore(tx).record(self._event(SET_ASIDE, entry))
         self.report.count("set_aside")
         log.warning(
             "file_set_aside",
@@ -201,42 +205,59 @@ class SetAside:
             log.warning("set_aside_still_failing", attempts=tried.attempts, **fields)
             return
         log.error("set_aside_failed", reason=entry.reason, **fields)
-        mail = self._mail(entry, error=str(exc))
-        await self.services.notifier.email(_mail_key("attention-failed", entry), mail)
-        await store.failure_reported(entry.box_file_id)
+        async with self.services.db.transaction() as tx:
+            await AttentionStore(tx).failure_reported(entry.box_file_id)
+            await EventStore(tx).record(self._event(NOT_SET_ASIDE, entry, str(exc)))
 
-    def _mail(self, entry: AttentionItem, error: str | None = None) -> Email:
-        wf, name, file_id, folder = (
-            self._workflow,
-            entry.file_name,
-            entry.box_file_id,
-            self._folder_name,
+    def _event(self, event: str, entry: AttentionItem, error: str = "") -> AssetEvent:
+        detail = {"file": entry.file_name, "reason": entry.reason, "error": error}
+        return AssetEvent(
+            workflow=self._workflow,
+            event=event,
+            run_id=self.run.run_id,
+            box_file_id=entry.box_file_id,
+            detail=detail,
         )
-        if error is None:
-            return Email(
-                "errors",
-                f"Set aside in Box ({wf}): {name}",
-                SetAsideMail(
-                    workflow=wf, file_name=name, box_file_id=file_id, reason=entry.reason,
-                    folder=folder,
-                ),
-            )  # fmt: skip
-        return Email(
-            "errors",
-            f"Could not set aside in Box ({wf}): {name}",
-            SetAsideFailedMail(
-                workflow=wf, file_name=name, box_file_id=file_id, reason=entry.reason,
-                folder=folder, error=error,
-            ),
-        )  # fmt: skip
+
+    async def announce(self) -> None:
+        """Queue the one mail of everything this run (and any crashed run before it)
+        could not take; nothing when there is nothing new."""
+        if self.run.dry_run:
+            return
+        summary = Summary(
+            self.services.db,
+            self.services.notifier,
+            self._workflow,
+            ANNOUNCED,
+            self._digest,
+            channel="attention",
+        )
+        await summary.send()
+
+    def _digest(self, events: list[SummaryEvent]) -> Email:
+        def entries(kind: str) -> list[AttentionEntry]:
+            return [
+                AttentionEntry(
+                    file=e.detail["file"],
+                    box_file_id=e.box_file_id or "",
+                    reason=e.detail["reason"],
+                    error=e.detail.get("error") or "",
+                )
+                for e in events
+                if e.event == kind
+            ]
+
+        mail = AttentionDigestMail(
+            workflow=self._workflow,
+            folder=self._folder_name,
+            set_aside=entries(SET_ASIDE),
+            not_moved=entries(NOT_SET_ASIDE),
+            noticed=entries(NOTICED),
+        )
+        subject = f"Needs attention in Box ({self._workflow}): {mail.count} file(s)"
+        return Email("errors", subject, mail)
 
 
 def _pending(entry: AttentionItem, item: BoxItem) -> bool:
     """Its set-aside failed, and nobody changed the file since (a rename, new content)."""
     return entry.reported_at is None and (entry.file_name, entry.sha1) == (item.name, item.sha1)
-
-
-def _mail_key(kind: str, entry: AttentionItem) -> str:
-    facts = "\n".join((entry.file_name, entry.sha1 or "", entry.reason))
-    digest = hashlib.sha256(facts.encode()).hexdigest()[:16]
-    return f"{kind}:{entry.workflow}:{entry.box_file_id}:{digest}"

@@ -26,10 +26,11 @@ class Summary:
     workflow: str
     events: Sequence[str]
     build: BuildEmail
+    channel: str = "summary"  # its own cursor over the events (``AnnouncementStore``)
 
     async def send(self) -> int:
         """Queue the summary of everything not yet announced; return how many items it lists."""
-        store = AnnouncementStore(self.db, self.workflow)
+        store = AnnouncementStore(self.db, self.workflow, self.channel)
         pending = await store.pending()
         if pending is not None:
             await self._queue(store, pending)
@@ -41,7 +42,7 @@ class Summary:
     async def _queue(self, store: AnnouncementStore, span: EventRange) -> int:
         items = await store.events(span, self.events)
         if items:
-            key = f"{self.workflow}:summary:{span.key}"
+            key = f"{self.workflow}:{self.channel}:{span.key}"
             queued = await self.notifier.email(key, self.build(items))
             log.info("summary_queued", workflow=self.workflow, items=len(items), new=queued)
         await store.close()

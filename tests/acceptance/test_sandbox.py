@@ -10,9 +10,11 @@ the way a shell starts a background job (SIGINT ignored).
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -89,9 +91,19 @@ def log_tail(workdir: Path) -> str:
     return log.read_text(errors="replace")[-3000:] if log.exists() else "(no daemon.log)"
 
 
+@pytest.fixture
+def outside_pytest_tmp() -> Iterator[Path]:
+    """Not under /tmp/pytest-of-<user>: another pytest session starting on this machine
+    resets that to 0700 and would lock out the embedded PostgreSQL's own user."""
+    directory = Path(tempfile.mkdtemp(prefix="fd-sbx-"))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    workdir = tmp_path_factory.mktemp("sbx") / "kept"
+def sandbox() -> Iterator[Sandbox]:
+    base = Path(tempfile.mkdtemp(prefix="fd-sbx-"))  # see outside_pytest_tmp
+    workdir = base / "kept"
     proc, lines = start(workdir, "--keep-running")
     try:
         source = lines.wait(lambda line: line is None or line.startswith("source "), LIFECYCLE_S)
@@ -109,6 +121,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
                 [sys.executable, "-m", "ferrero_daemon", "sandbox", "--stop", "--workdir", str(workdir)],
                 cwd=REPO, capture_output=True, timeout=120, check=False,
             )  # fmt: skip
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_the_lifecycle_passes_with_mutual_tls_checked_and_every_mail_on_disk(
@@ -194,9 +207,9 @@ def test_sandbox_stop_from_another_shell_ends_every_child_postgres_included(
 
 
 def test_ctrl_c_mid_lifecycle_stops_a_background_sandbox_and_its_postgres(
-    tmp_path: Path,
+    outside_pytest_tmp: Path,
 ) -> None:
-    workdir = tmp_path / "interrupted"
+    workdir = outside_pytest_tmp / "interrupted"
     proc, lines = start(workdir)
     try:
         first = lines.wait(lambda line: line is None or line.startswith(("✓", "✗")), 240)

@@ -12,6 +12,7 @@ from tests.returns_world import (
     FakeScorer,
     World,
     move_to_a3,
+    mp4,
     scorecard,
 )
 
@@ -32,14 +33,14 @@ def bad_check(tid: str) -> str:
 async def test_an_agency_upload_becomes_a_derivative_with_metadata(w: World) -> None:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    w.upload(agency_name(tid), b"localised bytes")
+    w.upload(agency_name(tid), mp4(b"localised bytes"))
 
     report = await w.run("a2_a3")
 
     assert report.failures == [] and report.counts == {"imported": 1, "campaigns_moved": 1}
     [asset] = w.derivatives(campaign)
     f, meta = w.fields, asset.metadata
-    assert await w.dam_bytes(asset.id) == b"localised bytes"
+    assert await w.dam_bytes(asset.id) == mp4(b"localised bytes")
     assert asset.name == agency_name(tid)
     assert meta[f.tracking_id] == tid
     assert (meta[f.country], meta[f.language], meta[f.job_number]) == ("DE", "de", "OMG999")
@@ -134,7 +135,9 @@ async def test_a_file_that_cannot_be_taken_is_set_aside_and_reported_once(
         row["box_file_id"] == file_id and reason in row["reason"] and row["reported_at"] is not None
     )
     [mail] = await w.emails()
-    assert mail.to == "errors" and mail.context["file_name"] == name and reason in mail.text
+    assert mail.to == "errors" and mail.template == "needs_attention_digest"
+    [entry] = mail.context["set_aside"]
+    assert entry["file"] == name and reason in mail.text
     assert w.derivatives(campaign) == []
 
 
@@ -144,12 +147,12 @@ async def test_moving_a_set_aside_file_back_retries_it(w: World) -> None:
     file_id = w.upload(agency_name(tid), b"")
     await w.run("a2_a3")
 
-    w.move_back(file_id, b"fixed bytes")
+    w.move_back(file_id, mp4(b"fixed bytes"))
     report = await w.run("a2_a3")
 
     assert report.counts == {"imported": 1, "campaigns_moved": 1}
     [asset] = w.derivatives(campaign)
-    assert await w.dam_bytes(asset.id) == b"fixed bytes"
+    assert await w.dam_bytes(asset.id) == mp4(b"fixed bytes")
     [row] = await w.rows("SELECT resolved_at FROM attention_items")
     assert row["resolved_at"] is not None
 
@@ -157,18 +160,18 @@ async def test_moving_a_set_aside_file_back_retries_it(w: World) -> None:
 async def test_a_redelivery_after_rejection_is_a_new_version(w: World) -> None:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    w.upload(agency_name(tid), b"first cut")
+    w.upload(agency_name(tid), mp4(b"first cut"))
     await w.run("a2_a3")
     [first] = w.derivatives(campaign)
     w.review(first.id, {w.fields.approval: "NOT APPROVED", w.fields.comments: "Logo"})
-    w.upload(agency_name(tid, "DE", "DE"), b"second cut")  # the language typed in capitals
+    w.upload(agency_name(tid, "DE", "DE"), mp4(b"second cut"))  # the language typed in capitals
 
     report = await w.run("a2_a3")
 
     assert report.counts == {"versioned": 1}
     [second] = w.derivatives(campaign)
     assert second.version == 2 and second.original_id == first.original_id
-    assert await w.dam_bytes(second.id) == b"second cut"
+    assert await w.dam_bytes(second.id) == mp4(b"second cut")
     assert w.fields.approval not in second.metadata  # back to review
     assert len(w.derivatives(campaign, latest=False)) == 2
     [row] = await w.rows("SELECT dam_asset_id, dam_version, state FROM derivative_assets")
@@ -197,7 +200,7 @@ async def test_a_dry_run_plans_and_changes_nothing(w: World) -> None:
 async def test_a_dam_outage_keeps_the_box_file_and_the_next_run_takes_it(w: World) -> None:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    file_id = w.upload(agency_name(tid), b"localised bytes")
+    file_id = w.upload(agency_name(tid), mp4(b"localised bytes"))
     w.otmm.inject(r"/assets$", method="POST", status=503, count=50)
 
     report = await w.run("a2_a3")
@@ -211,3 +214,42 @@ async def test_a_dam_outage_keeps_the_box_file_and_the_next_run_takes_it(w: Worl
     assert (await w.run("a2_a3")).counts == {"imported": 1, "campaigns_moved": 1}
     assert len(w.derivatives(campaign, latest=False)) == 1
     assert w.files(w.folders["a2_a3"]) == []
+
+
+async def test_an_identical_re_upload_is_not_a_new_version(w: World) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    w.upload(agency_name(tid), mp4(b"the cut"))
+    await w.run("a2_a3")
+    w.review(w.derivatives(campaign)[0].id, {w.fields.approval: "APPROVED"})
+    again = w.upload(agency_name(tid), mp4(b"the cut"))  # the agency sends it once more
+
+    report = await w.run("a2_a3")
+
+    assert report.counts == {"unchanged": 1} and report.failures == []
+    [asset] = w.derivatives(campaign, latest=False)
+    assert asset.version == 1 and asset.metadata[w.fields.approval] == "APPROVED"
+    assert w.files(w.folders["a2_a3"]) == [] and again in {c.id for c in w.boxe.changes("deleted")}
+    _, second = await w.emails("a2_a3_uploads")
+    assert second.context["uploads"] == [] and second.context["unchanged"][0]["version"] == 1
+    assert "identical to the version already in the DAM" in second.text
+
+
+async def test_an_identical_re_upload_of_a_rejected_version_is_set_aside(w: World) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    w.upload(agency_name(tid), mp4(b"the cut"))
+    await w.run("a2_a3")
+    [first] = w.derivatives(campaign)
+    w.review(first.id, {w.fields.approval: "NOT APPROVED", w.fields.comments: "Logo"})
+    w.set_status(campaign, "A5")
+    await w.run("a5_a6")
+    again = w.upload(agency_name(tid), mp4(b"the cut"))
+
+    report = await w.run("a2_a3")
+
+    assert report.counts == {"set_aside": 1}
+    assert "identical to version 1 in the DAM, which the reviewers rejected" in str(
+        w.file(again).description
+    )
+    assert len(w.derivatives(campaign, latest=False)) == 1

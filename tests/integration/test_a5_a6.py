@@ -6,7 +6,7 @@ from typing import Any
 
 from ferrero_daemon.config import DamFields
 from tests.fixtures.returns import WorldFactory
-from tests.returns_world import CampaignRef, World
+from tests.returns_world import CampaignRef, World, mp4
 
 
 def agency_name(tid: str, country: str = "DE", language: str = "de") -> str:
@@ -18,7 +18,7 @@ async def reviewed(w: World, verdicts: dict[str, tuple[str, Any]]) -> tuple[Camp
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
     for country in verdicts:
-        w.upload(agency_name(tid, country, country.lower()), f"{country} cut".encode())
+        w.upload(agency_name(tid, country, country.lower()), mp4(f"{country} cut".encode()))
     await w.run("a2_a3")
     for asset in w.derivatives(campaign):
         approval, comment = verdicts[str(asset.metadata[w.fields.country])]
@@ -46,7 +46,7 @@ async def test_only_rejected_derivatives_go_back_with_their_comments(w: World) -
     files = {f.name: f for f in w.files(rejected)}
     de, it = agency_name(tid), agency_name(tid, "IT", "it")
     assert set(files) == {de, f"{de}.comments.txt", it, f"{it}.comments.txt"}
-    assert await w.file_bytes(files[de].id) == b"DE cut"
+    assert await w.file_bytes(files[de].id) == mp4(b"DE cut")
     assert files[de].description.startswith("Rejected: Logo too small")
     assert len(files[de].description) == 256 and files[de].description.endswith("…")
     assert long_comment.strip() in (await w.file_bytes(files[f"{de}.comments.txt"].id)).decode()
@@ -92,7 +92,7 @@ async def test_a_campaign_at_a5_without_rejections_is_reported_and_left_alone(w:
 async def test_a_redelivery_rejected_again_goes_back_again(w: World) -> None:
     campaign, tid = await reviewed(w, {"DE": ("NOT APPROVED", "round one")})
     await w.run("a5_a6")
-    w.upload(agency_name(tid), b"DE second cut")
+    w.upload(agency_name(tid), mp4(b"DE second cut"))
     await w.run("a2_a3")
     [asset] = w.derivatives(campaign)
     w.review(asset.id, {w.fields.approval: "NOT APPROVED", w.fields.comments: "round two"})
@@ -103,7 +103,7 @@ async def test_a_redelivery_rejected_again_goes_back_again(w: World) -> None:
     rejected = w.subfolder(campaign.box_folder_id, "REJECTED")
     assert rejected is not None
     [video] = [f for f in w.files(rejected) if f.name == agency_name(tid)]
-    assert await w.file_bytes(video.id) == b"DE second cut" and video.version_number == 2
+    assert await w.file_bytes(video.id) == mp4(b"DE second cut") and video.version_number == 2
     assert [h["new_status"] for h in await w.webhooks()] == ["A6", "A6"]
     mails = await w.emails("a5_a6_rejections")
     assert [m.context["rejections"][0]["comment"] for m in mails] == ["round one", "round two"]

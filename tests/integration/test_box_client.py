@@ -43,18 +43,19 @@ async def stream(data: bytes, chunk: int = 64 * 1024) -> AsyncIterator[bytes]:
 
 
 # -- listing and folders --------------------------------------------------------------------
-async def test_list_folder_reads_every_page(box_emulator: BoxEmulator, box_config: Config) -> None:
+async def test_listed_items_carry_their_size_sha1_and_parent(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
     folder = box_emulator.folder_ids["a2_a3"]
-    for n in range(7):
+    for n in range(3):
         box_emulator.create_file(folder, f"f{n}.mp4", data=bytes([n]) * (n + 1))
-    box_emulator.create_folder(folder, "_needs_attention")
-    async with BoxApiClient.from_config(box_config, page_limit=3) as client:
-        items = await client.list_folder(folder)
 
-    assert [i.name for i in items] == ["_needs_attention"] + [f"f{n}.mp4" for n in range(7)]
-    assert items[3].size == 3 and items[3].sha1 == sha1(bytes([2]) * 3)
-    assert all(i.parent_id == folder for i in items)
-    assert len(box_emulator.requests_to(rf"/folders/{folder}/items")) == 3
+    items = await box_client.list_folder(folder)
+
+    assert [(i.name, i.size, i.sha1) for i in items] == [
+        (f"f{n}.mp4", n + 1, sha1(bytes([n]) * (n + 1))) for n in range(3)
+    ]
+    assert all(i.type == "file" and i.parent_id == folder for i in items)
 
 
 async def test_ensure_folder_creates_once_then_finds_it(
@@ -80,7 +81,7 @@ async def test_ensure_folder_refuses_when_a_file_has_the_name(
 
 
 # -- uploads --------------------------------------------------------------------------------
-async def test_small_upload_in_one_request(
+async def test_a_small_upload_sends_its_sha1_as_content_md5(
     box_emulator: BoxEmulator, box_client: BoxApiClient
 ) -> None:
     folder = box_emulator.folder_ids["a1_a2"]
@@ -88,10 +89,9 @@ async def test_small_upload_in_one_request(
 
     item = await box_client.upload(folder, "Nutella_IT.mp4", len(data), stream(data))
 
-    assert item.sha1 == sha1(data) and item.size == len(data) and item.parent_id == folder
-    assert await box_emulator.read_file(item.id) == data
+    assert item.parent_id == folder
     (request,) = box_emulator.requests_to(r"/api/2\.0/files/content$")
-    assert request.headers["Content-MD5"] == sha1(data)
+    assert request.headers["Content-MD5"] == sha1(data)  # Box's name for the SHA-1 it checks
 
 
 async def test_same_content_again_counts_as_uploaded(
@@ -109,35 +109,12 @@ async def test_same_content_again_counts_as_uploaded(
     assert "box_upload_already_present" in [e["event"] for e in logs]
 
 
-async def test_other_content_under_the_name_is_a_conflict(
-    box_emulator: BoxEmulator, box_client: BoxApiClient
-) -> None:
-    folder = box_emulator.folder_ids["a1_a2"]
-    box_emulator.create_file(folder, "M.mp4", data=b"theirs")
-
-    with pytest.raises(ConflictError, match=r"'M\.mp4'"):
-        await box_client.upload(folder, "M.mp4", 4, stream(b"ours"))
-
-
 async def test_a_stream_shorter_than_announced_is_refused(
     box_emulator: BoxEmulator, box_client: BoxApiClient
 ) -> None:
     with pytest.raises(InvalidInputError, match="ended after 3 of 10"):
         await box_client.upload("0", "short.bin", 10, stream(b"abc"))
     assert box_emulator.uploaded() == []
-
-
-async def test_large_upload_goes_in_parallel_parts(
-    box_emulator: BoxEmulator, box_client: BoxApiClient
-) -> None:
-    data = os.urandom(5 * TEST_PART_SIZE + 123)
-    folder = box_emulator.folder_ids["b1_b2"]
-
-    item = await box_client.upload(folder, "MASTERS_big.mov", len(data), stream(data, 100_000))
-
-    assert item.sha1 == sha1(data) and item.size == len(data)
-    assert await box_emulator.read_file(item.id) == data
-    assert len(box_emulator.requests_to(PARTS, "PUT")) == 6
 
 
 async def test_memory_stays_within_part_size_times_parallelism(
@@ -228,18 +205,6 @@ async def test_a_failing_part_is_sent_again(
     assert statuses == [0, 200, 200, 200, 200, 503]
 
 
-async def test_commit_202_is_polled_after_retry_after(
-    box_emulator: BoxEmulator, box_client: BoxApiClient
-) -> None:
-    box_emulator.upload_settings.commit_pending = 2
-    data = os.urandom(4 * TEST_PART_SIZE + 5)
-
-    item = await box_client.upload("0", "commit.bin", len(data), stream(data))
-
-    assert item.sha1 == sha1(data)
-    assert [r.status for r in box_emulator.requests_to(r"/commit$")] == [202, 202, 201]
-
-
 async def test_chunked_409_with_same_content_is_already_uploaded(
     box_emulator: BoxEmulator, box_client: BoxApiClient
 ) -> None:
@@ -277,19 +242,16 @@ async def test_upload_version_small_and_chunked(
 
 
 # -- downloads ------------------------------------------------------------------------------
-async def test_download_streams_and_checks_sha1(
+async def test_a_download_says_what_it_streams_and_sends_no_token_to_the_content_host(
     box_emulator: BoxEmulator, box_client: BoxApiClient
 ) -> None:
-    file = box_emulator.create_file("0", "master.mov", size=3 * 1024 * 1024 + 1, seed=3)
+    file = box_emulator.create_file("0", "master.mov", size=1024 * 1024 + 1, seed=3)
 
     async with box_client.download(file.id) as download:
-        digest, size = hashlib.sha1(), 0
-        async for chunk in download.chunks:
-            digest.update(chunk)
-            size += len(chunk)
+        size = sum([len(c) async for c in download.chunks])
 
     assert (download.size, download.sha1, download.name) == (file.size, file.sha1, "master.mov")
-    assert (size, digest.hexdigest()) == (file.size, file.sha1)
+    assert size == file.size
     (content,) = box_emulator.requests_to(r"^/dl/")
     assert "Authorization" not in content.headers
 
@@ -370,16 +332,6 @@ async def test_delete_and_delete_again(box_emulator: BoxEmulator, box_client: Bo
 
 
 # -- auth and faults ------------------------------------------------------------------------
-async def test_expired_token_is_renewed_once(
-    box_emulator: BoxEmulator, box_client: BoxApiClient
-) -> None:
-    await box_client.list_folder("0")
-    box_emulator.expire_tokens()
-
-    await box_client.list_folder("0")
-
-    assert box_emulator.tokens.issued == 2
-    assert [r.status for r in box_emulator.requests_to(r"/folders/0/items")] == [200, 401, 200]
 
 
 async def test_retry_after_of_a_429_is_honoured(
@@ -392,15 +344,6 @@ async def test_retry_after_of_a_429_is_honoured(
 
     (retry,) = [e for e in logs if e["event"] == "http_retry"]
     assert (retry["remote"], retry["wait_seconds"]) == ("Box", 0.05)
-
-
-async def test_503_then_success(box_emulator: BoxEmulator, box_client: BoxApiClient) -> None:
-    box_emulator.inject(r"/folders/0/items", status=503, count=2)
-
-    items = await box_client.list_folder("0")
-
-    assert len(items) == 4  # the four configured folders
-    assert [r.status for r in box_emulator.requests_to(r"/folders/0/items")] == [503, 503, 200]
 
 
 async def test_box_down_for_good_is_transient(

@@ -55,3 +55,14 @@ async def test_the_comparison_sees_a_change_in_any_emulator_or_table(world: Worl
     finally:
         await conn.close()
     assert (await database_digest(config))["workflow_state"] != before[1]["workflow_state"]
+
+
+async def test_a_sample_campaign_the_workflows_would_not_pick_up_is_shown_as_such(
+    world: World,
+) -> None:
+    line = by_probe(await world.check("review"))["sample campaign"]
+    assert line.status == "ok" and "at A5" in line.seen and "A1 only" in line.seen
+    details = "\n".join(line.details)
+    assert "not masters: Rocher_DE_de.mp4" in details
+    assert "would set the DAM status" not in details
+    assert details.endswith("would leave its status (A5) alone")

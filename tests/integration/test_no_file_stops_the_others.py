@@ -7,7 +7,7 @@ import pytest
 
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.errors import AuthError, RateLimitedError, TransientError
-from tests.returns_world import FakeScorer, World
+from tests.returns_world import FakeScorer, World, mp4
 
 
 def agency_name(tid: str) -> str:
@@ -34,7 +34,7 @@ async def test_a_255_character_name_sent_twice_is_set_aside_under_a_name_that_fi
     w.upload(long_name)
     await w.run("a2_a3")
     # The agency uploads it again, with a valid file listed after it.
-    again = w.upload(long_name, b"the same, again")
+    again = w.upload(long_name, mp4(b"the same, again"))
     w.upload(agency_name(tid))
 
     report = await w.run("a2_a3")
@@ -45,7 +45,7 @@ async def test_a_255_character_name_sent_twice_is_set_aside_under_a_name_that_fi
     assert attention is not None and w.file(again).parent_id == attention
     renamed = w.file(again).name
     assert len(renamed) <= 255 and renamed.endswith(f"_{damaged(tid)} ({again}).mp4")
-    assert len(await w.emails("needs_attention")) == 2
+    assert len(await w.emails("needs_attention_digest")) == 2  # one per run, one file each
     assert len(w.derivatives(campaign)) == 1
 
 
@@ -62,9 +62,10 @@ async def test_a_set_aside_box_refuses_is_mailed_once_skipped_then_finished(w: W
     assert first.counts == {"set_aside_failed": 1, "imported": 1}
     assert second.counts == {"set_aside_failed": 1} and second.failures == []
     assert w.file(bad).parent_id == w.folders["a2_a3"]  # left in place, not lost
-    [mail] = await w.emails("set_aside_failed")
-    assert mail.to == "errors" and mail.context["file_name"] == "holiday.mov"
-    assert "Box answered 400: bad_request" in mail.context["error"]
+    [mail] = await w.emails("needs_attention_digest")
+    [entry] = mail.context["not_moved"]
+    assert mail.to == "errors" and entry["file"] == "holiday.mov"
+    assert "Box answered 400: bad_request" in entry["error"]
     assert "no tracking ID" in mail.text
     [row] = await w.rows("SELECT attempts, last_error, reported_at FROM attention_items")
     assert row["attempts"] == 2 and "400" in row["last_error"] and row["reported_at"] is None
@@ -74,8 +75,8 @@ async def test_a_set_aside_box_refuses_is_mailed_once_skipped_then_finished(w: W
 
     assert third.counts == {"set_aside": 1}
     assert w.file(bad).parent_id == w.attention_folder("a2_a3")
-    assert len(await w.emails("needs_attention")) == 1
-    assert len(await w.emails("set_aside_failed")) == 1
+    assert [e["file"] for e in await w.attention("set_aside")] == ["holiday.mov"]
+    assert len(await w.attention("not_moved")) == 1
 
 
 async def test_a_file_named_like_the_set_aside_folder_is_reported_once_and_blocks_nothing(
@@ -93,10 +94,11 @@ async def test_a_file_named_like_the_set_aside_folder_is_reported_once_and_block
     assert first.failures == [] and first.counts["imported"] == 1
     assert second.failures == [] and "imported" not in second.counts
     assert len(w.derivatives(campaign)) == 1
-    mails = {m.context["file_name"]: m for m in await w.emails("set_aside_failed")}
-    assert sorted(mails) == ["_needs_attention", "holiday.mov"]  # once each, over two runs
-    assert "may not be named like the _needs_attention sub-folder" in mails["_needs_attention"].text
-    assert "a file named '_needs_attention'" in mails["holiday.mov"].context["error"]
+    entries = {e["file"]: e for e in await w.attention("not_moved")}
+    assert sorted(entries) == ["_needs_attention", "holiday.mov"]  # once each, over two runs
+    assert len(await w.emails("needs_attention_digest")) == 1  # both in the first run's mail
+    assert "may not be named like the _needs_attention" in entries["_needs_attention"]["reason"]
+    assert "a file named '_needs_attention'" in entries["holiday.mov"]["error"]
     assert {f.id for f in w.files(w.folders["a2_a3"])} == {blocker, bad}
 
     w.boxe.store.delete(w.file(blocker))  # the operator removes it
@@ -133,8 +135,8 @@ async def test_a_file_the_dam_keeps_failing_for_is_set_aside_after_five_runs_mai
     item = w.file(poison)
     assert item.parent_id == w.attention_folder("a2_a3")
     assert "failed in 5 runs; the last error: " in item.description and "500" in item.description
-    [mail] = await w.emails("needs_attention")
-    assert "OTMM answered 500" in mail.context["reason"]
+    [entry] = await w.attention("set_aside")
+    assert "OTMM answered 500" in entry["reason"]
     assert await w.rows("SELECT * FROM file_failures") == []
     assert (await w.run("a2_a3")).counts == {}
     assert len(await w.emails()) == 1
@@ -144,13 +146,13 @@ async def test_a_name_with_semicolons_goes_into_the_dam(w: World) -> None:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
     name = f"Nutella;;Summer; 2026_DE_de_123_OMG999_{tid}.mp4"
-    w.upload(name, b"localised bytes")
+    w.upload(name, mp4(b"localised bytes"))
 
     report = await w.run("a2_a3")
 
     assert report.failures == [] and report.counts == {"imported": 1}
     [asset] = w.derivatives(campaign)
-    assert asset.name == name and await w.dam_bytes(asset.id) == b"localised bytes"
+    assert asset.name == name and await w.dam_bytes(asset.id) == mp4(b"localised bytes")
 
 
 @pytest.mark.parametrize(
@@ -173,4 +175,4 @@ async def test_a_scorecard_llamacloud_keeps_failing_for_is_set_aside_unless_we_a
 
     expected = w.attention_folder("creativex") if set_aside else w.folders["creativex"]
     assert w.file(pdf).parent_id == expected
-    assert len(await w.emails("needs_attention")) == int(set_aside)
+    assert len(await w.emails("needs_attention_digest")) == int(set_aside)

@@ -14,6 +14,7 @@ from tests.returns_world import (
     FakeScorer,
     World,
     move_to_a3,
+    mp4,
     scorecard,
 )
 
@@ -44,7 +45,7 @@ async def crash_at_every_step(w: World, job: str, scenario: Scenario, check: Che
 async def upload_scenario(w: World) -> CampaignRef:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    w.upload(agency_name(tid), b"localised bytes")
+    w.upload(agency_name(tid), mp4(b"localised bytes"))
     w.upload("holiday.mov", b"not ours")
     return campaign
 
@@ -58,7 +59,7 @@ async def upload_check(w: World, campaign: CampaignRef) -> None:
     assert row["state"] == "imported"
     [summary] = await w.emails("a2_a3_uploads")
     assert len(summary.context["uploads"]) == 1
-    assert len(await w.emails("needs_attention")) == 1
+    assert len(await w.emails("needs_attention_digest")) == 1
     assert [h["new_status"] for h in await w.webhooks()] == ["A3"]
     assert w.status(campaign) == "A3"
     changes = await w.rows("SELECT 1 FROM asset_events WHERE event = 'campaign_status_changed'")
@@ -100,8 +101,8 @@ async def test_creativex_survives_a_crash_at_every_step(w: World) -> None:
 async def rejection_scenario(w: World) -> CampaignRef:
     campaign = await w.campaign("A2")
     tid = await w.master(campaign)
-    w.upload(agency_name(tid), b"DE cut")
-    w.upload(agency_name(tid, "FR", "fr"), b"FR cut")
+    w.upload(agency_name(tid), mp4(b"DE cut"))
+    w.upload(agency_name(tid, "FR", "fr"), mp4(b"FR cut"))
     await w.run("a2_a3")
     for asset in w.derivatives(campaign):
         verdict = "NOT APPROVED" if asset.metadata[w.fields.country] == "DE" else "APPROVED"

@@ -13,6 +13,7 @@ from tests.returns_world import (
     FakeScorer,
     World,
     move_to_a3,
+    mp4,
     scorecard,
 )
 
@@ -36,12 +37,12 @@ async def test_from_delivery_to_rejection_and_back(w: World) -> None:
     tid = master["tracking_id"]
 
     # The agency localises the master and uploads it; its scorecard came first.
-    name = f"FerreroRocher_DE_de_42_OMG999_{tid}.mp4"
+    name = f"FerreroRocher_DE_de_7001_OMG999_{tid}.mp4"
     assert isinstance(w.scorer, FakeScorer)
     w.scorer.cards[b"%PDF xmas"] = scorecard(name, 95.0, tier="Excellent")
     w.drop_scorecard("xmas.pdf", b"%PDF xmas")
     await w.run("creativex")
-    w.upload(name, b"german cut")
+    w.upload(name, mp4(b"german cut"))
     uploaded = await w.run("a2_a3")
 
     assert uploaded.failures == [] and uploaded.counts == {"imported": 1, "campaigns_moved": 1}
@@ -66,7 +67,7 @@ async def test_from_delivery_to_rejection_and_back(w: World) -> None:
     assert w.otmm.metadata(campaign_id)[f.campaign_status] == "A6"
 
     # The agency re-delivers: a new version of the same derivative, not a second asset.
-    w.upload(name, b"german cut, bluer snow fixed")
+    w.upload(name, mp4(b"german cut, bluer snow fixed"))
     again = await w.run("a2_a3")
     assert again.counts == {"versioned": 1}
     assert [a.version for a in w.otmm.versions(derivative.id)] == [1, 2]

@@ -52,6 +52,9 @@ def test_a_clean_extraction_becomes_a_scorecard_without_warnings() -> None:
         (0, "0%", 0.0),
         (100.4, "100%", 100.0),  # rounding noise is clamped
         (-0.5, None, 0.0),
+        (83, "83/100", 83.0),
+        (83, "83 out of 100", 83.0),
+        (83, "0.83", 83.0),  # printed as a fraction, returned as a percentage
     ],
 )
 def test_the_score_is_read_as_a_percentage(raw: Any, text: str | None, expected: float) -> None:
@@ -118,6 +121,24 @@ def test_a_result_given_in_words_is_understood() -> None:
     for guideline, word in zip(data["guidelines"], words, strict=True):
         guideline["passed"] = word
     card = validate(
-        data | {"guidelines_met": 3, "guidelines_total": 4, "creative_quality_score": 60}
+        data
+        | {
+            "guidelines_met": 3,
+            "guidelines_total": 4,
+            "creative_quality_score": 60,
+            "score_text": "60%",
+        }
     )
     assert (card.guidelines_met, card.guidelines_total, card.warnings) == (3, 4, ())
+
+
+@pytest.mark.parametrize("text", ["83%; 45%", "83% / 45%", "Score 83 (was 45)"])
+def test_a_scorecard_with_two_scores_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInputError, match="more than one score"):
+        score_pct(None, text)
+
+
+@pytest.mark.parametrize(("raw", "text"), [(45, "83%"), (0.45, "83%"), (60, "0.83")])
+def test_an_extracted_score_that_is_not_the_printed_one_is_refused(raw: Any, text: str) -> None:
+    with pytest.raises(InvalidInputError, match="not the score printed"):
+        score_pct(raw, text)

@@ -72,12 +72,22 @@ async def probe(ctx: DeepContext) -> list[Finding]:
     others = [a.name for a in assets if not is_master(a, ctx.settings.dam)]
     planned = await actions(services, transition, [plan])
     details = [_masters_line(plan, others)]
-    details += [_line(w) for w in planned if w.event != "would_mint_tracking_id"]
+    details += [_line(w) for w in planned if w.event not in _left_out(campaign, transition)]
+    if verdict(campaign, transition) != "deliver":
+        details.append(f"would leave its status ({campaign.status or 'none'}) alone")
     seen = f"{campaign.label}: {_verdict(campaign, transition)}"
     if plan.problems:
         hint = "; ".join(p.reason for p in plan.problems)
         return [Finding(NAME, "fail", ASSUMED, seen, hint, {}, tuple(details))]
     return [ok(NAME, ASSUMED, seen, details)]
+
+
+def _left_out(campaign: Campaign, t: Transition) -> frozenset[str]:
+    """Actions not shown: the minting (the ``?????????`` says it), and the status move and
+    its announcements of a campaign the workflow does not pick up."""
+    if verdict(campaign, t) == "deliver":
+        return frozenset({"would_mint_tracking_id"})
+    return frozenset({"would_mint_tracking_id", "would_set_status", "would_email", "would_webhook"})
 
 
 def _verdict(campaign: Campaign, t: Transition) -> str:

@@ -10,7 +10,7 @@ assertion signed with the app's private key (decrypted with its passphrase), hea
 We sign it ourselves with PyJWT and ``cryptography`` (what boxsdk uses underneath)
 and POST it with httpx: boxsdk's import alone kept 14 MB and 650 modules resident in
 the daemon for this one request (bench/NOTES.md). Box's own SDK still proves the
-emulator's side of this exchange (``tests/integration/test_box_sdk_contract.py``).
+emulator's side of this exchange (``tests/integration/test_box_behaviour.py``).
 
 One refresh at a time (an ``asyncio.Lock``); a token is renewed ahead of its
 expiry, or on demand after a 401. No retry here: retries and their waits are the

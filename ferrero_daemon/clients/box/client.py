@@ -119,8 +119,7 @@ class BoxApiClient:
             if marker:
                 params["marker"] = marker
             response = await self.http.call("GET", url, what, params=params)
-            data: dict[str, Any] = response.json()
-            return data
+            return BOX.body(response, what)
 
         items: list[BoxItem] = []
         marker: str | None = ""
@@ -137,7 +136,7 @@ class BoxApiClient:
         response = await self.http.retried(
             what, lambda: self.http.call("GET", url, what, params={"fields": ITEM_FIELDS})
         )
-        return item_from(response.json())
+        return item_from(BOX.body(response, what))
 
     @asynccontextmanager
     async def download(self, file_id: str) -> AsyncIterator[Download]:
@@ -212,7 +211,7 @@ class BoxApiClient:
             ),
         )
         if response.status_code != 409:
-            return item_from(response.json(), parent_id)
+            return item_from(BOX.body(response, what), parent_id)
         existing = conflict_of(response)
         if existing.get("type") != "folder":
             raise ConflictError(
@@ -252,7 +251,7 @@ class BoxApiClient:
             what,
             lambda: self.http.call("PUT", url, what, json=body, params={"fields": ITEM_FIELDS}),
         )
-        return item_from(response.json())
+        return item_from(BOX.body(response, what))
 
     async def delete(self, file_id: str) -> None:
         what = f"deletion of file {file_id}"
@@ -284,7 +283,7 @@ class BoxApiClient:
             response = await self.http.call(
                 "GET", f"{self.api_url}/folders/{folder_id}", what, params={"fields": "id,name"}
             )
-            name = str(response.json().get("name", ""))
+            name = str(BOX.body(response, what).get("name", ""))
             body = {
                 "name": f".ferrero-check-{uuid.uuid4().hex}",
                 "size": 1,

@@ -93,7 +93,7 @@ class OtmmClient:
     async def probe(self) -> str:
         """Credentials plus one authenticated read, for ``ferrero-daemon check``."""
         response = await self._t.request("GET", "/folders/rootfolders", what="DAM probe", safe=True)
-        folders = wire.dig(response.json(), "folders_resource", "folder_list")
+        folders = wire.dig(wire.OTMM.body(response, "DAM probe"), "folders_resource", "folder_list")
         mode = "client certificate" if self.settings.auth_mode == "mtls" else "OAuth2 token"
         return f"{mode} accepted; {len(folders)} root folder(s) visible"
 
@@ -103,7 +103,7 @@ class OtmmClient:
 
     async def _get(self, path: str, what: str, params: Mapping[str, Any] | None = None) -> Any:
         response = await self._t.request("GET", path, what=what, safe=True, params=params)
-        return response.json()
+        return wire.OTMM.body(response, what)
 
     # -- reads --------------------------------------------------------------
     async def find_folders(self, conditions: Mapping[str, str]) -> list[DamFolder]:
@@ -117,7 +117,7 @@ class OtmmClient:
             response = await self._t.request(
                 "POST", "/search/text", what="DAM folder search", safe=True, data=form
             )
-            page = wire.search_page(response.json())
+            page = wire.search_page(wire.OTMM.body(response, "DAM folder search"))
             for folder in page.folders:
                 if wire.matches_exactly(folder.metadata, conditions):
                     found[folder.id] = folder
@@ -207,7 +207,7 @@ class OtmmClient:
             "POST", "/assets", what=what, safe=False, replayable=False,
             expect=(200, 201, 202), headers=body.headers, content=body.body(),
         )  # fmt: skip
-        job_id = str(wire.dig(response.json(), "job_handle", "job_id"))
+        job_id = str(wire.dig(wire.OTMM.body(response, what), "job_handle", "job_id"))
         asset_id = await self._wait_for_job(job_id, what)
         asset = await self.get_asset(asset_id)
         log.info(
@@ -295,7 +295,7 @@ class OtmmClient:
         response = await self._t.request(
             "POST", "/jobs/imports", what=what, safe=True, data={"version": "v6"}
         )
-        job_id = str(wire.dig(response.json(), "job_handle", "job_id"))
+        job_id = str(wire.dig(wire.OTMM.body(response, what), "job_handle", "job_id"))
         mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
         body = StreamedMultipart(
             [("import_job_id", job_id, "text/plain")],

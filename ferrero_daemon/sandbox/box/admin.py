@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ferrero_daemon.sandbox import media
 from ferrero_daemon.sandbox.box.auth import BoxApp, TokenIssuer
 from ferrero_daemon.sandbox.box.content import (
     DEFAULT_MEMORY_LIMIT,
@@ -110,9 +111,11 @@ class BoxAdmin(EmulatorServer):
         seed: int = 0,
     ) -> File:
         """A file that is simply there (not recorded as uploaded): given bytes, or
-        ``size`` bytes generated from ``seed``."""
+        ``size`` bytes generated from ``seed``, starting like the media its name says."""
         content: Content = (
-            MemoryContent(data) if data is not None else SeededContent(seed, size or 0)
+            MemoryContent(data)
+            if data is not None
+            else SeededContent(seed, size or 0, media.head_for(name))
         )
         return self.store.add_file(folder_id, name, content, record=False)
 

@@ -81,12 +81,17 @@ class HashOnlyContent:
 
 
 class SeededContent:
-    """``size`` deterministic bytes from ``seed``: byte ``i`` is ``block[i % BLOCK]``."""
+    """``size`` deterministic bytes from ``seed``: byte ``i`` is ``block[i % BLOCK]``.
 
-    def __init__(self, seed: int, size: int) -> None:
+    ``head`` replaces the block's first bytes: a file that starts like the media its
+    name says (``sandbox/media.py``).
+    """
+
+    def __init__(self, seed: int, size: int, head: bytes = b"") -> None:
         self.seed = seed
         self.size = size
-        self._block = random.Random(seed).randbytes(min(BLOCK, max(size, 1)))
+        block = random.Random(seed).randbytes(min(BLOCK, max(size, 1)))
+        self._block = (head + block[len(head) :])[: len(block)]
         self.sha1 = self._hash()
 
     def _hash(self) -> str:

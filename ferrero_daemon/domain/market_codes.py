@@ -1,0 +1,56 @@
+"""The codes an agency's file name may carry for its market: country and language.
+
+Country: ISO 3166-1 alpha-2, the 249 officially assigned codes, plus ``UK``, which ISO
+reserves for the United Kingdom (whose assigned code is ``GB``) and which British
+agencies write. Language: ISO 639-1, the 184 two-letter codes. Both are read without
+regard to case (``de``, ``DE``), and only as two ASCII letters: ``D\u0301E`` (a D with a
+combining accent) or a full-width ``ＤＥ`` is refused, not normalised into a code the
+agency did not type.
+
+A table, not a package: the lists change about once a decade (the last country codes
+came in 2010-2011), a well-kept package (``pycountry``) would bring megabytes of names
+and translations to answer one membership question, and a plain ``frozenset`` keeps the
+rule pure and instant. Taken from Debian's ``iso-codes`` 4.15 (``iso_3166-1.json``,
+``iso_639-2.json``'s ``alpha_2``).
+"""
+
+from __future__ import annotations
+
+_COUNTRY_TABLE = """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO
+    BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ
+    DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP
+    GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG
+    KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML
+    MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE
+    PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL
+    SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM
+    US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+    """
+COUNTRIES = frozenset(_COUNTRY_TABLE.split())
+RESERVED_COUNTRIES = frozenset({"UK"})  # exceptionally reserved by ISO, in common use
+_LANGUAGE_TABLE = """
+    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
+    cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi
+    ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks
+    ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl
+    nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl
+    sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve
+    vi vo wa wo xh yi yo za zh zu
+    """
+
+LANGUAGES = frozenset(_LANGUAGE_TABLE.split())
+
+
+def _two_letters(code: str) -> bool:
+    return len(code) == 2 and code.isascii() and code.isalpha()
+
+
+def is_country(code: str) -> bool:
+    """``DE``, ``de``, ``UK``: yes; ``D\u0301E``, ``XX``, ``DEU``: no."""
+    return _two_letters(code) and code.upper() in COUNTRIES | RESERVED_COUNTRIES
+
+
+def is_language(code: str) -> bool:
+    """``de``, ``DE``: yes; ``xx``, ``deu``, ``pt-BR``: no."""
+    return _two_letters(code) and code.lower() in LANGUAGES
