@@ -120,7 +120,7 @@ def idle_rows(f: dict[str, Any]) -> list[Row]:
         (
             f"idle {f['idle_seconds']:g} s, every job scheduled",
             f"{f['idle_cpu_percent']:.3f} % of a core",
-            "",
+            f"{f['idle_cpu_ms']:.0f} ms of CPU in {f['idle_seconds']:g} s",
             f"RSS {f['idle_rss_mb']:.0f} MB",
             "< 1 %",
             _met(f["idle_cpu_percent"] < 1),

@@ -189,6 +189,7 @@ async def test_a_failed_upload_gives_its_part_slots_back(
 
     assert item.sha1 == sha1(data)
     assert box_client.uploader._slots._value == parallelism
+    assert box_client.uploader._buffers == []  # no part in flight: no part buffer kept
 
 
 async def test_a_failing_part_is_sent_again(

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ferrero_daemon.clients.box.auth import jwt_config, oauth_url_checked
+from ferrero_daemon.clients.box.auth import JwtTokens, oauth_url_checked
 from ferrero_daemon.clients.box.http import box_error
 from ferrero_daemon.clients.box.items import conflict_of, item_from
 from ferrero_daemon.clients.box.stream import ExactReader
@@ -102,7 +102,7 @@ def test_oauth_url_must_be_the_token_endpoint() -> None:
 @pytest.mark.parametrize("text", ["", "{}", "not json", '{"boxAppSettings": {"clientID": ""}}'])
 def test_a_wrong_box_config_is_named_without_its_content(text: str) -> None:
     with pytest.raises(ConfigError, match="box_jwt_config") as raised:
-        jwt_config(text)
+        JwtTokens(text, "http://127.0.0.1:5/oauth2/token")
     assert text not in str(raised.value) or not text
 
 

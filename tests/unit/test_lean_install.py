@@ -50,8 +50,8 @@ def test_the_daemon_and_its_jobs_import_no_emulator_and_no_sandbox_dependency() 
     assert result.stdout.strip() == "[]"
 
 
-def test_the_daemon_does_not_load_box_sdk_to_mint_tokens() -> None:
-    """boxsdk and its requests stack cost the daemon 14 MB resident for one token an hour."""
+def test_the_daemon_starts_without_box_sdk_which_is_loaded_on_the_first_token() -> None:
+    """boxsdk (and its requests stack) mints Box tokens; it is imported on the first mint."""
     program = DAEMON_IMPORTS.split("heavy = ", maxsplit=1)[0] + (
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('box_sdk_gen', 'boxsdk', 'requests')))"

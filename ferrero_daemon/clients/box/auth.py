@@ -1,50 +1,37 @@
-"""Box JWT access tokens, minted and cached (``ref/box-api.md`` §1, §8).
+"""Box JWT access tokens, minted by boxsdk in a thread and cached (``ref/box-api.md`` §1, §8).
 
-Box's JWT grant, as boxsdk 10 performs it (``box_sdk_gen/box/jwt_auth.py``): an RS256
-assertion signed with the app's private key (decrypted with its passphrase), header
-``kid`` = ``publicKeyID``, claims ``iss`` = client ID, ``sub`` = enterprise ID,
-``box_sub_type`` = ``enterprise``, ``aud`` = Box's token URL (always
-``https://api.box.com/oauth2/token``, whatever host is asked), a fresh ``jti`` and
-``exp`` 30 s ahead; POSTed with the client ID and secret to ``box.oauth_url``.
+boxsdk is used for this one thing, as the design has it: it reads ``Box-config.json``,
+decrypts the key, signs the RS256 assertion and exchanges it for a token. It is
+imported on the first mint, in that thread, so the daemon starts without it (its
+import is the heaviest of the process: bench/NOTES.md). Its network session is
+pointed at ``box.oauth_url``'s host (without it boxsdk would reach the real
+api.box.com), verifies TLS against ``[box] ca_bundle`` or the public CAs, and is told
+not to retry: retries, their waits and cancellation stay ours.
 
-We sign it ourselves with PyJWT and ``cryptography`` (what boxsdk uses underneath)
-and POST it with httpx: boxsdk's import alone kept 14 MB and 650 modules resident in
-the daemon for this one request (bench/NOTES.md). Box's own SDK still proves the
-emulator's side of this exchange (``tests/integration/test_box_behaviour.py``).
-
-One refresh at a time (an ``asyncio.Lock``); a token is renewed ahead of its
-expiry, or on demand after a 401. No retry here: retries and their waits are the
-caller's. Errors are the one HTTP boundary's (``clients/http.py``: an OAuth endpoint's
-400 is a refusal, an AuthError); TLS is verified against ``[box] ca_bundle`` or the
-public CAs. Neither the client secret nor the key ever reaches a message or a log.
+One refresh at a time (an ``asyncio.Lock``); a token is renewed ahead of its expiry,
+or on demand after a 401. Errors are the one HTTP boundary's (``clients/http.py``: an
+OAuth endpoint's 400 is a refusal, an AuthError; Retry-After read in both forms).
+boxsdk's exception text carries the token request, client secret included, so it
+never reaches a message or a log line: only the status and Box's OAuth error code do.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
-import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from typing import Any
 
 from ferrero_daemon import logs
-from ferrero_daemon.clients.http import Remote, tls_context
+from ferrero_daemon.clients.http import Remote, parse_retry_after, tls_context
 from ferrero_daemon.config import box_config_problem
 from ferrero_daemon.errors import AuthError, ConfigError, FerreroError
 
 log = logs.get_logger(__name__)
 
 OAUTH_PATH = "/oauth2/token"
-AUDIENCE = "https://api.box.com/oauth2/token"  # what Box checks, whichever host is asked
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-ASSERTION_LIFETIME = 30  # seconds (Box allows at most 60)
 BOX_TOKEN = Remote(
     "Box's token endpoint",
     "[box] ca_bundle",
@@ -60,36 +47,6 @@ class _Token:
     renew_at: float
 
 
-@dataclass(frozen=True)
-class JwtApp:
-    """What ``Box-config.json`` says about the app (the secrets stay out of ``repr``)."""
-
-    client_id: str
-    enterprise_id: str
-    key_id: str
-    client_secret: str = ""
-    private_key: str = ""
-    passphrase: str = ""
-
-    def __repr__(self) -> str:
-        return f"JwtApp(client_id={self.client_id!r}, enterprise_id={self.enterprise_id!r})"
-
-    def assertion(self, now: float) -> str:
-        """The signed JWT (blocking: decrypts the key and signs; run it in a thread)."""
-        key = load_pem_private_key(self.private_key.encode(), self.passphrase.encode() or None)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise TypeError("the private key of Box-config.json is not an RSA key")
-        claims = {
-            "iss": self.client_id,
-            "sub": self.enterprise_id,
-            "box_sub_type": "enterprise",
-            "aud": AUDIENCE,
-            "jti": uuid.uuid4().hex,
-            "exp": int(now) + ASSERTION_LIFETIME,
-        }
-        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.key_id})
-
-
 def oauth_url_checked(oauth_url: str) -> str:
     """``box.oauth_url`` must be the token endpoint itself."""
     url = oauth_url.rstrip("/")
@@ -101,20 +58,66 @@ def oauth_url_checked(oauth_url: str) -> str:
     return url
 
 
-def jwt_config(app_config_json: str) -> JwtApp:
-    problem = box_config_problem(app_config_json)
-    if problem is not None:
-        raise ConfigError(f"secret 'box_jwt_config' {problem}")
-    data = json.loads(app_config_json)
-    settings = data["boxAppSettings"]
-    auth = settings["appAuth"]
-    return JwtApp(
-        client_id=str(settings["clientID"]),
-        enterprise_id=str(data["enterpriseID"]),
-        key_id=str(auth["publicKeyID"]),
-        client_secret=str(settings["clientSecret"]),
-        private_key=str(auth["privateKey"]),
-        passphrase=str(auth.get("passphrase") or ""),
+class _Minter:
+    """boxsdk's JWT auth and a network session of its own (blocking; used in a thread)."""
+
+    def __init__(self, app_config_json: str, oauth_url: str, timeout: float, verify: str | bool):
+        import requests
+        from box_sdk_gen import BaseUrls, BoxJWTAuth, JWTConfig, NetworkSession
+        from box_sdk_gen.networking.box_network_client import BoxNetworkClient
+        from box_sdk_gen.networking.retries import BoxRetryStrategy
+        from box_sdk_gen.networking.timeout_config import TimeoutConfig
+
+        base = oauth_url[: -len(OAUTH_PATH)]  # boxsdk posts to base_url + /oauth2/token
+        http = requests.Session()
+        if verify is not True:
+            # requests lets $REQUESTS_CA_BUNDLE override a session's CA bundle; a configured
+            # [box] ca_bundle must win, so the environment is read once, for proxies only.
+            http.trust_env = False
+            http.proxies = requests.utils.get_environ_proxies(oauth_url)
+            http.verify = verify
+        self._auth = BoxJWTAuth(config=JWTConfig.from_config_json_string(app_config_json))
+        self._session = NetworkSession(
+            network_client=BoxNetworkClient(requests_session=http),
+            base_urls=BaseUrls(base_url=base, oauth_2_url=base + "/oauth2"),
+            retry_strategy=BoxRetryStrategy(max_attempts=1, max_retries_on_exception=0),
+            timeout_config=TimeoutConfig(
+                connection_timeout_ms=int(min(timeout, 10.0) * 1000),
+                read_timeout_ms=int(timeout * 1000),
+            ),
+        )
+
+    def mint(self, clock: Callable[[], float]) -> tuple[str, float]:
+        """A new access token and its lifetime in seconds, or our error."""
+        from box_sdk_gen.box.errors import BoxAPIError, BoxSDKError
+
+        try:
+            access = self._auth.refresh_token(network_session=self._session)
+        except BoxAPIError as exc:
+            raise _refused(exc, clock) from None
+        except BoxSDKError as exc:
+            raise BOX_TOKEN.failure(exc.error or exc, "token request") from None
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                "secret 'box_jwt_config': the private key could not be decrypted with its "
+                "passphrase; download Box-config.json again"
+            ) from exc
+        return str(access.access_token), float(access.expires_in or 3600)
+
+
+def _refused(exc: Any, clock: Callable[[], float]) -> FerreroError:
+    """Box's status, OAuth error code and description: never the request (it holds the secret)."""
+    info = exc.response_info
+    body: dict[str, object] = info.body if isinstance(info.body, dict) else {}
+    headers = {str(k).lower(): str(v) for k, v in (info.headers or {}).items()}
+    parts = (body.get("error") or info.code, body.get("error_description"))
+    detail = ": ".join(str(part) for part in parts if part) or "no access_token"
+    return BOX_TOKEN.status_error(
+        int(info.status_code),
+        "JWT assertion",
+        detail,
+        retry_after=parse_retry_after(headers.get("retry-after"), clock),
+        oauth=True,
     )
 
 
@@ -131,10 +134,15 @@ class JwtTokens:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self._app = jwt_config(app_config_json)
+        problem = box_config_problem(app_config_json)
+        if problem is not None:
+            raise ConfigError(f"secret 'box_jwt_config' {problem}")
+        tls_context(ca_bundle, "[box] ca_bundle")  # a clear error for an unreadable file, now
+        self._app_json = app_config_json
         self._url = oauth_url_checked(oauth_url)
-        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
-        self._tls = tls_context(ca_bundle, "[box] ca_bundle")  # a clear error for a bad file
+        self._timeout = timeout
+        self._verify: str | bool = str(ca_bundle) if ca_bundle is not None else True
+        self._minter: _Minter | None = None
         self._clock = clock
         self._wall_clock = wall_clock
         self._lock = asyncio.Lock()
@@ -162,50 +170,14 @@ class JwtTokens:
 
     async def _mint(self) -> _Token:
         started = self._clock()
-        try:
-            assertion = await asyncio.to_thread(self._app.assertion, self._wall_clock())
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(
-                "secret 'box_jwt_config': the private key could not be decrypted with its "
-                "passphrase; download Box-config.json again"
-            ) from exc
-        form = {
-            "grant_type": JWT_GRANT,
-            "assertion": assertion,
-            "client_id": self._app.client_id,
-            "client_secret": self._app.client_secret,
-        }
-        # One request an hour: a client of its own, closed at once, holds no pool.
-        with BOX_TOKEN.mapped("token request"):
-            async with httpx.AsyncClient(timeout=self._timeout, verify=self._tls) as http:
-                response = await http.post(self._url, data=form)
-        access, lifetime = _access_token(response)
+        access, lifetime = await asyncio.to_thread(self._mint_blocking)
         ahead = min(REFRESH_AHEAD, lifetime / 10)
         self._token = _Token(access, started + lifetime - ahead)
         self.minted += 1
         log.info("box_token_minted", expires_in=int(lifetime))
         return self._token
 
-
-def _access_token(response: httpx.Response) -> tuple[str, float]:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    body = body if isinstance(body, dict) else {}
-    if response.status_code == 200 and body.get("access_token"):
-        return str(body["access_token"]), float(body.get("expires_in") or 3600)
-    raise _token_error(response, body)
-
-
-def _token_error(response: httpx.Response, body: dict[str, object]) -> FerreroError:
-    """Box's OAuth error code and description (never the request: it holds the secret)."""
-    parts = (body.get("error"), body.get("error_description"))
-    detail = ": ".join(str(part) for part in parts if part) or "no access_token"
-    return BOX_TOKEN.status_error(
-        response.status_code,
-        "JWT assertion",
-        detail,
-        retry_after=BOX_TOKEN.retry_after(response),
-        oauth=True,
-    )
+    def _mint_blocking(self) -> tuple[str, float]:
+        if self._minter is None:
+            self._minter = _Minter(self._app_json, self._url, self._timeout, self._verify)
+        return self._minter.mint(self._wall_clock)

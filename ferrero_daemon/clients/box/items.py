@@ -11,7 +11,7 @@ import httpx
 from ferrero_daemon.domain.values import BoxItem
 
 
-def sha1_hex(data: bytes | bytearray) -> str:
+def sha1_hex(data: bytes | bytearray | memoryview) -> str:
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 

@@ -18,6 +18,12 @@ class ExactReader:
 
     async def read(self, count: int) -> bytearray:
         out = bytearray(count)
+        await self.read_into(memoryview(out))
+        return out
+
+    async def read_into(self, out: memoryview) -> memoryview:
+        """Fill ``out`` (a caller's buffer, reused) with the next ``len(out)`` bytes."""
+        count = len(out)
         have = 0
         while have < count:
             if not self._rest:
@@ -41,7 +47,9 @@ class ExactReader:
             raise InvalidInputError(f"{self._what}: the stream is {extra} bytes longer than said")
 
 
-async def slices(data: bytearray, size: int = 1024 * 1024) -> AsyncIterator[memoryview]:
+async def slices(
+    data: bytearray | memoryview, size: int = 1024 * 1024
+) -> AsyncIterator[memoryview]:
     """A part's body in pieces, so that the socket buffer never holds a second copy."""
     view = memoryview(data)
     for at in range(0, len(view), size):
