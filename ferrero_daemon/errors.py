@@ -33,7 +33,10 @@ try again later, or set the item aside and tell someone.
 
 The docstring of each class is its default message; its ``hint`` says what to do,
 and a raiser that knows better (which secret, which config key) passes its own
-``hint=``. ``retry_after`` is the wait a remote asked for (``Retry-After``), or None.
+``hint=``. ``retry_after`` is the wait a remote asked for (``Retry-After``), or None;
+``remote`` names the outside system that answered (or did not) and ``answer`` what it
+answered, without the request (``"OTMM answered 502: Bad Gateway"``), when the error
+says (``clients/http.py`` sets both on every error of the HTTP boundary), else None.
 Messages name the thing and what to do about it, and never contain a secret value:
 ``logs.py`` scrubs known secrets from every line as a second line of defence, not
 the first.
@@ -47,6 +50,8 @@ class FerreroError(Exception):
 
     hint: str = "see the daemon's log: journalctl -u ferrero-daemon"
     retry_after: float | None = None
+    remote: str | None = None
+    answer: str | None = None
 
     def __init__(
         self,

@@ -185,6 +185,23 @@ SET workflow = EXCLUDED.workflow, file_name = EXCLUDED.file_name, sha1 = EXCLUDE
     last_error = EXCLUDED.last_error, last_run_id = EXCLUDED.last_run_id, last_failed_at = now()
 RETURNING failed_runs
 
+-- name: file_failure_waited
+-- A failure counted against nothing (no file went through in its run: a remote was down);
+-- only when the file last failed changes. New content starts the count again.
+INSERT INTO file_failures AS f
+    (box_file_id, workflow, file_name, sha1, failed_runs, last_error, last_run_id)
+VALUES ($1, $2, $3, $4, 0, $5, $6)
+ON CONFLICT (box_file_id) DO UPDATE
+SET workflow = EXCLUDED.workflow, file_name = EXCLUDED.file_name, sha1 = EXCLUDED.sha1,
+    failed_runs = CASE WHEN f.sha1 IS DISTINCT FROM EXCLUDED.sha1 THEN 0 ELSE f.failed_runs END,
+    first_failed_at = CASE
+        WHEN f.sha1 IS DISTINCT FROM EXCLUDED.sha1 THEN now() ELSE f.first_failed_at
+    END,
+    last_error = EXCLUDED.last_error, last_run_id = EXCLUDED.last_run_id, last_failed_at = now()
+
+-- name: file_failure_order
+SELECT box_file_id FROM file_failures WHERE workflow = $1 ORDER BY last_failed_at, box_file_id
+
 -- name: file_failure_clear
 DELETE FROM file_failures WHERE box_file_id = $1
 
@@ -443,18 +460,21 @@ SELECT id, kind, dedupe_key, payload, created_at, attempts, next_attempt_at, sen
   FROM notification_outbox WHERE dedupe_key = $1
 
 -- name: outbox_stats
--- What waits to be delivered (`status`, the report): given up included, the oldest,
--- and the newest delivery error.
-SELECT count(*)                                   AS pending,
-       count(*) FILTER (WHERE kind = 'email')     AS emails,
-       count(*) FILTER (WHERE kind = 'webhook')   AS webhooks,
-       count(*) FILTER (WHERE attempts > 0)       AS failing,
-       min(created_at)                            AS oldest_pending,
-       count(*) FILTER (WHERE outcome = 'failed') AS given_up,
+-- What waits to be delivered (`status`, the report). pending: still to be sent (not the
+-- rows given up: those wait for a requeue); last_error: why the most recent of the
+-- failing ones failed.
+SELECT count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL)                  AS pending,
+       count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL
+                          AND kind = 'email')                                      AS emails,
+       count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL
+                          AND kind = 'webhook')                                    AS webhooks,
+       count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL AND attempts > 0) AS failing,
+       min(created_at) FILTER (WHERE sent_at IS NULL AND outcome IS NULL)           AS oldest_pending,
+       count(*) FILTER (WHERE outcome = 'failed')                                   AS given_up,
        (SELECT last_error FROM notification_outbox
-         WHERE sent_at IS NULL AND last_error IS NOT NULL
-         ORDER BY next_attempt_at DESC, id DESC LIMIT 1) AS last_error
-  FROM notification_outbox WHERE sent_at IS NULL
+         WHERE sent_at IS NULL AND outcome IS NULL AND last_error IS NOT NULL
+         ORDER BY id DESC LIMIT 1)                                                  AS last_error
+  FROM notification_outbox
 
 -- ==== the daily report (report/, store/report_periods.py) ===================
 

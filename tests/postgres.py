@@ -14,10 +14,8 @@ production has them; a server named by ``PGHOST`` is left as configured.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import os
 import queue
-import shutil
 import tempfile
 import threading
 import uuid
@@ -68,8 +66,9 @@ def start_server(*, throwaway: bool = False) -> PgServer:
     import pgserver
 
     pgdata = Path(tempfile.mkdtemp(prefix="ferrero-pg-"))
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")
-    atexit.register(shutil.rmtree, pgdata, ignore_errors=True)
+    # "delete" stops the server, then removes its directory, at exit. (Removing it first,
+    # from an atexit of our own, made pgserver forget the server and leave it running.)
+    server = pgserver.get_server(pgdata, cleanup_mode="delete")
     info = server.get_postmaster_info()
     bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
     if throwaway:

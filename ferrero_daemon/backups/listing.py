@@ -6,15 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ferrero_daemon.backups.catalog import Entry
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
+from ferrero_daemon.domain.sizes import human_size
 
 
 def human_age(now: datetime, then: datetime) -> str:

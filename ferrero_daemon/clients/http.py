@@ -163,14 +163,20 @@ class Remote:
         try:
             data = response.json()
         except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
-            raise TransientError(
-                f"{what}: {self.name} answered {response.status_code} with "
-                f"{_content_type(response)} that is not JSON ({_start(response)})"
+            raise self._named(
+                TransientError(
+                    f"{what}: {self.name} answered {response.status_code} with "
+                    f"{_content_type(response)} that is not JSON ({_start(response)})"
+                ),
+                what,
             ) from exc
         if not isinstance(data, dict):
-            raise TransientError(
-                f"{what}: {self.name} answered {response.status_code} with JSON "
-                f"{type(data).__name__}, not an object ({_start(response)})"
+            raise self._named(
+                TransientError(
+                    f"{what}: {self.name} answered {response.status_code} with JSON "
+                    f"{type(data).__name__}, not an object ({_start(response)})"
+                ),
+                what,
             )
         return data
 
@@ -191,10 +197,21 @@ class Remote:
         credentials (RFC 6749 §5.2) where other APIs answer 401."""
         message = f"{what}: {self.name} answered {status}" + (f": {detail}" if detail else "")
         kind = AuthError if oauth and status == 400 else error_class(status, retry_after)
-        return kind(message, hint=hint_for(kind, self.hints), retry_after=retry_after)
+        error = kind(message, hint=hint_for(kind, self.hints), retry_after=retry_after)
+        return self._named(error, what)
+
+    def _named(self, error: FerreroError, what: str) -> FerreroError:
+        """Say which system it was and what it answered (the message less ``what``):
+        the same for every request while a system is down."""
+        error.remote = self.name
+        error.answer = str(error).removeprefix(f"{what}: ")
+        return error
 
     def failure(self, exc: BaseException, what: str) -> FerreroError:
         """Our error for a request that got no (whole) answer."""
+        return self._named(self._failure(exc, what), what)
+
+    def _failure(self, exc: BaseException, what: str) -> FerreroError:
         untrusted = untrusted_certificate(exc)
         if untrusted is not None:
             return CertificateError(

@@ -29,6 +29,7 @@ from ferrero_daemon.errors import (
     AuthError,
     CertificateError,
     FerreroError,
+    InvalidInputError,
     PermanentError,
     TransientError,
 )
@@ -153,11 +154,17 @@ class Mailer:
             ) from exc
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise _by_code(
-                min(e.code for e in exc.recipients), f"SMTP server {self.server} refused {exc}"
+                min(e.code for e in exc.recipients),
+                f"SMTP server {self.server} refused {exc}",
+                about_the_message=True,
             ) from exc
         except aiosmtplib.SMTPResponseException as exc:
             raise _by_code(
-                exc.code, f"SMTP server {self.server} answered {exc.code} {exc.message}"
+                exc.code,
+                f"SMTP server {self.server} answered {exc.code} {exc.message}",
+                # At DATA the server judged this message; before it (the sender, the
+                # greeting), the channel: every message would be answered the same.
+                about_the_message=isinstance(exc, aiosmtplib.SMTPDataError),
             ) from exc
         except aiosmtplib.SMTPNotSupported as exc:
             raise PermanentError(
@@ -169,9 +176,17 @@ class Mailer:
             ) from exc
 
 
-def _by_code(code: int, message: str) -> FerreroError:
-    # 4xx is "try again later" by definition of SMTP; 5xx will not change by itself.
-    return TransientError(message) if 400 <= code < 500 else PermanentError(message)
+def _by_code(code: int, message: str, *, about_the_message: bool) -> FerreroError:
+    """4xx is "try again later" by definition of SMTP; 5xx will not change by itself:
+    ``InvalidInputError`` when it is about this message (the outbox gives such a message
+    up after a few tries), else ``PermanentError`` (the channel: it waits for a fix)."""
+    if 400 <= code < 500:
+        return TransientError(message)
+    if about_the_message:
+        return InvalidInputError(
+            message, hint="the server refused this message or its recipients: check them"
+        )
+    return PermanentError(message, hint="check [smtp] sender and the account at the provider")
 
 
 def _tls_context(ca_bundle: Path | None) -> ssl.SSLContext:

@@ -11,6 +11,7 @@ from ferrero_daemon.backups.context import cli_context, utc_now
 from ferrero_daemon.backups.jobs import take
 from ferrero_daemon.backups.layout import Kind, Layout
 from ferrero_daemon.commands import Subparsers, add_config_argument, backup_settings, output
+from ferrero_daemon.domain.sizes import human_size
 
 
 def register(sub: Subparsers) -> None:
@@ -37,10 +38,7 @@ def register(sub: Subparsers) -> None:
 async def _take(config_path: str | None, kind: Kind) -> int:
     async with cli_context(config_path) as ctx:
         entry, pruned = await take(ctx, kind)
-    print(
-        f"{kind} backup {entry.id} written and verified: {entry.data} "
-        f"({listing.human_size(entry.size)})"
-    )
+    print(f"{kind} backup {entry.id} written and verified: {entry.data} ({human_size(entry.size)})")
     for old in pruned:
         print(f"pruned {old.kind} backup {old.id} ({old.state()})")
     return 0

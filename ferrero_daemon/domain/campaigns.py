@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ferrero_daemon.config import DamConfig, DamFields
-from ferrero_daemon.domain.values import DamAsset, DamFolder, FieldValue, Metadata
+from ferrero_daemon.domain.values import DamAsset, DamFolder, FieldValue, Metadata, field_texts
 from ferrero_daemon.errors import InvalidInputError
 
 Verdict = Literal["deliver", "wrong_status", "wrong_type"]
@@ -124,17 +124,12 @@ def _normal(text: str) -> str:
 
 def scalar(metadata: Metadata, field_id: str, what: str) -> str:
     """A single-valued field as text (``""`` when empty); several values are an error."""
-    value = metadata.get(field_id)
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    values = [v for v in value if v and v.strip()]
+    values = field_texts(metadata.get(field_id))
     if len(values) > 1:
         raise InvalidInputError(
             f"{what} field {field_id} holds {len(values)} values {values!r}; expected one"
         )
-    return values[0].strip() if values else ""
+    return values[0] if values else ""
 
 
 def read_campaign(folder: DamFolder, fields: DamFields) -> Campaign:
@@ -169,9 +164,7 @@ def is_master(asset: DamAsset, dam: DamConfig) -> bool:
     [I] At A1/B1 a campaign folder holds only masters, and not every installation fills
     the role field; an asset with any other role (a returned derivative) is not a master.
     """
-    value = asset.metadata.get(dam.fields.asset_role)
-    roles = [value] if isinstance(value, str) else list(value or [])
-    roles = [r for r in roles if r and r.strip()]
+    roles = field_texts(asset.metadata.get(dam.fields.asset_role))
     if not roles:
         return True
     return any(same_code(role, dam.master_role_value) for role in roles)

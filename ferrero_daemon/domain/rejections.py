@@ -7,7 +7,7 @@ as much of it as fits in the Box file's description.
 
 from __future__ import annotations
 
-from ferrero_daemon.domain.values import FieldValue
+from ferrero_daemon.domain.values import FieldValue, field_text, field_texts
 
 # Box refuses a file description longer than 256 characters (OpenAPI `File.description`,
 # maxLength 256).
@@ -18,9 +18,8 @@ _ELLIPSIS = "…"
 
 def is_rejected(value: FieldValue, rejected: str) -> bool:
     """The configured rejection value (``NOT APPROVED``) whatever the case and spaces."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return value is not None and _normal(value) == _normal(rejected)
+    text = field_text(value)
+    return bool(text) and _normal(text) == _normal(rejected)
 
 
 def _normal(text: str) -> str:
@@ -33,10 +32,8 @@ def comment_text(value: FieldValue, tabular: bool) -> str:
     A value of the other shape than configured is read anyway: the field's shape is a
     per-installation fact we may have wrong, and losing a reviewer's words is worse.
     """
-    if value is None:
-        return ""
-    rows = value if isinstance(value, list) else ([value] if not tabular else value.splitlines())
-    return "\n".join(row.strip() for row in rows if row and row.strip())
+    rows = value.splitlines() if isinstance(value, str) and tabular else value
+    return "\n".join(field_texts(rows))
 
 
 def description(comment: str, limit: int = BOX_DESCRIPTION_LIMIT) -> str:

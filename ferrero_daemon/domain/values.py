@@ -16,6 +16,18 @@ FieldValue = str | list[str] | None
 Metadata = Mapping[str, FieldValue]
 
 
+def field_texts(value: FieldValue) -> list[str]:
+    """Every filled entry of a field, stripped: a scalar's value, a tabular field's rows."""
+    rows = [value] if isinstance(value, str) else (value or [])
+    return [row.strip() for row in rows if row and row.strip()]
+
+
+def field_text(value: FieldValue) -> str:
+    """A field read as one text: its first filled entry, stripped (``""`` when empty)."""
+    texts = field_texts(value)
+    return texts[0] if texts else ""
+
+
 @dataclass(frozen=True)
 class DamFolder:
     id: str

@@ -20,6 +20,7 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.status_event import CampaignStatusChanged
+from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.templates import render
 
 log = logs.get_logger(__name__)
@@ -44,15 +45,13 @@ class OutboxRow:
 
 @dataclass(frozen=True)
 class OutboxStats:
-    """What waits to be delivered; ``last_error`` is the newest delivery error among it."""
-
-    pending: int  # not delivered, given up included
+    pending: int  # still to be sent (given up not included)
     failing: int  # of those, tried at least once
     oldest_pending: datetime | None
     given_up: int = 0  # failed for good: waiting for an operator's requeue
-    emails: int = 0
-    webhooks: int = 0
-    last_error: str | None = None
+    last_error: str | None = None  # why the most recent failing one failed
+    emails: int = 0  # of pending, mails
+    webhooks: int = 0  # of pending, webhook events
 
 
 def email_payload(message: Email) -> dict[str, Any]:
@@ -95,20 +94,7 @@ class Outbox:
         row = await self._db.fetchrow("outbox_get", key)
         if row is None:
             return None
-        return OutboxRow(
-            id=row["id"],
-            kind=row["kind"],
-            key=row["dedupe_key"],
-            payload=json.loads(row["payload"]),
-            created_at=row["created_at"],
-            attempts=row["attempts"],
-            next_attempt_at=row["next_attempt_at"],
-            sent_at=row["sent_at"],
-            last_error=row["last_error"],
-            outcome=row["outcome"],
-            note=row["note"],
-            permanent_failures=row["permanent_failures"],
-        )
+        return from_row(OutboxRow, row, key=row["dedupe_key"], payload=json.loads(row["payload"]))
 
     async def stats(self) -> OutboxStats:
         row = await self._db.fetchrow("outbox_stats")

@@ -91,6 +91,8 @@ def state_json(state: State, zone: tzinfo) -> dict[str, Any]:
             "pending": state.outbox.pending,
             "failing": state.outbox.failing,
             "oldest_pending": iso(state.outbox.oldest, zone),
+            "given_up": state.outbox.given_up,
+            "last_error": state.outbox.last_error,
         },
         "backups": {
             "checked": backups.checked_at is not None,

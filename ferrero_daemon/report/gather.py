@@ -41,9 +41,11 @@ class PausedJob:
 
 @dataclass(frozen=True)
 class Backlog:
-    pending: int
-    failing: int
+    pending: int  # still to be sent
+    failing: int  # of those, tried and failed (a channel refusing us: all of them)
     oldest: datetime | None
+    given_up: int = 0  # failed for good, until `ferrero-daemon outbox requeue`
+    last_error: str = ""  # why the most recent failing one failed
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,13 @@ async def state_now(db: Database, config: Config, now: datetime) -> State:
         read_at=now,
         set_aside_open=open_items,
         paused=await _paused(db),
-        outbox=Backlog(stats.pending, stats.failing, stats.oldest_pending),
+        outbox=Backlog(
+            stats.pending,
+            stats.failing,
+            stats.oldest_pending,
+            stats.given_up,
+            stats.last_error or "",
+        ),
         backups=backup_health(Layout(config.settings.backups.root).health_file),
     )
 

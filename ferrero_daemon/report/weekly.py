@@ -85,6 +85,11 @@ def outstanding(report: WeeklyReport) -> list[str]:
     issues += [f"job {p.job} is paused" for p in state.paused]
     if state.outbox.failing:
         issues.append(f"{state.outbox.failing} mail(s) or webhook event(s) failing to send")
+    if state.outbox.given_up:
+        issues.append(
+            f"{state.outbox.given_up} mail(s) or webhook event(s) given up for good: "
+            "`ferrero-daemon outbox requeue` once fixed"
+        )
     issues += [f"backups: {p}" for p in state.backups.problems]
     return issues
 

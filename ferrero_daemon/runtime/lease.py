@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store.rows import from_row
 
 Role = Literal["active", "standby"]
 Action = Literal["promote", "demote", "stay"]
@@ -78,7 +79,7 @@ class Lease:
 
     async def info(self) -> LeaseInfo | None:
         row = await self._db.fetchrow("lease_get", self._name)
-        return None if row is None else LeaseInfo(**dict(row))
+        return None if row is None else from_row(LeaseInfo, row)
 
     async def release(self) -> None:
         await self._db.execute("lease_release", self._name, self.holder)

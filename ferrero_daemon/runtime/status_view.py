@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ferrero_daemon.domain.sizes import human_size
+
 COLUMNS = ("JOB", "SCHEDULE", "NEXT RUN", "LAST RUN", "OUTCOME", "DURATION", "PAUSED", "RUNNING")
 
 
@@ -20,15 +22,6 @@ def duration(seconds: float | None) -> str:
         return f"{minutes}m{secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m"
-
-
-def size(count: int) -> str:
-    value = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def when(iso: str | None, zone: ZoneInfo) -> str:
@@ -46,7 +39,7 @@ def progress_line(running: Mapping[str, Any]) -> str:
     elif progress.get("done"):
         parts.append(f"{progress['done']} items")
     if progress.get("bytes"):
-        parts.append(size(progress["bytes"]))
+        parts.append(human_size(progress["bytes"]))
     if progress.get("current"):
         parts.append(str(progress["current"]))
     parts.append(duration(running.get("elapsed_s")))

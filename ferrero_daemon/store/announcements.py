@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.store.state import StateStore
 
 
@@ -78,16 +79,4 @@ class AnnouncementStore:
         rows = await self._db.fetch(
             "returns_events_since", self._workflow, span.after, span.through, list(events)
         )
-        return [
-            SummaryEvent(
-                id=r["id"],
-                event=r["event"],
-                campaign_id=r["campaign_id"],
-                tracking_id=r["tracking_id"],
-                dam_asset_id=r["dam_asset_id"],
-                box_file_id=r["box_file_id"],
-                bytes=r["bytes"],
-                detail=json.loads(r["detail"]),
-            )
-            for r in rows
-        ]
+        return [from_row(SummaryEvent, r, detail=json.loads(r["detail"])) for r in rows]

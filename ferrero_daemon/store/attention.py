@@ -8,6 +8,7 @@ from datetime import datetime
 from asyncpg import Record
 
 from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -74,5 +75,4 @@ class AttentionStore:
 
 
 def _items(rows: list[Record]) -> list[AttentionItem]:
-    fields = AttentionItem.__dataclass_fields__
-    return [AttentionItem(**{k: r[k] for k in fields}) for r in rows]
+    return [from_row(AttentionItem, r) for r in rows]

@@ -16,6 +16,7 @@ from asyncpg import Record
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.domain.campaigns import Campaign
 from ferrero_daemon.domain.status_event import CampaignFigures
+from ferrero_daemon.store.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -37,17 +38,12 @@ class CampaignRow:
 
 
 def _row(record: Record) -> CampaignRow:
-    return CampaignRow(
-        campaign_id=record["campaign_id"],
+    return from_row(
+        CampaignRow,
+        record,
         number=record["campaign_number"],
         name=record["campaign_name"],
         type=record["campaign_type"],
-        brand=record["brand"],
-        market=record["market"],
-        status=record["status"],
-        box_folder_id=record["box_folder_id"],
-        pending_status=record["pending_status"],
-        status_changed_at=record["status_changed_at"],
     )
 
 

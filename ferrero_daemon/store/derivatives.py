@@ -13,6 +13,7 @@ from asyncpg import Record
 
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.domain.values import Metadata
+from ferrero_daemon.store.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def market_key(country: str, language: str) -> tuple[str, str]:
 
 
 def _derivative(row: Record) -> Derivative:
-    return Derivative(**{k: row[k] for k in Derivative.__dataclass_fields__})
+    return from_row(Derivative, row)
 
 
 class DerivativeStore:

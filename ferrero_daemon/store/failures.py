@@ -1,4 +1,9 @@
-"""``file_failures``: how many runs in a row a watched Box file could not be taken."""
+"""``file_failures``: how many runs a watched Box file failed in, counted against it.
+
+A row with 0 counted runs is a file that failed only while no file went through (a
+remote was down): it counts nothing, and says when the file last failed, so the next
+run tries the others first.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,23 @@ class FailureStore:
             failure.run_id,
         )
         return runs
+
+    async def waited(self, failure: FileFailure) -> None:
+        """Note a failure that does not count against the file (no file went through)."""
+        await self._db.execute(
+            "file_failure_waited",
+            failure.box_file_id,
+            failure.workflow,
+            failure.file_name,
+            failure.sha1,
+            failure.error,
+            failure.run_id,
+        )
+
+    async def failed_order(self, workflow: str) -> list[str]:
+        """The Box file ids that failed before, least recently failed first."""
+        rows = await self._db.fetch("file_failure_order", workflow)
+        return [str(row["box_file_id"]) for row in rows]
 
     async def clear(self, box_file_id: str) -> None:
         await self._db.execute("file_failure_clear", box_file_id)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from asyncpg import Record
 
 from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store.rows import from_row
 
 MasterState = Literal["pending", "uploading", "delivered", "failed"]
 
@@ -61,24 +62,7 @@ class MasterRow:
 
 
 def _row(r: Record) -> MasterRow:
-    return MasterRow(
-        tracking_id=r["tracking_id"],
-        dam_asset_id=r["dam_asset_id"],
-        workflow=r["workflow"],
-        campaign_id=r["campaign_id"],
-        local_campaign_id=r["local_campaign_id"],
-        original_filename=r["original_filename"],
-        box_filename=r["box_filename"],
-        box_folder_id=r["box_folder_id"],
-        box_file_id=r["box_file_id"],
-        size_bytes=r["size_bytes"],
-        sha1=r["sha1"],
-        state=r["state"],
-        attempts=r["attempts"],
-        last_error=r["last_error"],
-        delivered_at=r["delivered_at"],
-        metadata=json.loads(r["metadata"]),
-    )
+    return from_row(MasterRow, r, metadata=json.loads(r["metadata"]))
 
 
 class MasterStore:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class JobRuns:
     async def latest(self) -> dict[str, FinishedRun]:
         """The last finished real run of each job."""
         rows = await self._db.fetch("runs_latest")
-        return {r["job"]: FinishedRun(**dict(r)) for r in rows}
+        return {r["job"]: from_row(FinishedRun, r) for r in rows}
 
     async def last_errors(self) -> dict[str, RunError]:
         """The newest real run of each job that ended with an error."""

@@ -11,6 +11,7 @@ from asyncpg import Record
 
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.domain.derivatives import StoredScore
+from ferrero_daemon.store.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class NewScore:
 
 
 def _score(row: Record) -> StoredScore:
-    return StoredScore(**{k: row[k] for k in StoredScore.__dataclass_fields__})
+    return from_row(StoredScore, row)
 
 
 class ScoreStore:

@@ -24,7 +24,7 @@ from ferrero_daemon.clients.types import ByteStream, Email
 from ferrero_daemon.domain import agency_names, rejections
 from ferrero_daemon.domain.campaigns import a5_a6_move, read_campaign
 from ferrero_daemon.domain.mails import RejectionSent, RejectionsMail
-from ferrero_daemon.domain.values import BoxItem, DamAsset, DamFolder
+from ferrero_daemon.domain.values import BoxItem, DamAsset, DamFolder, field_text
 from ferrero_daemon.errors import ConflictError, PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
@@ -94,7 +94,7 @@ class Rejections:
             ).send()
 
     def _label(self, campaign: DamFolder) -> str:
-        number = dam_lookup.text(campaign.metadata.get(self.settings.dam.fields.campaign_number))
+        number = field_text(campaign.metadata.get(self.settings.dam.fields.campaign_number))
         return f"campaign {number or campaign.id} ({campaign.name})"
 
     async def _campaign(self, campaign: DamFolder) -> None:
@@ -203,7 +203,7 @@ class Rejections:
 
     async def _record(self, campaign: DamFolder, rejection: Rejection, item: BoxItem) -> None:
         d = rejection.derivative
-        approval = dam_lookup.text(rejection.asset.metadata.get(self.settings.dam.fields.approval))
+        approval = field_text(rejection.asset.metadata.get(self.settings.dam.fields.approval))
         async with self.s.db.transaction() as tx:
             await DerivativeStore(tx).rejection_sent(d.id, approval, rejection.comment)
             await EventStore(tx).record(

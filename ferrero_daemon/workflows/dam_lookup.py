@@ -5,14 +5,8 @@ from __future__ import annotations
 from ferrero_daemon.clients.types import DamClient
 from ferrero_daemon.config import DamConfig
 from ferrero_daemon.domain import tracking_id
-from ferrero_daemon.domain.values import DamAsset, FieldValue
+from ferrero_daemon.domain.values import DamAsset, field_text
 from ferrero_daemon.errors import NotFoundError
-
-
-def text(value: FieldValue) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return (value or "").strip()
 
 
 async def derivatives_folder(dam: DamClient, settings: DamConfig, campaign_id: str) -> str:
@@ -31,7 +25,7 @@ async def derivatives_folder(dam: DamClient, settings: DamConfig, campaign_id: s
 
 
 def is_derivative(asset: DamAsset, settings: DamConfig) -> bool:
-    role = text(asset.metadata.get(settings.fields.asset_role))
+    role = field_text(asset.metadata.get(settings.fields.asset_role))
     return role.casefold() == settings.derivative_role_value.casefold()
 
 
@@ -48,8 +42,8 @@ async def find_derivative(
     found = [
         a
         for a in await derivatives(dam, settings, folder_id)
-        if tracking_id.normalize(text(a.metadata.get(f.tracking_id))) == tid
-        and text(a.metadata.get(f.country)).casefold() == country.casefold()
-        and text(a.metadata.get(f.language)).casefold() == language.casefold()
+        if tracking_id.normalize(field_text(a.metadata.get(f.tracking_id))) == tid
+        and field_text(a.metadata.get(f.country)).casefold() == country.casefold()
+        and field_text(a.metadata.get(f.language)).casefold() == language.casefold()
     ]
     return max(found, key=lambda a: a.version, default=None)

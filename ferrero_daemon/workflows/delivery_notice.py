@@ -13,21 +13,11 @@ from datetime import datetime
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.campaigns import Transition
 from ferrero_daemon.domain.mails import CampaignInfo, DeliveredFile, MastersDeliveredMail
+from ferrero_daemon.domain.sizes import human_size
 from ferrero_daemon.store.campaigns import CampaignRow
 from ferrero_daemon.store.masters import MasterRow
 
 BOX_FOLDER_URL = "https://app.box.com/folder/{id}"
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "unknown size"
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
 
 
 def build_mail(

@@ -7,10 +7,17 @@ not set aside, or left in a sub-folder in that run, ``strays.py``). Moving it ba
 the watched folder retries it.
 
 No file stops the others. A file a remote keeps failing for is retried at each run
-and set aside after ``[box] set_aside_after_failed_runs`` failed runs (``failed``). A
-set-aside whose Box steps fail (a name Box refuses, a *file* named like the sub-folder)
-stays pending: it is mailed once, tried again at each run, and the sweep leaves the
-file alone meanwhile.
+and set aside after ``[box] set_aside_after_failed_runs`` failed runs (``failed``), but
+only failures about *that file* count: a permanent answer about it (a 4xx, a 404, bytes
+that do not check out) at once; a temporary one (a timeout, a refused connection, a
+5xx) only in a run where another file went through, so the remote was up. Refused
+credentials, an untrusted certificate and 429s never count. A run in which no file goes
+through counts nothing: the remote is down, reported once (``remote_down``), and a run
+whose first ``DOWN_AFTER`` files all fail so stops there. Files that failed before are
+tried last (least recently failed first), so failing files never hold the others up.
+A set-aside whose Box steps fail (a name Box refuses, a *file* named like the
+sub-folder) stays pending: it is mailed once, tried again at each run, and the sweep
+leaves the file alone meanwhile.
 
 Exactly once: the row is written first (intent), the Box changes are idempotent, and
 the row is marked reported in the transaction that records its ``file_set_aside`` (or
@@ -21,8 +28,8 @@ the runs crash. ``finish_pending`` completes what an earlier run left half done.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.types import Email
@@ -32,6 +39,7 @@ from ferrero_daemon.domain.rejections import BOX_DESCRIPTION_LIMIT
 from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import (
     AuthError,
+    CertificateError,
     ConflictError,
     NotFoundError,
     PermanentError,
@@ -53,11 +61,35 @@ NOT_SET_ASIDE = "set_aside_failed"
 ANNOUNCED = (SET_ASIDE, NOT_SET_ASIDE, NOTICED)
 
 RemoteError = TransientError | PermanentError
+# A run whose first files all fail this way, none going through, stops: the remote is
+# down, and trying the rest would only wait out their timeouts and retries.
+DOWN_AFTER = 3
 
 
-def counts_against_file(exc: RemoteError) -> bool:
-    """Refused credentials and 429s are the daemon's trouble, not the file's."""
-    return not isinstance(exc, AuthError | RateLimitedError)
+def channel_wide(exc: RemoteError) -> bool:
+    """Refused credentials, an untrusted certificate, a 429: the daemon's trouble with the
+    remote, whatever the file; they never count against one."""
+    return isinstance(exc, AuthError | CertificateError | RateLimitedError)
+
+
+def about_the_file(exc: RemoteError) -> bool:
+    """A permanent answer about this file: it counts at once, whatever the other files do."""
+    return isinstance(exc, PermanentError) and not channel_wide(exc)
+
+
+@dataclass
+class Tally:
+    """The run so far: how many files went through, and the failures that counted
+    nothing yet (temporary or channel-wide: judged once the run knows whether the
+    remotes were up)."""
+
+    through: int = 0
+    waiting: list[tuple[BoxItem, RemoteError]] = field(default_factory=list)
+    handled: set[str] = field(default_factory=set)  # failed or set aside in this run
+
+    @property
+    def down(self) -> bool:
+        return not self.through and len(self.waiting) >= DOWN_AFTER
 
 
 @dataclass(frozen=True)
@@ -66,6 +98,7 @@ class SetAside:
     run: RunContext
     report: RunReport
     folder_id: str  # the watched folder; _needs_attention is created inside it
+    tally: Tally = field(default_factory=Tally, init=False)
 
     @property
     def _workflow(self) -> str:
@@ -80,6 +113,7 @@ class SetAside:
             self.report.count("set_aside")
             log.info("would_set_aside", file=item.name, box_file_id=item.id, reason=reason)
             return
+        self.tally.handled.add(item.id)
         entry = AttentionItem(item.id, self._workflow, item.name, reason, item.sha1)
         async with self.services.db.transaction() as tx:
             await AttentionStore(tx).set_aside(entry)
@@ -87,7 +121,15 @@ class SetAside:
         await self._complete(entry)
 
     async def failed(self, item: BoxItem, exc: RemoteError) -> None:
-        """A remote failed for ``item``: retried next run, set aside after too many runs."""
+        """A remote failed for ``item``: retried next run, set aside after too many runs
+        that failed for it (a temporary error is judged at the end of the sweep)."""
+        self.tally.handled.add(item.id)
+        if about_the_file(exc):
+            await self._judged(item, exc)
+        else:
+            self.tally.waiting.append((item, exc))
+
+    async def _judged(self, item: BoxItem, exc: RemoteError) -> None:
         runs = await self._count(item, exc)
         if runs >= self.services.config.settings.box.set_aside_after_failed_runs:
             await self(item, f"{item.name}: failed in {runs} runs; the last error: {exc}")
@@ -104,7 +146,8 @@ class SetAside:
             await self._complete(entry)
 
     async def sweep(self, take: Callable[[BoxItem], Awaitable[None]]) -> None:
-        """Hand each file of the watched folder to ``take``, once, in listing order.
+        """Hand each file of the watched folder to ``take``, once, in listing order
+        (files that failed in earlier runs last), until the remote is down.
 
         A file an operator moved back out of ``_needs_attention`` is marked returned
         first, so it is tried from scratch; one whose set-aside is pending is left alone.
@@ -112,7 +155,7 @@ class SetAside:
         there, are reported once (``strays.py``). Progress follows the files.
         """
         listing = await self.services.box.list_folder(self.folder_id)
-        files = [item for item in listing if item.type == "file"]
+        files = await self._ordered([item for item in listing if item.type == "file"])
         progress = self.run.progress
         progress.add_total(len(files))
         items = await AttentionStore(self.services.db).open_items(self._workflow)
@@ -121,6 +164,9 @@ class SetAside:
             progress.current = item.name
             await self._sweep_one(item, open_items.get(item.id), take)
             progress.advance()
+            if self.tally.down:
+                break
+        await self._settle()
         folders = [item for item in listing if item.type == "folder"]
         known = await AttentionStore(self.services.db).open_items(self._workflow)
         strays = Strays(self.services, self.run, self._folder_name)
@@ -147,19 +193,57 @@ class SetAside:
             )
             return
         await take(item)
+        if item.id not in self.tally.handled:
+            self.tally.through += 1
+
+    async def _ordered(self, files: list[BoxItem]) -> list[BoxItem]:
+        """Listing order, but files that failed before go last, least recently failed
+        first: a few failing files at the head of the folder never hold up the rest."""
+        failed = await FailureStore(self.services.db).failed_order(self._workflow)
+        rank = {box_file_id: n for n, box_file_id in enumerate(failed)}
+        return sorted(files, key=lambda item: rank.get(item.id, -1))
+
+    async def _settle(self) -> None:
+        """Judge the failures that waited: against their files if another file went
+        through in this run, else not at all (the remote is down: one line)."""
+        waiting = self.tally.waiting
+        if self.tally.through:
+            for item, exc in waiting:
+                await self._judged(item, exc)
+        elif waiting:
+            await self._remote_down(waiting)
+
+    async def _remote_down(self, waiting: list[tuple[BoxItem, RemoteError]]) -> None:
+        remotes = ", ".join(sorted({exc.remote or "a remote system" for _, exc in waiting}))
+        log.error(
+            "remote_down",
+            remotes=remotes,
+            files_failed=len(waiting),
+            errors=sorted({str(exc) for _, exc in waiting}),
+        )
+        if not self.run.dry_run:
+            store = FailureStore(self.services.db)
+            for item, exc in waiting:
+                await store.waited(self._failure(item, exc))
+        self.report.fail(
+            remotes,
+            "no file went through this run: every file tried failed "
+            f"({_answers(exc for _, exc in waiting)}); nothing is counted against the "
+            "files, each is retried on the next run",
+        )
 
     async def _count(self, item: BoxItem, exc: RemoteError) -> int:
         """This run's failure of ``item``; the failed runs so far (0: not counted)."""
-        if self.run.dry_run or not counts_against_file(exc):
+        if self.run.dry_run or channel_wide(exc):
             return 0
-        failure = FileFailure(
-            item.id, self._workflow, item.name, item.sha1, str(exc), self.run.run_id
-        )
-        runs = await FailureStore(self.services.db).record(failure)
+        runs = await FailureStore(self.services.db).record(self._failure(item, exc))
         log.warning(
             "file_failed", file=item.name, box_file_id=item.id, failed_runs=runs, error=str(exc)
         )
         return runs
+
+    def _failure(self, item: BoxItem, exc: RemoteError) -> FileFailure:
+        return FileFailure(item.id, self._workflow, item.name, item.sha1, str(exc), self.run.run_id)
 
     async def _complete(self, entry: AttentionItem) -> None:
         """Finish the set-aside; a failure is reported once and stops nothing else."""
@@ -261,3 +345,9 @@ class SetAside:
 def _pending(entry: AttentionItem, item: BoxItem) -> bool:
     """Its set-aside failed, and nobody changed the file since (a rename, new content)."""
     return entry.reported_at is None and (entry.file_name, entry.sha1) == (item.name, item.sha1)
+
+
+def _answers(errors: Iterable[RemoteError]) -> str:
+    """What the remotes answered, without the file each call was about: the same from run
+    to run of an outage (the alert is mailed again only when its text changes)."""
+    return "; ".join(sorted({exc.answer or str(exc) for exc in errors}))

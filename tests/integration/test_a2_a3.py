@@ -205,8 +205,8 @@ async def test_a_dam_outage_keeps_the_box_file_and_the_next_run_takes_it(w: Worl
 
     report = await w.run("a2_a3")
 
-    [failure] = report.failures
-    assert failure.item == agency_name(tid) and "retried on the next run" in failure.reason
+    [failure] = report.failures  # nothing went through: the DAM is down, not the file bad
+    assert failure.item == "OTMM" and "retried on the next run" in failure.reason
     assert w.file(file_id).parent_id == w.folders["a2_a3"]  # kept, not set aside
     assert w.derivatives(campaign) == [] and await w.emails() == []
     w.otmm.faults.clear()

@@ -88,6 +88,22 @@ async def test_a_status_pick_list_spelling_a_code_otherwise(world: World) -> Non
     assert passed(await world.check("local", dam={"statuses": {"b2": "G-B2"}}))
 
 
+async def test_the_searches_use_the_configured_status_codes(world: World) -> None:
+    status = world.otmm.fields.campaign_status
+    domain = {("G-B1" if k == "B1" else k): v for k, v in STATUS_DOMAIN.items()}
+    world.otmm.define_field(
+        FieldDef(status, "Campaign Status", "FERRERO.FG.CAMPAIGN", "domain", domain)
+    )
+    world.otmm.store.node(world.campaigns["global"]).metadata[status] = "G-B1"
+
+    found = await world.check("local", dam={"statuses": {"b1": "G-B1"}})
+
+    assert passed(found), render(found)
+    lines = by_probe(found)
+    assert "DAM search B1" not in lines
+    assert "1 at G-B1, every one readable" in lines["DAM search G-B1"].seen
+
+
 async def test_a_box_role_that_cannot_delete_or_move(world: World) -> None:
     a2_a3 = world.box.folder_ids["a2_a3"]
     world.box.set_role(a2_a3, "viewer uploader")

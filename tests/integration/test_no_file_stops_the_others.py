@@ -7,7 +7,7 @@ import pytest
 
 from ferrero_daemon.domain import tracking_id
 from ferrero_daemon.errors import AuthError, RateLimitedError, TransientError
-from tests.returns_world import FakeScorer, World, mp4
+from tests.returns_world import FakeScorer, World, mp4, scorecard
 
 
 def agency_name(tid: str) -> str:
@@ -118,28 +118,68 @@ async def test_a_set_aside_folder_someone_else_made_is_used_whatever_its_case(w:
     assert w.file(bad).parent_id == made.id
 
 
-async def test_a_file_the_dam_keeps_failing_for_is_set_aside_after_five_runs_mailed_once(
+@pytest.mark.parametrize(
+    "world_options", [{"settings": {"dam": {"derivatives_subfolder": "Localised"}}}], indirect=True
+)
+async def test_a_file_the_dam_fails_for_while_others_go_through_is_set_aside_after_five_runs(
     w: World,
 ) -> None:
-    campaign = await w.campaign("A2")
-    tid = await w.master(campaign)
-    poison = w.upload(agency_name(tid))
-    w.otmm.inject(r"/assets$", method="POST", status=500, count=10_000)
+    broken, fine = await w.campaign("A2"), await w.campaign("A2")
+    for campaign in (broken, fine):
+        w.otmm.create_folder(campaign.dam_id, "Localised")
+    poison_tid, good = await w.master(broken), await w.master(fine)
+    poison = w.upload(agency_name(poison_tid))
+    # The DAM answers 500 for this one campaign's folder, and only for it.
+    w.otmm.inject(rf"/folders/{broken.dam_id}/children", status=500, count=10_000)
 
-    runs = [await w.run("a2_a3") for _ in range(5)]
+    runs = []
+    for country, language in (("DE", "de"), ("FR", "fr"), ("IT", "it"), ("ES", "es"), ("AT", "de")):
+        w.upload(f"Nutella_{country}_{language}_123_OMG999_{good}.mp4")  # another goes through
+        runs.append(await w.run("a2_a3"))
 
     for report in runs[:4]:
         [failure] = report.failures
+        assert failure.item == agency_name(poison_tid)
         assert "OTMM answered 500" in failure.reason and "retried on the next run" in failure.reason
-    assert runs[4].failures == [] and runs[4].counts == {"set_aside": 1}
+        assert report.counts == {"imported": 1}
+    assert runs[4].failures == [] and runs[4].counts == {"set_aside": 1, "imported": 1}
     item = w.file(poison)
     assert item.parent_id == w.attention_folder("a2_a3")
     assert "failed in 5 runs; the last error: " in item.description and "500" in item.description
     [entry] = await w.attention("set_aside")
-    assert "OTMM answered 500" in entry["reason"]
+    assert "OTMM answered 500" in entry["reason"] and entry["file"] == agency_name(poison_tid)
     assert await w.rows("SELECT * FROM file_failures") == []
+    assert len(await w.rows("SELECT * FROM derivative_assets WHERE tracking_id = $1", good)) == 5
     assert (await w.run("a2_a3")).counts == {}
-    assert len(await w.emails()) == 1
+    assert len(await w.emails("needs_attention_digest")) == 1
+
+
+async def test_an_outage_of_ten_runs_sets_nothing_aside_and_everything_goes_through_after(
+    w: World,
+) -> None:
+    campaign = await w.campaign("A2")
+    w.upload(agency_name(await w.master(campaign, "Spot0.mp4")))
+    assert (await w.run("a2_a3")).counts == {"imported": 1}  # the daemon was working
+    files = [w.upload(agency_name(await w.master(campaign, f"Spot{n}.mp4"))) for n in (1, 2, 3, 4)]
+    w.otmm.inject(r"", status=503, count=1_000_000)  # then the DAM answers 503 to everything
+
+    runs = [await w.run("a2_a3") for _ in range(10)]
+
+    for report in runs:
+        [failure] = report.failures  # one line for the outage, not one per file
+        assert failure.item == "OTMM" and "no file went through" in failure.reason
+        assert "nothing is counted against the files" in failure.reason
+    assert len({f"{r.failures[0].item}: {r.failures[0].reason}" for r in runs}) == 1  # one alert
+    assert w.attention_folder("a2_a3") is None
+    assert await w.emails("needs_attention_digest") == []
+    assert all(w.file(f).parent_id == w.folders["a2_a3"] for f in files)
+
+    w.otmm.faults.clear()
+    after = await w.run("a2_a3")
+
+    assert after.failures == [] and after.counts == {"imported": 4}
+    assert len(w.derivatives(campaign)) == 5
+    assert await w.rows("SELECT * FROM file_failures") == []
 
 
 async def test_a_name_with_semicolons_goes_into_the_dam(w: World) -> None:
@@ -170,8 +210,10 @@ async def test_a_scorecard_llamacloud_keeps_failing_for_is_set_aside_unless_we_a
     w.scorer.cards[b"%PDF poison"] = error
     pdf = w.drop_scorecard("Nutella_DE_de_scorecard.pdf", b"%PDF poison")
 
-    for _ in range(5):
-        await w.run("creativex")
+    for n in range(5):  # other scorecards go through meanwhile: LlamaCloud is up
+        w.scorer.cards[f"%PDF good {n}".encode()] = scorecard(f"Spot{n}.mp4", 70.0)
+        w.drop_scorecard(f"Spot{n}_scorecard.pdf", f"%PDF good {n}".encode())
+        assert (await w.run("creativex")).counts.get("stored") == 1
 
     expected = w.attention_folder("creativex") if set_aside else w.folders["creativex"]
     assert w.file(pdf).parent_id == expected

@@ -292,6 +292,42 @@ async def test_transient_errors_are_never_given_up(
     assert smtp_server.messages == [] and (await outbox.stats()).given_up == 0
 
 
+async def test_a_refused_smtp_login_gives_nothing_up_and_everything_arrives_once_fixed(
+    database: Database, outbox: Outbox, smtp_server: SmtpEmulator, mailer: Mailer
+) -> None:
+    keys = ("report:2026-03-02", "alert:job a1_a2:1:abc", "a1_a2:C-1001:A2")
+    for key in keys:
+        await outbox.email(key, MAIL)
+    smtp_server.password = "rotated-at-mailgun"  # the daemon still has the old one
+    now = later(0.1)
+    waits = []
+    per_login = 0  # refusals one login attempt costs (aiosmtplib tries each mechanism)
+    with capture_logs() as events:
+        for _ in range(3 * GIVE_UP_AFTER):  # far past the give-up bound
+            await deliver_pending(database, mailer, None, now)
+            per_login = per_login or smtp_server.auth_failures
+            rows = [await outbox.get(key) for key in keys]
+            due = min(row.next_attempt_at for row in rows if row is not None)
+            waits.append(due - now)
+            now = due
+    stats = await outbox.stats()
+    assert (stats.given_up, stats.pending, stats.failing) == (0, 3, 3)
+    assert max(waits) <= timedelta(minutes=5)  # still backing off, capped low
+    assert smtp_server.auth_failures == per_login * 3 * GIVE_UP_AFTER  # a login a pass, not a mail
+    down = [e for e in events if e["event"] == "outbox_channel_down"]
+    assert down and all(e["log_level"] == "error" and e["kind"] == "email" for e in down)
+    assert "AuthError" in down[0]["error"] and "smtp_password" in down[0]["hint"]
+    assert not [e for e in events if e["event"] == "outbox_given_up"]
+
+    # The operator puts the new password in the secret and restarts: everything goes.
+    fixed = Mailer.from_config(
+        configs.config(emulators=[smtp_server], secrets={"smtp_password": "rotated-at-mailgun"})
+    )
+    report = await deliver_pending(database, fixed, None, now + timedelta(minutes=5))
+    assert report.sent == 3 and len(smtp_server.messages) == 3
+    assert (await outbox.stats()).pending == 0
+
+
 async def test_when_smtp_itself_refuses_the_alert_does_not_loop(
     database: Database, outbox: Outbox, smtp_server: SmtpEmulator, mailer: Mailer
 ) -> None:
@@ -304,7 +340,7 @@ async def test_when_smtp_itself_refuses_the_alert_does_not_loop(
     rows = await database.fetch("outbox_given_up")
     assert [r["dedupe_key"] for r in rows] == ["mail-550"]  # its alert is not listed
     stats = await outbox.stats()
-    assert (stats.given_up, stats.pending) == (2, 2)  # the mail and its one alert, no more
+    assert (stats.given_up, stats.pending) == (2, 0)  # the mail and its one alert, no more
     given_up = [e["key"] for e in events if e["event"] == "outbox_given_up"]
     assert given_up[0] == "mail-550" and given_up[1].startswith("alert:outbox:1:")
     assert len(given_up) == 2

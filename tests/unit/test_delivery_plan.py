@@ -7,7 +7,7 @@ from ferrero_daemon.domain.campaigns import Campaign, a1_a2, b1_b2
 from ferrero_daemon.domain.values import DamAsset
 from ferrero_daemon.store.campaigns import CampaignRow
 from ferrero_daemon.store.masters import MasterRow, MasterState
-from ferrero_daemon.workflows.delivery_notice import build_mail, human_size
+from ferrero_daemon.workflows.delivery_notice import build_mail
 from ferrero_daemon.workflows.delivery_plan import UNMINTED, plan_campaign
 
 DAM = DamConfig(base_url="http://dam", auth_url="http://dam/token", client_id="x")
@@ -91,24 +91,3 @@ def test_the_mail_lists_each_file_in_name_order() -> None:
     assert mail.context.files[1].size == "2.5 MB"
     assert mail.context.total_size == "2.5 MB"
     assert build_mail(B1_B2, campaign, masters, "test", AT).subject.startswith("B1→B2")
-
-
-def test_human_sizes() -> None:
-    assert human_size(None) == "unknown size"
-    assert human_size(999) == "999 B"
-    assert human_size(50_000_000) == "50.0 MB"
-    assert human_size(3_200_000_000_000) == "3200.0 GB"
-
-
-def test_the_success_mail_renders_each_file_with_its_tracking_id_and_size() -> None:
-    from ferrero_daemon.templates import render
-
-    campaign = CampaignRow(
-        "f1", "C-1", "Summer <b>", "Local comm", "Nutella", "IT", "A1", "77", None, None
-    )
-    masters = [row("a", "TID000001", size=50_000_000)]
-    email = build_mail(A1_A2, campaign, masters, "test", AT)
-    mail = render(email.template, email.context.values())
-    assert "a_TID000001.mp4" in mail.text and "tracking ID TID000001, 50.0 MB" in mail.text
-    assert "https://app.box.com/folder/77" in mail.text
-    assert "Summer &lt;b&gt;" in mail.html and "<code>TID000001</code>" in mail.html

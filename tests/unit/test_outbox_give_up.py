@@ -6,7 +6,11 @@ import pytest
 
 from ferrero_daemon.errors import (
     AuthError,
+    CertificateError,
+    ConfigError,
     InvalidInputError,
+    NotFoundError,
+    PermanentError,
     RateLimitedError,
     TransientError,
 )
@@ -14,15 +18,26 @@ from ferrero_daemon.outbox.deliver import backoff
 from ferrero_daemon.outbox.give_up import GiveUp
 
 
-@pytest.mark.parametrize("error", [TransientError("503"), RateLimitedError("429", 600.0)])
-def test_a_transient_error_never_gives_up(error: Exception) -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        TransientError("503"),
+        RateLimitedError("429", 600.0),
+        AuthError("535 the login was refused"),
+        CertificateError("untrusted"),
+        ConfigError("[webhook] url is empty"),
+        NotFoundError("the scenario is gone"),
+        PermanentError("550 the sender was refused"),
+    ],
+)
+def test_a_transient_or_channel_wide_error_never_gives_up(error: Exception) -> None:
     assert not GiveUp(after=1).gives_up(error, permanent_failures=1000)
 
 
 @pytest.mark.parametrize(
-    "error", [AuthError("535"), InvalidInputError("400"), KeyError("a template's missing key")]
+    "error", [InvalidInputError("400 about the payload"), KeyError("a template's missing key")]
 )
-def test_a_permanent_error_gives_up_at_the_bound(error: Exception) -> None:
+def test_an_error_about_the_message_gives_up_at_the_bound(error: Exception) -> None:
     rule = GiveUp(after=5)
     assert [rule.gives_up(error, permanent_failures=n) for n in range(6)] == [
         False, False, False, False, True, True,

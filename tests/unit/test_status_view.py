@@ -27,7 +27,7 @@ STATUS: dict[str, Any] = {
             "running": {
                 "elapsed_s": 42.0,
                 "stuck": False,
-                "progress": {"done": 3, "total": 10, "bytes": 1288490189, "current": "m.mp4"},
+                "progress": {"done": 3, "total": 10, "bytes": 1_200_000_000, "current": "m.mp4"},
             },
         },
         {

@@ -46,9 +46,10 @@ def transition_for(campaign: Campaign, dam: DamConfig) -> Transition:
 
 async def probe(ctx: DeepContext) -> list[Finding]:
     if not ctx.campaign_id:
+        codes = ctx.settings.dam.statuses
         hint = (
             "run `ferrero-daemon check --deep --campaign <DAM folder id>` with a campaign "
-            "at A1 or B1"
+            f"at {codes.a1} or {codes.b1}"
         )
         return [unknown(NAME, ASSUMED, "no --campaign given", hint)]
     services = await ctx.services()

@@ -27,11 +27,14 @@ from ferrero_daemon.clients.dryrun import (
 from ferrero_daemon.clients.otmm.client import OtmmClient
 from ferrero_daemon.clients.otmm.inspect import OtmmInspector
 from ferrero_daemon.clients.types import ScoreExtractor
-from ferrero_daemon.config import Config
+from ferrero_daemon.config import Config, DamConfig
 from ferrero_daemon.services import Services
 
-# The statuses the workflows search for (a1_a2, b1_b2, a5_a6).
-SEARCHED_STATUSES = ("A1", "B1", "A5")
+
+def searched_statuses(dam: DamConfig) -> tuple[str, ...]:
+    """The codes the workflows search for (a1_a2, b1_b2, a5_a6), as ``[dam.statuses]``
+    spells them on this installation."""
+    return (dam.statuses.a1, dam.statuses.b1, dam.statuses.a5)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class DeepContext:
         self._db: Database | None = None
         self._models: set[str] | None = None
         self._sample: SampleAsset | bool | None = False
+
+    @property
+    def searched_statuses(self) -> tuple[str, ...]:
+        return searched_statuses(self.settings.dam)
 
     async def aclose(self) -> None:
         await self._stack.aclose()
@@ -120,7 +127,7 @@ class DeepContext:
                 answer = await otmm.ask("GET", f"/folders/{self.campaign_id}")
                 folder = ((answer.body or {}).get("folder_resource") or {}).get("folder") or {}
                 models.add(str(folder.get("metadata_model_id") or ""))
-            for code in SEARCHED_STATUSES:
+            for code in self.searched_statuses:
                 answer = await otmm.search({status: code}, 0, 5)
                 result = (answer.body or {}).get("search_result_resource") or {}
                 for item in result.get("asset_list") or []:
@@ -137,7 +144,7 @@ class DeepContext:
     async def _find_sample(self) -> SampleAsset | None:
         folders = [self.campaign_id] if self.campaign_id else []
         status = self.settings.dam.fields.campaign_status
-        for code in SEARCHED_STATUSES:
+        for code in self.searched_statuses:
             answer = await self.otmm().search({status: code}, 0, 5)
             result = (answer.body or {}).get("search_result_resource") or {}
             folders += [

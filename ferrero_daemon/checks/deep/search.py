@@ -1,4 +1,5 @@
-"""Probe: the searches the workflows run (status A1, B1, A5) find their campaign folders.
+"""Probe: the searches the workflows run (A1, B1, A5 as ``[dam.statuses]`` spells them)
+find their campaign folders.
 
 What the client assumes of ``POST /search/text`` (`ref/otmm-api.md` §3): a page of
 ``[dam.wire] page_size`` is served (or capped, never refused), ``after += hit_count``
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ferrero_daemon.checks.deep.context import SEARCHED_STATUSES, DeepContext
+from ferrero_daemon.checks.deep.context import DeepContext
 from ferrero_daemon.checks.deep.findings import Finding, fail, ok, unknown
 from ferrero_daemon.clients.otmm import wire
 from ferrero_daemon.clients.otmm.inspect import Answer
@@ -38,7 +39,7 @@ class Walk:
 async def probe(ctx: DeepContext) -> list[Finding]:
     limit = ctx.settings.dam.wire.page_size
     status = ctx.settings.dam.fields.campaign_status
-    first = await ctx.otmm().search({status: SEARCHED_STATUSES[0]}, 0, limit)
+    first = await ctx.otmm().search({status: ctx.searched_statuses[0]}, 0, limit)
     findings: list[Finding] = []
     if not first.ok:
         working = await _working_limit(ctx, limit)
@@ -46,7 +47,7 @@ async def probe(ctx: DeepContext) -> list[Finding]:
         if working is None:
             return findings
         limit = working
-    walks = {code: await walk(ctx, {status: code}, limit) for code in SEARCHED_STATUSES}
+    walks = {code: await walk(ctx, {status: code}, limit) for code in ctx.searched_statuses}
     if first.ok:
         findings.append(judge_page_size(limit, walks.values()))
     findings += [judge_status(ctx, code, w) for code, w in walks.items()]
@@ -57,7 +58,7 @@ async def probe(ctx: DeepContext) -> list[Finding]:
 async def _working_limit(ctx: DeepContext, refused: int) -> int | None:
     status = ctx.settings.dam.fields.campaign_status
     for limit in (n for n in SMALLER if n < refused):
-        if (await ctx.otmm().search({status: SEARCHED_STATUSES[0]}, 0, limit)).ok:
+        if (await ctx.otmm().search({status: ctx.searched_statuses[0]}, 0, limit)).ok:
             return limit
     return None
 

@@ -296,8 +296,11 @@ async def seed(db: Database, backup_root: Path) -> None:
             json.dumps({"by": "ops", "at": "2026-10-25T17:00:00+00:00"}),
         )
         await conn.execute(
-            "INSERT INTO notification_outbox (kind, dedupe_key, payload, created_at, attempts)"
-            " VALUES ('email', 'old-1', '{}', $1, 1), ('webhook', 'old-2', '{}', $2, 0)",
+            "INSERT INTO notification_outbox (kind, dedupe_key, payload, created_at, attempts,"
+            " last_error, outcome) VALUES"
+            " ('email', 'old-1', '{}', $1, 1, 'AuthError: SMTP server refused the login', NULL),"
+            " ('webhook', 'old-2', '{}', $2, 0, NULL, NULL),"
+            " ('webhook', 'old-3', '{}', $2, 5, 'InvalidInputError: 400', 'failed')",
             utc("2026-10-25 17:30"),
             utc("2026-10-25 17:45"),
         )

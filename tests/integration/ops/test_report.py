@@ -110,7 +110,9 @@ async def test_the_fixture_day_gives_the_expected_figures_in_text_html_and_json(
         "As of 2026-10-27 09:00 CET:",
         "  - [a2_a3] Nutella_AT_de_<typo>.mp4: damaged tracking ID (since 2026-10-25 14:01 CET)",
         "  - a5_a6 (since 2026-10-25 18:00 CET, by ops)",
-        "Outbox: 2 waiting to be sent, 1 failing, oldest since 2026-10-25 18:30 CET",
+        "Outbox: 2 waiting to be sent, 1 failing (the last error: AuthError: SMTP server "
+        "refused the login), oldest since 2026-10-25 18:30 CET",
+        "  - 1 given up for good: fix the cause, then `ferrero-daemon outbox requeue`",
         "Backups: healthy (checked 2026-10-25 08:00 CET)",
     ):
         assert line in text.splitlines(), f"{line!r} not in:\n{text}"
@@ -255,6 +257,7 @@ async def test_the_week_summary_has_totals_per_day_and_workflow_with_running_tot
         "set aside in a2_a3: Nutella_AT_de_<typo>.mp4: damaged tracking ID",
         "job a5_a6 is paused",
         "1 mail(s) or webhook event(s) failing to send",
+        "1 mail(s) or webhook event(s) given up for good: `ferrero-daemon outbox requeue` once fixed",
     ]
 
     capsys.readouterr()
