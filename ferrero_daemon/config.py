@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -479,6 +480,9 @@ class Config:
     settings: Settings
     secrets: Secrets
     path: Path | None = None
+    # What an operator should change although the config works (an obsolete key):
+    # `config` prints each, `run` logs each as a warning.
+    notices: tuple[str, ...] = ()
 
     @property
     def instance(self) -> str:
@@ -664,7 +668,39 @@ def format_validation_error(exc: ValidationError) -> list[str]:
     return lines
 
 
+# Keys an earlier release accepted and this one no longer uses: dropped with a notice, so
+# the previous config.toml keeps working after an upgrade (a key that moved is moved by
+# its model instead, as ``DamConfig._page_size_moved`` does for dam.page_size).
+OBSOLETE_KEYS: dict[tuple[str, ...], str] = {
+    ("backups", "retention", "manual_keep"): (
+        "manual backups are never pruned now: each one stays until you delete it"
+    ),
+}
+
+
+def drop_obsolete(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``data`` without the keys of ``OBSOLETE_KEYS``, and a notice for each one found."""
+    out = dict(data)
+    notices = []
+    for path, why in OBSOLETE_KEYS.items():
+        *parents, key = path
+        node: Any = out
+        for part in parents:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if not isinstance(node, Mapping) or key not in node:
+            continue
+        # Copy the tables on the way down, so the caller's data stays as it was.
+        table: dict[str, Any] = out
+        for part in parents:
+            table[part] = dict(table[part])
+            table = table[part]
+        del table[key]
+        notices.append(f"{'.'.join(path)}: no longer used, ignored: {why}; delete the line")
+    return out, notices
+
+
 def parse_settings(data: Mapping[str, Any]) -> Settings:
+    data, _ = drop_obsolete(data)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
@@ -728,7 +764,7 @@ def load_config(
     """
     file = config_path(path, env)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {file} does not exist; pass --config PATH") from None
     except PermissionError:
@@ -737,40 +773,70 @@ def load_config(
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
+    data, notices = drop_obsolete(raw)
     problems: list[str] = []
     try:
         settings = parse_settings(data)
     except ConfigError as exc:
-        problems = [*exc.problems, *_secret_file_problems(data, secrets)]
-        raise ConfigError(problems=problems) from None
+        secret_problems = _secret_file_problems(data, env, base=file.parent, names=secrets)
+        raise ConfigError(problems=[*exc.problems, *secret_problems]) from None
     loaded, secret_problems = load_secrets(settings, env, base=file.parent, names=secrets)
     problems.extend(secret_problems)
     if problems:
         raise ConfigError(problems=problems)
-    return Config(settings=settings, secrets=loaded, path=file)
+    return Config(settings=settings, secrets=loaded, path=file, notices=tuple(notices))
 
 
 def _secret_file_problems(
-    data: Mapping[str, Any], names: Collection[str] | None = None
+    data: Mapping[str, Any],
+    env: Mapping[str, str] | None,
+    base: Path,
+    names: Collection[str] | None = None,
 ) -> list[str]:
-    """Report secret-file problems too when the rest of the config is invalid."""
+    """Report secret-file problems too when the rest of the config is invalid: each secret
+    the caller uses looked up as ``load_secrets`` would (a relative path from the config
+    file's directory; the credentials directory and the environment first), so no problem
+    is made up."""
     files = data.get("secrets")
     if not isinstance(files, dict):
         return []
+    env = os.environ if env is None else env
+    paths = {n: Path(raw) for n, raw in files.items() if n in SECRET_NAMES and isinstance(raw, str)}
     problems = []
-    for name, raw in files.items():
-        wanted = names is None or name in names
-        if name in SECRET_NAMES and wanted and isinstance(raw, str):
-            try:
-                read_secret_file(Path(raw), name)
-            except SecretFileError as exc:
-                problems.append(f"secrets.{name}: {exc}")
+    for name in paths:
+        if names is not None and name not in names:
+            continue
+        try:
+            _load_secret(name, paths, env, base)
+        except (SecretFileError, OSError) as exc:
+            problems.append(f"secrets.{name}: {exc}")
     return problems
 
 
+def url_origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL: no user, no path, no query."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+def masked_url(url: str) -> str:
+    """A URL whose path is a credential (Make.com's webhook), fit to print: its origin and
+    ``MASK`` for the rest (the webhook client names it the same way in its errors)."""
+    origin = url_origin(url)
+    if not origin:
+        return MASK if url else ""
+    rest = url.split("://", 1)[-1].partition("/")[2] or urlsplit(url).query
+    return f"{origin}/{MASK}" if rest else origin
+
+
 def effective_config(config: Config) -> dict[str, Any]:
-    """The settings as plain data, with every secret shown only by where it came from."""
+    """The settings as plain data, with every secret shown only by where it came from, and
+    the webhook URL's path (a credential) masked."""
     data = config.settings.model_dump(mode="json")
+    data["webhook"]["url"] = masked_url(config.settings.webhook.url)
     data["secrets"] = {
         name: (f"{MASK} (from {s.source})" if (s := config.secrets.get(name)) else "(not set)")
         for name in SECRET_NAMES

@@ -23,7 +23,7 @@ from ferrero_daemon.config import Settings
 from ferrero_daemon.crontab import day_of_week, trigger_fields
 from ferrero_daemon.errors import ConfigError
 
-__all__ = ["LocalCronTrigger", "build_triggers", "day_of_week", "previous_fire_time"]
+__all__ = ["LocalCronTrigger", "build_triggers", "day_of_week"]
 
 
 def is_frequent(schedule: str) -> bool:
@@ -51,18 +51,6 @@ class LocalCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 ship
 
 def _second_occurrence(moment: datetime) -> bool:
     return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
-
-
-def previous_fire_time(
-    trigger: CronTrigger, now: datetime, lookback: timedelta = timedelta(days=8)
-) -> datetime | None:
-    """The last time the trigger fired at or before ``now`` (within ``lookback``)."""
-    found: datetime | None = None
-    fire = trigger.get_next_fire_time(None, now - lookback)
-    while fire is not None and fire <= now:
-        found = fire
-        fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + timedelta(seconds=1))
-    return found
 
 
 def build_triggers(settings: Settings) -> dict[str, LocalCronTrigger]:

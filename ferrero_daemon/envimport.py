@@ -12,7 +12,6 @@ file that exists. Secret values are written to their files and never printed.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ferrero_daemon.config import box_config_problem
+from ferrero_daemon.config import box_config_problem, masked_url
 
 Convert = Callable[[str, Path], Any]
 
@@ -108,6 +107,7 @@ class Setting:
     keys: tuple[str, ...]
     convert: Convert = text
     aliases: tuple[str, ...] = ()
+    shown: Callable[[Any], Any] = lambda value: value  # as printed: a credential masked
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,8 @@ MAPPING: tuple[Setting | SecretVar, ...] = (
     Setting("ERROR_EMAIL", ("recipients.errors",), emails, aliases=("ERROR_EMAILS",)),
     # The old scripts mailed both their success notices and the daily report here.
     Setting("REPORT_EMAILS", ("recipients.success", "recipients.reports"), emails),
-    Setting("CAMPAIGN_STATUS_WEBHOOK_URL", ("webhook.url",)),
+    # Make.com's path is a credential: written to config.toml, never printed.
+    Setting("CAMPAIGN_STATUS_WEBHOOK_URL", ("webhook.url",), shown=masked_url),
     SecretVar("CAMPAIGN_STATUS_WEBHOOK_TOKEN", "webhook_token", aliases=("WEBHOOK_AUTH_TOKEN",)),
     SecretVar("LLAMA_CLOUD_API_KEY", "llama_cloud_api_key"),
     Setting("LOG_LEVEL", ("logging.level",), log_level),
@@ -224,7 +225,7 @@ def _setting(item: Setting, env: Mapping[str, str], base: Path, out: Translation
     for key in item.keys:
         out.settings[key] = value
         out.origin[key] = name
-    shown = ", ".join(f"{k} = {_toml(value)}" for k in item.keys)
+    shown = ", ".join(f"{k} = {_toml(item.shown(value))}" for k in item.keys)
     out.mapped.append((name, shown))
 
 
@@ -312,13 +313,13 @@ HEADER = """\
 
 
 def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    """A value as tomli-w (the project's one TOML writer) writes it; a list inline, so
+    each setting stays one line with its origin comment."""
+    import tomli_w  # only `config import-env` writes TOML: the daemon never loads it
+
     if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
 
 
 def render(out: Translation, source: str) -> str:

@@ -44,9 +44,6 @@ INSERT INTO asset_events
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
 RETURNING id
 
--- name: events_for_tracking_id
-SELECT * FROM asset_events WHERE tracking_id = $1 ORDER BY occurred_at, id
-
 -- ==== returns: a2_a3, creativex, a5_a6 (store/derivatives.py, scores.py, attention.py) ====
 
 -- name: returns_master_by_tracking_id
@@ -73,6 +70,11 @@ SET state = 'importing', job_number = $2, original_filename = $3, box_file_id = 
     size_bytes = $5, sha1 = $6, updated_at = now()
 WHERE id = $1
 RETURNING *
+
+-- name: derivative_arrived_unchanged
+-- An identical re-upload ($2) is about to be deleted from Box: the row names it, so a run
+-- that stops before the delete finishes it (the same resume as an imported file's).
+UPDATE derivative_assets SET box_file_id = $2, updated_at = now() WHERE id = $1
 
 -- name: derivative_imported
 UPDATE derivative_assets
@@ -344,9 +346,6 @@ WHERE tracking_id = $1
 -- name: delivery_master_failed
 UPDATE master_assets SET state = 'failed', last_error = $2, updated_at = now()
 WHERE tracking_id = $1 AND state <> 'delivered'
-
--- name: delivery_master_by_tracking_id
-SELECT * FROM master_assets WHERE tracking_id = $1
 -- ==== runtime: job_runs, pauses, scheduler lease ===========================
 
 -- name: run_start
@@ -386,20 +385,33 @@ SELECT workflow AS job, value, updated_at FROM workflow_state WHERE key = 'pause
 -- name: lease_claim
 -- Take the lease when it is free or expired, or extend it when we hold it. The
 -- database clock decides, so clocks of the two hosts need not agree.
-INSERT INTO scheduler_lease AS l (name, holder, acquired_at, expires_at)
-VALUES ($1, $2, now(), now() + make_interval(secs => $3))
+INSERT INTO scheduler_lease AS l (name, holder, acquired_at, expires_at, host, pid)
+VALUES ($1, $2, now(), now() + make_interval(secs => $3), $4, $5)
 ON CONFLICT (name) DO UPDATE
     SET holder = EXCLUDED.holder,
         acquired_at = CASE WHEN l.holder = EXCLUDED.holder THEN l.acquired_at ELSE now() END,
-        expires_at = EXCLUDED.expires_at
+        expires_at = EXCLUDED.expires_at,
+        host = EXCLUDED.host,
+        pid = EXCLUDED.pid
     WHERE l.holder = EXCLUDED.holder OR l.expires_at < now()
+RETURNING holder
+
+-- name: lease_take_over
+-- Take a live lease from a holder whose process is known to be gone ($2: the holder
+-- seen dead), only while that holder still has it: two daemons starting at once on
+-- the host cannot both take it.
+UPDATE scheduler_lease
+   SET holder = $3, acquired_at = now(), expires_at = now() + make_interval(secs => $4),
+       host = $5, pid = $6
+ WHERE name = $1 AND holder = $2
 RETURNING holder
 
 -- name: lease_holds
 SELECT EXISTS (SELECT 1 FROM scheduler_lease WHERE name = $1 AND holder = $2 AND expires_at > now())
 
 -- name: lease_get
-SELECT holder, acquired_at, expires_at, expires_at > now() AS live FROM scheduler_lease WHERE name = $1
+SELECT holder, acquired_at, expires_at, expires_at > now() AS live, host, pid
+FROM scheduler_lease WHERE name = $1
 
 -- name: lease_release
 DELETE FROM scheduler_lease WHERE name = $1 AND holder = $2
@@ -568,6 +580,17 @@ SELECT r.rolname AS role, r.rolsuper AS superuser, r.rolcreatedb AS createdb,
 
 -- name: notice_first
 -- A file left where it is: a row the first time (then it is reported), nothing after.
-INSERT INTO box_notices (workflow, box_file_id, file_name) VALUES ($1, $2, $3)
+INSERT INTO box_notices (workflow, folder_id, box_file_id, file_name) VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING
 RETURNING box_file_id
+
+-- name: notices_forget_gone
+-- The folder ($2) was listed: its notices of files no longer in it (as id $3, name $4) go.
+DELETE FROM box_notices n
+ WHERE n.workflow = $1 AND n.folder_id = $2
+   AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS here (id, name)
+                    WHERE here.id = n.box_file_id AND here.name = n.file_name)
+
+-- name: notices_forget_folders
+-- The notices of sub-folders that are gone from the watched folder (other than $2) go.
+DELETE FROM box_notices WHERE workflow = $1 AND folder_id <> ALL($2::text[])

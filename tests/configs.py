@@ -9,7 +9,6 @@ for a daemon or command run as a subprocess, with ``tomli-w`` as the one TOML wr
 
 from __future__ import annotations
 
-import copy
 import getpass
 import json
 from collections.abc import Iterable, Mapping
@@ -19,6 +18,7 @@ from typing import Any, Protocol
 import tomli_w
 
 from ferrero_daemon.config import Config, Secret, Secrets, parse_settings
+from ferrero_daemon.sandbox.stack import deep_merge
 from tests.postgres import PgServer
 
 BASE_SETTINGS: dict[str, Any] = {
@@ -78,16 +78,6 @@ class Configurable(Protocol):
     def config_overrides(self) -> dict[str, Any]: ...
 
     def secrets(self) -> dict[str, str]: ...
-
-
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(dict(base))
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def database_settings(pg: PgServer, name: str) -> dict[str, Any]:

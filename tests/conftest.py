@@ -39,6 +39,25 @@ pytest_plugins = [
 ]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reliability-full",
+        action="store_true",
+        help="also run the tests marked `full`: the whole fault matrix and the long crash "
+        "loops of tests/reliability (minutes; the default run keeps a fast subset)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``full`` run with ``--reliability-full`` (or when ``-m`` names them)."""
+    if config.getoption("--reliability-full") or "full" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="full reliability run only: pytest --reliability-full")
+    for item in items:
+        if item.get_closest_marker("full") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def pg() -> Iterator[PgServer]:
     server = start_server(throwaway=True)

@@ -38,6 +38,8 @@ class PgServer:
     password: str | None
     database: str = "postgres"
     bin_dir: Path | None = None
+    data_dir: Path | None = None  # set when the suite started the server (stop_server)
+    system_user: str | None = None  # the user pgserver runs it as (when we are root)
 
     def kwargs(self, database: str | None = None) -> dict[str, object]:
         out: dict[str, object] = {
@@ -80,11 +82,32 @@ def start_server(*, throwaway: bool = False) -> PgServer:
         user="postgres",
         password=None,
         bin_dir=bin_dir,
+        data_dir=Path(server.pgdata),
+        system_user=server.system_user,
     )
 
 
 # Durability the suite's own throw-away server does without (all reloadable settings).
 _THROWAWAY = ("fsync", "full_page_writes", "synchronous_commit")
+
+
+def _pg_ctl(server: PgServer, *args: str) -> None:
+    from pgserver._commands import pg_ctl
+
+    assert server.data_dir is not None, "only a server the suite started can be stopped"
+    pg_ctl(["-w", *args], pgdata=server.data_dir, user=server.system_user, timeout=120)
+
+
+def stop_server(server: PgServer) -> None:
+    """Stop PostgreSQL now (``-m fast``: every open connection is cut), blocking."""
+    _pg_ctl(server, "-m", "fast", "stop")
+
+
+def start_server_again(server: PgServer) -> None:
+    """Start a server ``stop_server`` stopped, on the same socket and port, blocking."""
+    assert server.data_dir is not None
+    options = f'-h "" -k {server.host} -p {server.port}'
+    _pg_ctl(server, "-o", options, "-l", str(server.data_dir / "log"), "start")
 
 
 async def build_template(server: PgServer) -> None:

@@ -2,8 +2,11 @@
 
 ``assess`` is the rule (unit-tested on synthetic facts); ``gather`` reads the disk,
 re-verifies the newest backup of each kind, runs the periodic test restore and reads
-the last scheduled runs. The result is printed by ``backup check``, written to
-``health.json`` (readable when the database is down) and alerted by the daemon.
+the last scheduled runs. The result is printed by ``backup check``, recorded in the
+database (``workflow_state``, scope ``backups``, key ``health``: what the daily report
+shows, readable by anyone who can read the report's figures) and in ``health.json``
+(readable when the database is down, by whoever may open the 0700 backup root), and
+alerted by the daemon.
 """
 
 from __future__ import annotations
@@ -12,16 +15,20 @@ import json
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ferrero_daemon.backups import backup, catalog, manifest, scratch
 from ferrero_daemon.backups.catalog import Entry
 from ferrero_daemon.backups.context import OpsContext
 from ferrero_daemon.backups.layout import Kind
 from ferrero_daemon.backups.manifest import RestoreTrial
-from ferrero_daemon.config import BackupConfig
+from ferrero_daemon.config import BackupConfig, Settings
+from ferrero_daemon.cron import LocalCronTrigger
+from ferrero_daemon.domain.local_time import local_label
+from ferrero_daemon.store.state import StateStore
 
 BACKUP_JOBS = ("backup_daily", "backup_weekly")
+STATE = ("backups", "health")  # workflow_state (scope, key) of the last check
 GB = backup.GB
 
 
@@ -45,6 +52,7 @@ class Facts:
     free_bytes: int
     needed_bytes: int
     since: datetime | None = None  # when backups began under this root (layout.since)
+    weekly_due: datetime | None = None  # the next [jobs.backup_weekly] time, local
 
 
 @dataclass(frozen=True)
@@ -86,8 +94,22 @@ class Health:
     def problems(self) -> list[str]:
         return [c.message for c in self.checks if not c.ok]
 
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "healthy": self.healthy}
+
     def to_json(self) -> str:
-        return json.dumps({**asdict(self), "healthy": self.healthy}, indent=2)
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def _label(moment: datetime) -> str:
+    return local_label(moment, moment.tzinfo or UTC)
+
+
+def next_weekly(settings: Settings, now: datetime) -> datetime | None:
+    """When ``[jobs.backup_weekly] schedule`` fires next, in the configured zone."""
+    trigger = LocalCronTrigger(settings.jobs.backup_weekly.schedule, settings.zone)
+    fire = trigger.get_next_fire_time(None, now)
+    return None if fire is None else fire.astimezone(settings.zone)
 
 
 def _age(now: datetime, then: datetime) -> str:
@@ -117,7 +139,8 @@ def check_weekly_age(f: Facts, t: Thresholds) -> Check:
         # retention keeps 7 dailies, that one is never older than a week.
         since = f.since or f.daily.first_at or f.weekly.first_at
         if since is None or f.now - since <= t.weekly_max_age:
-            return Check("weekly_age", True, "no weekly backup yet (the first is due on Sunday)")
+            due = f" (the first is due {_label(f.weekly_due)})" if f.weekly_due else ""
+            return Check("weekly_age", True, f"no weekly backup yet{due}")
         return Check(
             "weekly_age",
             False,
@@ -284,16 +307,24 @@ async def gather(ctx: OpsContext) -> Facts:
         free_bytes=ctx.layout.free_bytes(),
         needed_bytes=int(ctx.settings.min_free_gb * GB) + 2 * estimate,
         since=ctx.layout.since(),
+        weekly_due=next_weekly(ctx.config.settings, ctx.now()),
     )
 
 
-async def run_check(ctx: OpsContext) -> Health:
+async def run_check(ctx: OpsContext, *, record: bool = True) -> Health:
+    """Check the backups; ``record`` (not in a dry run): in the database and health.json."""
     facts = await gather(ctx)
     health = Health(
         ctx.now().isoformat(), tuple(assess(facts, Thresholds.from_settings(ctx.settings)))
     )
+    if record:
+        await StateStore(ctx.db).put(*STATE, health.to_dict())
+        _write_file(ctx, health)
+    return health
+
+
+def _write_file(ctx: OpsContext, health: Health) -> None:
     path = ctx.layout.health_file
     partial = path.with_name(path.name + ".partial")
     partial.write_text(health.to_json(), encoding="utf-8")
     partial.replace(path)
-    return health

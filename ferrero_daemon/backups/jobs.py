@@ -72,7 +72,7 @@ async def backup_weekly(services: Services, run: RunContext) -> RunReport:
 
 async def backup_check(services: Services, run: RunContext) -> RunReport:
     async with open_context(services.config, services.db, run.now) as ctx:
-        result = await health.run_check(ctx)
+        result = await health.run_check(ctx, record=not run.dry_run)
     report = RunReport()
     report.count("checks", len(result.checks))
     report.count("problems", len(result.problems))

@@ -4,7 +4,8 @@ The tools (``pg_dump``, ``pg_restore``, ``pg_basebackup``, ``pg_verifybackup``) 
 of the server's major version or newer: an older ``pg_dump`` refuses a newer server and
 an older ``pg_restore`` cannot read a newer archive. They are looked up in
 ``backups.pg_bin_dir``, then ``/usr/lib/postgresql/<major>/bin`` (Debian keeps
-``pg_verifybackup`` only there), then ``PATH``.
+``pg_verifybackup`` only there), then ``PATH`` (``candidate_dirs``). ``psql`` (for
+``ferrero-daemon psql``, any version) is looked up the same way (``find_client``).
 
 Every child gets an explicit libpq environment: the password only through a 0600
 ``PGPASSFILE`` (never argv, never ``PGPASSWORD``), ``--no-password`` semantics from
@@ -103,13 +104,35 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
-def candidate_dirs(configured: Path | None, major: int) -> list[Path]:
+DEBIAN_ROOT = Path("/usr/lib/postgresql")  # <major>/bin per installed client version
+
+
+def candidate_dirs(configured: Path | None, major: int | None, tool: str = "pg_dump") -> list[Path]:
+    """Where to look, in order: ``backups.pg_bin_dir``, Debian's directory of ``major``
+    (None: every installed version, the newest first), then ``tool`` on ``PATH``."""
     dirs = [configured] if configured else []
-    dirs.append(Path(f"/usr/lib/postgresql/{major}/bin"))
-    on_path = shutil.which("pg_dump")
+    if major is not None:
+        dirs.append(DEBIAN_ROOT / str(major) / "bin")
+    else:
+        versions = [p for p in DEBIAN_ROOT.glob("*/bin") if p.parent.name.isdigit()]
+        dirs += sorted(versions, key=lambda p: int(p.parent.name), reverse=True)
+    on_path = shutil.which(tool)
     if on_path:
         dirs.append(Path(on_path).resolve().parent)
     return dirs
+
+
+def find_client(tool: str, configured: Path | None) -> Path:
+    """A client tool of any version (``psql``), looked up where the backup tools are."""
+    tried = candidate_dirs(configured, None, tool)
+    for directory in tried:
+        if (directory / tool).is_file():
+            return directory / tool
+    where = "; ".join(str(d) for d in tried) or "PATH"
+    raise ConfigError(
+        f"{tool} is not installed here: tried {where}. Install postgresql-client (the "
+        "backups need it too), or set backups.pg_bin_dir to the directory holding it"
+    )
 
 
 async def tool_major(binary: Path) -> int | None:

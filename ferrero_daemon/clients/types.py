@@ -148,6 +148,11 @@ class BoxClient(Protocol):
         """Every item of a folder (all pages)."""
         ...
 
+    @reads
+    async def item_count(self, folder_id: str) -> int:
+        """How many items a folder holds, in one small request however many that is."""
+        ...
+
     @writes
     async def ensure_folder(self, parent_id: str, name: str) -> BoxItem:
         """The sub-folder of that name, created if missing (409 → the existing one)."""

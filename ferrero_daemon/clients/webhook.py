@@ -13,13 +13,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from ferrero_daemon import logs
 from ferrero_daemon.clients.http import Remote, tls_context
-from ferrero_daemon.config import Config
+from ferrero_daemon.config import Config, url_origin
 from ferrero_daemon.errors import AuthError, ConfigError, InvalidInputError, NotFoundError
 
 log = logs.get_logger(__name__)
@@ -75,8 +74,7 @@ class WebhookClient:
     @property
     def target(self) -> str:
         """The URL without its path: Make.com's path is itself a credential."""
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "(no webhook url)"
+        return url_origin(self.url) or "(no webhook url)"
 
     async def post(self, event: Mapping[str, Any], key: str | None = None) -> int:
         """Deliver one event; returns the HTTP status (2xx)."""

@@ -24,6 +24,21 @@ from ferrero_daemon.config import Config, load_config
 from ferrero_daemon.errors import UsageError
 from ferrero_daemon.exits import ExitCode
 
+CONNECTION_TIMEOUT = 30.0
+PROBE_TIMEOUT = 60.0  # a deep probe pages through searches and walks folders
+TIMEOUT_HELP = (
+    f"seconds per check (default {CONNECTION_TIMEOUT:g}; with --deep, {PROBE_TIMEOUT:g} per "
+    "probe); a value given here holds for both"
+)
+
+
+def connection_timeout(args: argparse.Namespace) -> float:
+    return CONNECTION_TIMEOUT if args.timeout is None else float(args.timeout)
+
+
+def probe_timeout(args: argparse.Namespace) -> float:
+    return PROBE_TIMEOUT if args.timeout is None else float(args.timeout)
+
 
 def register(sub: Subparsers) -> None:
     parser = sub.add_parser(
@@ -49,9 +64,7 @@ def register(sub: Subparsers) -> None:
         "--campaign", metavar="ID", help="with --deep: plan this DAM campaign folder's delivery"
     )
     parser.add_argument("--json", action="store_true", help="the results as one JSON document")
-    parser.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds per check (default 30)"
-    )
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", help=TIMEOUT_HELP)
     parser.set_defaults(handler=run)
 
 
@@ -61,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(problem)
     config = load_config(args.config)
     options = CheckOptions(args.auth_pfx, args.send_test_email, args.send_test_webhook)
-    results = asyncio.run(_run(ConnectionChecks(config, options), args.timeout))
+    results = asyncio.run(_run(ConnectionChecks(config, options), connection_timeout(args)))
     deep = asyncio.run(_deep(config, args)) if args.deep else None
     passed = all(r.ok for r in results) and (deep is None or findings.passed(deep))
     if args.json:
@@ -102,4 +115,4 @@ async def _run(checks: ConnectionChecks, timeout: float) -> list[CheckResult]:
 
 
 async def _deep(config: Config, args: argparse.Namespace) -> list[Finding]:
-    return await deep_check(config, args.campaign, timeout=max(args.timeout, 60.0))
+    return await deep_check(config, args.campaign, timeout=probe_timeout(args))

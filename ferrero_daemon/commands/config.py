@@ -46,6 +46,8 @@ def register(sub: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)  # invalid: ConfigError, exit 78, every problem listed
     print(json.dumps(effective_config(config), indent=2, ensure_ascii=False))
+    for notice in config.notices:
+        print(f"warning: {notice}", file=sys.stderr)
     print(f"configuration {config.path} is valid", file=sys.stderr)
     return 0
 

@@ -15,15 +15,13 @@ Each argument is one ``psql -c`` command, run in order; psql's exit code is retu
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-from ferrero_daemon.backups.pgtools import libpq_env
+from ferrero_daemon.backups.pgtools import find_client, libpq_env
 from ferrero_daemon.commands import DB_SECRETS, Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
-from ferrero_daemon.errors import ConfigError
 
 
 def register(sub: Subparsers) -> None:
@@ -43,24 +41,10 @@ def register(sub: Subparsers) -> None:
     parser.set_defaults(handler=run)
 
 
-def find_psql(configured: Path | None) -> str:
-    candidates = [str(configured / "psql")] if configured else []
-    on_path = shutil.which("psql")
-    if on_path:
-        candidates.append(on_path)
-    for candidate in candidates:
-        if Path(candidate).is_file():
-            return candidate
-    raise ConfigError(
-        "psql is not installed here: install postgresql-client (the backups need it too), "
-        "or set backups.pg_bin_dir to the directory holding it"
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config, secrets=DB_SECRETS)  # the database's password only
     settings = config.settings
-    psql = find_psql(settings.backups.pg_bin_dir)
+    psql = str(find_client("psql", settings.backups.pg_bin_dir))
     with tempfile.TemporaryDirectory(prefix="ferrero-psql-") as scratch:
         password = config.secrets.optional("db_password")
         with libpq_env(settings.database, password, Path(scratch)) as env:

@@ -7,8 +7,8 @@ zone), so with the default ``0 19 * * *`` a period is the 24 hours ending at 19:
 23 or 25 hours on the nights clocks change. Consecutive periods touch, so every
 moment is in exactly one of them.
 
-The fire times come from a trigger (``ferrero_daemon.cron.LocalCronTrigger``); the
-domain sees only the one method it needs (``Schedule``).
+The fire times are ``fire_times.py``'s, from a trigger
+(``ferrero_daemon.cron.LocalCronTrigger``).
 """
 
 from __future__ import annotations
@@ -16,21 +16,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Protocol
+
+from ferrero_daemon.domain.fire_times import (
+    TICK,
+    Schedule,
+    fire_after,
+    fire_at_or_before,
+)
 
 # A catch-up after a long downtime sends at most this many mails; the oldest of them
 # then reaches back to the previous report, so no moment is left out.
 MAX_CATCH_UP = 31
-_LOOKBACK = (timedelta(days=1), timedelta(days=8), timedelta(days=32), timedelta(days=367))
-_TICK = timedelta(microseconds=1)
-
-
-class Schedule(Protocol):
-    """APScheduler's trigger interface, as far as periods need it."""
-
-    def get_next_fire_time(
-        self, previous_fire_time: datetime | None, now: datetime
-    ) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -55,32 +51,8 @@ class Period:
         return (self.end - self.start).total_seconds() / 3600
 
 
-def fire_at_or_after(schedule: Schedule, moment: datetime) -> datetime | None:
-    """The first fire time at or after ``moment``, in UTC (see ``Period``)."""
-    fire = schedule.get_next_fire_time(None, moment)
-    return None if fire is None else fire.astimezone(UTC)
-
-
-def fire_after(schedule: Schedule, moment: datetime) -> datetime | None:
-    """The first fire time strictly after ``moment``."""
-    return fire_at_or_after(schedule, moment.astimezone(UTC) + _TICK)
-
-
-def fire_at_or_before(schedule: Schedule, moment: datetime) -> datetime | None:
-    """The last fire time at or before ``moment`` (None when none in the past year)."""
-    moment = moment.astimezone(UTC)
-    for lookback in _LOOKBACK:
-        fire = fire_at_or_after(schedule, moment - lookback)
-        if fire is None or fire > moment:
-            continue
-        while (following := fire_after(schedule, fire)) is not None and following <= moment:
-            fire = following
-        return fire
-    return None
-
-
 def _period_to(schedule: Schedule, end: datetime) -> Period:
-    start = fire_at_or_before(schedule, end - _TICK)
+    start = fire_at_or_before(schedule, end - TICK)
     if start is None:
         raise ValueError(f"the report schedule fired only once in the year before {end}")
     return Period(start, end)
@@ -109,7 +81,7 @@ def period_of_day(schedule: Schedule, day: date, zone: tzinfo) -> Period | None:
     """The period of the report sent on ``day`` (local): it ends at that day's last
     report time. None when no report is scheduled that day."""
     start, stop = local_day(day, zone)
-    end = fire_at_or_before(schedule, stop - _TICK)
+    end = fire_at_or_before(schedule, stop - TICK)
     if end is None or end < start:
         return None
     return _period_to(schedule, end)

@@ -110,11 +110,6 @@ def _mail(
         title=title,
         problems=sorted(set(problems)),
         decision=decision,
-        host=origin.host,
-        job=origin.job,
-        run_id=origin.run_id or "",
-        at=local_label(origin.at, origin.zone),
-        at_iso=origin.at.astimezone(origin.zone).isoformat(timespec="seconds"),
-        zone=str(origin.zone),
+        **origin.context(),
     )
     return Email(to="errors", subject=f"{_SUBJECTS[decision]}: {title}", context=context)

@@ -1,4 +1,4 @@
-"""Reading what a report says from the tracking database and the backup health file.
+"""Reading what a report says from the tracking database.
 
 Two kinds of facts: the *period's figures* (``figures_of``: records whose time falls in
 the period, counted by ``domain/report_figures.py``), and the *state at the time of the
@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ferrero_daemon.backups.layout import Layout
+from ferrero_daemon.backups import health
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.config import Config
 from ferrero_daemon.domain.report_figures import Failure, Figures, RunRow, Thing, figures
 from ferrero_daemon.domain.report_periods import Period
 from ferrero_daemon.outbox.queue import Outbox
+from ferrero_daemon.store.state import StateStore
 
 
 @dataclass(frozen=True)
@@ -100,11 +100,11 @@ def _parse_time(value: object) -> datetime | None:
         return None
 
 
-def backup_health(health_file: Path) -> BackupHealth:
-    """The last backup check (``backup_check`` writes ``health.json``)."""
-    try:
-        data = json.loads(health_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+async def backup_health(db: Database) -> BackupHealth:
+    """The last backup check, as it recorded itself in the database (not ``health.json``:
+    the backup root is the service user's alone, and an operator runs ``report`` too)."""
+    data = await StateStore(db).get(*health.STATE)
+    if not isinstance(data, dict):
         return BackupHealth(None, False, ())
     problems = tuple(str(c["message"]) for c in data.get("checks", []) if not c.get("ok"))
     return BackupHealth(_parse_time(data.get("checked_at")), bool(data.get("healthy")), problems)
@@ -120,7 +120,7 @@ async def _paused(db: Database) -> tuple[PausedJob, ...]:
     return tuple(out)
 
 
-async def state_now(db: Database, config: Config, now: datetime) -> State:
+async def state_now(db: Database, now: datetime) -> State:
     open_items = tuple(
         SetAsideItem(r["workflow"], r["file_name"], r["reason"], r["set_aside_at"])
         for r in await db.fetch("report_set_aside_open")
@@ -137,7 +137,7 @@ async def state_now(db: Database, config: Config, now: datetime) -> State:
             stats.given_up,
             stats.last_error or "",
         ),
-        backups=backup_health(Layout(config.settings.backups.root).health_file),
+        backups=await backup_health(db),
     )
 
 
@@ -147,5 +147,5 @@ async def gather(db: Database, config: Config, period: Period, now: datetime) ->
         period=period,
         zone=zone,
         figures=await figures_of(db, period),
-        state=await state_now(db, config, now),
+        state=await state_now(db, now),
     )

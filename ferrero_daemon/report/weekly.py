@@ -70,7 +70,7 @@ async def gather_week(db: Database, config: Config, last: Period, now: datetime)
         days=days,
         week=await figures_of(db, whole),
         resolved=int(await db.fetchval("report_set_aside_resolved", whole.start, whole.end)),
-        state=await state_now(db, config, now),
+        state=await state_now(db, now),
     )
 
 

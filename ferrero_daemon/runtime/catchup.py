@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ferrero_daemon.cron import LocalCronTrigger, is_frequent, previous_fire_time
+from ferrero_daemon.cron import LocalCronTrigger, is_frequent
+from ferrero_daemon.domain.fire_times import fire_at_or_before
 from ferrero_daemon.jobs import Trigger
 from ferrero_daemon.store.runs import FinishedRun
 
@@ -27,5 +28,5 @@ def catch_up(
         return "startup"
     if last is None:
         return None
-    due = previous_fire_time(trigger, now)
+    due = fire_at_or_before(trigger, now)
     return "catchup" if due is not None and last.started_at < due else None

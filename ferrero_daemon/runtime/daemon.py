@@ -149,6 +149,7 @@ class Daemon:
     # -- start and stop ---------------------------------------------------------------
 
     async def _start(self) -> None:
+        _log_notices(self.config)
         self._current = await self._open(self.config)
         await migrations.require_current(self.services.db)
         settings = self.config.settings
@@ -316,6 +317,7 @@ class Daemon:
         old, self._current = self._current, opened
         self.config, self.triggers, self.reload_error = config, triggers, None
         configure_logs(config)
+        _log_notices(config)
         self.lease.use(opened.services.db, config.settings.runtime.lease_seconds)
         changes = None
         if self.role == "active":
@@ -372,3 +374,9 @@ class Daemon:
         while True:
             await asyncio.sleep(self._stuck_check)
             await self.runner.check_stuck()
+
+
+def _log_notices(config: Config) -> None:
+    """What the config should change although it works (an obsolete key), each a warning."""
+    for notice in config.notices:
+        log.warning("config_notice", notice=notice)

@@ -11,12 +11,14 @@ every mail is also written to ``mail/`` as ``.eml`` and ``.html``.
 
 from __future__ import annotations
 
+import copy
 import getpass
 import os
 import shlex
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,14 +69,15 @@ def start_postgres(directory: Path) -> tuple[Postgres, Any]:
     return Postgres(str(info.socket_dir), int(info.port), bin_dir), server
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        out[key] = (
-            _merge(out[key], value)
-            if isinstance(value, dict) and isinstance(out.get(key), dict)
-            else value
-        )
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` merged in table by table (config.toml as dicts); both
+    stay as they were. The one merge of the sandbox and the tests (``tests/configs.py``)."""
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
     return out
 
 
@@ -184,7 +187,7 @@ class SandboxStack:
             },
         }
         for emulator in self.emulators.values():
-            data = _merge(data, emulator.config_overrides())
+            data = deep_merge(data, emulator.config_overrides())
         # The sandbox drives every job itself: a schedule far away keeps the timer quiet.
         data["jobs"] = {name: {"schedule": "0 4 1 1 *"} for name in JOBS}
         # The lifecycle shows the A2→A3 move and its webhook (off by default in production).

@@ -148,6 +148,9 @@ class DerivativeStore:
             result.score_id is not None,
         )
 
+    async def arrived_unchanged(self, derivative_id: int, box_file_id: str) -> None:
+        await self._db.execute("derivative_arrived_unchanged", derivative_id, box_file_id)
+
     async def rejection_sent(self, derivative_id: int, approval: str, comment: str) -> None:
         await self._db.execute("derivative_rejection_sent", derivative_id, approval, comment)
 

@@ -108,7 +108,3 @@ class MasterStore:
 
     async def failed(self, tracking_id: str, reason: str) -> None:
         await self._db.execute("delivery_master_failed", tracking_id, reason)
-
-    async def by_tracking_id(self, tracking_id: str) -> MasterRow | None:
-        record = await self._db.fetchrow("delivery_master_by_tracking_id", tracking_id)
-        return _row(record) if record else None

@@ -12,7 +12,10 @@ version, or once every master has one; the move is ``status_change.py``'s.
 
 Exactly once: ``derivative_assets`` records the intent (state ``importing``) before the
 transfer; a resumed transfer first looks for the asset in the DAM; the result is
-recorded before the Box file is deleted; the summary mail is built from events.
+recorded before the Box file is deleted. An identical re-upload is recorded (its event,
+and the row naming its Box file) before its Box file is deleted too. A run that finds a
+file the row names, with the content it recorded, only deletes it. The summary mail is
+built from events.
 """
 
 from __future__ import annotations
@@ -83,6 +86,18 @@ class Plan:
         return self.existing is not None and self.existing.dam_asset_id is not None
 
     @property
+    def is_recorded(self) -> bool:
+        """This very file (id and content) is recorded as imported or as an identical
+        re-upload by a run that stopped before deleting it: only the delete is left."""
+        old = self.existing
+        return (
+            old is not None
+            and old.state == "imported"
+            and old.box_file_id == self.item.id
+            and old.sha1 == self.item.sha1
+        )
+
+    @property
     def is_identical(self) -> bool:
         """The same bytes (SHA-1) as the DAM's current version, taken from another Box file."""
         old = self.existing
@@ -135,18 +150,17 @@ class AgencyUploads:
 
     async def _take(self, item: BoxItem) -> None:
         plan = await self._plan(item)
-        existing = plan.existing
-        if existing and existing.state == "imported" and existing.box_file_id == item.id:
-            # Imported and recorded by an earlier run that stopped before the delete.
+        if plan.is_recorded:
             if self.run_ctx.dry_run:
                 log.info("would_delete_box_file", file=item.name, box_file_id=item.id)
             else:
-                await self._delete(plan, existing)
+                await self._delete(plan)
             return
         if plan.is_identical:
             await self._unchanged(plan)
             return
         if self.run_ctx.dry_run:
+            await self._check_head(plan)
             verb = "would_check_in_version" if plan.is_version else "would_import"
             log.info(verb, file=item.name, tracking_id=plan.name.tracking_id, folder=plan.folder_id)
             self.report.count("would_version" if plan.is_version else "would_import")
@@ -187,16 +201,23 @@ class AgencyUploads:
             log.info("would_delete_identical_file", file=item.name, dam_asset_id=old.dam_asset_id)
             self.report.count("would_skip_unchanged")
             return
-        await self.s.box.delete(item.id)
         current = DamAsset(
             old.dam_asset_id, item.name, plan.folder_id, item.size, None, old.dam_version
         )
+        # Recorded before the delete, as an import is: a run that stops in between
+        # finds the row naming this file (``is_recorded``) and only deletes it.
         async with self.s.db.transaction() as tx:
-            await AttentionStore(tx).resolve(item.id)
-            await FailureStore(tx).clear(item.id)
+            await DerivativeStore(tx).arrived_unchanged(old.id, item.id)
             await EventStore(tx).record(self._event(plan, UNCHANGED, "ok", current))
         self.report.count("unchanged")
         log.info(UNCHANGED, file=item.name, dam_asset_id=old.dam_asset_id, version=old.dam_version)
+        await self._delete(plan)
+
+    async def _check_head(self, plan: Plan) -> None:
+        """A dry run's content check: the same first bytes a real run checks, then the
+        download is closed (a download is a read; the rest of the file is never fetched)."""
+        async with self.s.box.download(plan.item.id) as download:
+            await _checked(plan, download.chunks)
 
     async def _import(self, plan: Plan) -> None:
         resumed = plan.existing is not None and plan.existing.state == "importing"
@@ -209,7 +230,7 @@ class AgencyUploads:
         if plan.is_version:
             await self.s.dam.update_asset_metadata(asset.id, self._version_fields(plan))
         await self._record(plan, row, asset)
-        await self._delete(plan, row)
+        await self._delete(plan)
 
     async def _begin(self, plan: Plan) -> Derivative:
         item, name = plan.item, plan.name
@@ -301,7 +322,7 @@ class AgencyUploads:
                 "derivative_without_score", file=plan.item.name, tracking_id=row.tracking_id
             )
 
-    async def _delete(self, plan: Plan, row: Derivative) -> None:
+    async def _delete(self, plan: Plan) -> None:
         await self.s.box.delete(plan.item.id)  # one already gone counts as deleted
         async with self.s.db.transaction() as tx:
             await AttentionStore(tx).resolve(plan.item.id)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
+from ferrero_daemon.clients.types import ByteStream, Download
 from ferrero_daemon.domain import tracking_id
 from tests.returns_world import (
     FakeScorer,
@@ -195,6 +199,59 @@ async def test_a_dry_run_plans_and_changes_nothing(w: World) -> None:
     assert recorder.emails == [] and recorder.webhooks == []
     assert await w.rows("SELECT * FROM derivative_assets") == []
     assert w.status(campaign) == "A2"
+
+
+async def test_a_dry_run_reads_the_first_bytes_and_says_what_the_real_run_sets_aside(
+    w: World,
+) -> None:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    page = b"<!DOCTYPE html><html><body>Sign in to Box</body></html>" + b" " * (4 << 20)
+    html = w.upload(agency_name(tid), page)
+    services, _ = w.dry_services()
+    spy = ReadSpy(services.box)
+
+    with capture_logs() as logs:
+        report = await w.run("a2_a3", dry_run=True, services=services.with_(box=spy))
+
+    assert report.counts == {"set_aside": 1}
+    [planned] = [e for e in logs if e["event"] == "would_set_aside"]
+    assert "the content is not an MP4/QuickTime video" in planned["reason"]
+    assert 0 < spy.read[html] < len(page) // 4 and spy.open == 0  # the head, then closed
+    assert w.file(html).parent_id == w.folders["a2_a3"]
+
+    real = await w.run("a2_a3")
+
+    assert real.counts == {"set_aside": 1}
+    [entry] = await w.attention()
+    assert entry["reason"] == planned["reason"]
+
+
+class ReadSpy:
+    """The Box client, counting the bytes each download hands on and the ones still open."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.read: dict[str, int] = {}
+        self.open = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    @asynccontextmanager
+    async def download(self, file_id: str) -> AsyncIterator[Download]:
+        self.read[file_id] = 0
+        self.open += 1
+        try:
+            async with self._inner.download(file_id) as download:
+                yield replace(download, chunks=self._counted(file_id, download.chunks))
+        finally:
+            self.open -= 1
+
+    async def _counted(self, file_id: str, chunks: ByteStream) -> AsyncIterator[bytes]:
+        async for chunk in chunks:
+            self.read[file_id] += len(chunk)
+            yield chunk
 
 
 async def test_a_dam_outage_keeps_the_box_file_and_the_next_run_takes_it(w: World) -> None:

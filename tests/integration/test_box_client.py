@@ -58,6 +58,21 @@ async def test_listed_items_carry_their_size_sha1_and_parent(
     assert all(i.type == "file" and i.parent_id == folder for i in items)
 
 
+async def test_a_folder_is_counted_in_one_request_folders_and_files_alike(
+    box_emulator: BoxEmulator, box_client: BoxApiClient
+) -> None:
+    folder = box_emulator.folder_ids["a2_a3"]
+    box_emulator.create_folder(folder, "Germany")
+    for n in range(5):
+        box_emulator.create_file(folder, f"f{n}.mp4", data=b"x")
+    box_emulator.requests.clear()
+
+    count = await box_client.item_count(folder)
+
+    assert len(box_emulator.requests_to(f"/folders/{folder}/items")) == 1
+    assert count == 6 == len(await box_client.list_folder(folder))
+
+
 async def test_ensure_folder_creates_once_then_finds_it(
     box_emulator: BoxEmulator, box_client: BoxApiClient
 ) -> None:

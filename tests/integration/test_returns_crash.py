@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.crash import Fuse, every_step, fused
+from ferrero_daemon.sandbox.box.content import MemoryContent
+from tests.crash import Fuse, Killed, every_step, fused
 from tests.returns_world import (
     CampaignRef,
     FakeScorer,
@@ -71,6 +72,55 @@ async def test_a2_a3_survives_a_crash_at_every_step(w: World) -> None:
     steps = await crash_at_every_step(w, "a2_a3", upload_scenario, upload_check)
     assert "dam.import_asset" in steps and "box.delete" in steps and "box.move" in steps
     assert "dam.update_folder_metadata" in steps  # the A2→A3 move, through status_change.py
+
+
+async def unchanged_scenario(w: World) -> CampaignRef:
+    campaign = await w.campaign("A2")
+    tid = await w.master(campaign)
+    w.upload(agency_name(tid), mp4(b"the cut"))
+    await w.run("a2_a3")
+    w.upload(agency_name(tid), mp4(b"the cut"))  # the agency sends the same file again
+    return campaign
+
+
+async def unchanged_check(w: World, campaign: CampaignRef) -> None:
+    assert len(w.derivatives(campaign, latest=False)) == 1
+    assert w.files(w.folders["a2_a3"]) == []
+    assert w.attention_folder("a2_a3") is None
+    events = await w.rows("SELECT 1 FROM asset_events WHERE event = 'derivative_unchanged'")
+    assert len(events) == 1, "the re-upload's Box file went without its one event"
+    mails = await w.emails("a2_a3_uploads")
+    assert [len(m.context["unchanged"]) for m in mails] == [0, 1]
+
+
+async def test_an_identical_re_upload_survives_a_crash_at_every_step(w: World) -> None:
+    steps = await crash_at_every_step(w, "a2_a3", unchanged_scenario, unchanged_check)
+    assert "box.delete" in steps and "dam.import_asset" not in steps
+
+
+async def test_a_file_changed_after_its_import_was_recorded_is_imported_not_deleted(
+    w: World,
+) -> None:
+    async def upload() -> tuple[CampaignRef, str]:
+        await w.reset()
+        campaign = await w.campaign("A2")
+        return campaign, w.upload(agency_name(await w.master(campaign)), mp4(b"first cut"))
+
+    probe = Fuse()
+    await upload()
+    await w.run("a2_a3", services=fused(w.services, probe))
+    campaign, file_id = await upload()
+    recorded = probe.steps.index("box.delete")  # the step before it records the import
+    with pytest.raises(Killed):
+        await w.run("a2_a3", services=fused(w.services, Fuse(recorded)))
+    store = w.boxe.store
+    store.new_version(store.file(file_id), MemoryContent(mp4(b"second cut")))  # agency fixes it
+
+    await w.run("a2_a3")
+
+    assert [a.version for a in w.derivatives(campaign, latest=False)] == [1, 2]
+    [latest] = w.derivatives(campaign)
+    assert await w.dam_bytes(latest.id) == mp4(b"second cut")
 
 
 async def scoring_scenario(w: World) -> CampaignRef:

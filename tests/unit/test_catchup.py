@@ -29,6 +29,16 @@ def test_a_backup_missed_during_downtime_runs_at_once() -> None:
     assert catch_up(BACKUP, last(yesterday), NOW, paused=False) == "catchup"
 
 
+def test_a_monthly_backup_missed_weeks_ago_still_runs_at_once() -> None:
+    monthly = LocalCronTrigger("0 3 1 * *", ROME)  # a weekly job an operator made monthly
+    down_since = datetime(2026, 10, 28, 3, 0, tzinfo=ROME)  # missed 1 November
+    assert catch_up(
+        monthly, last(down_since), datetime(2026, 11, 20, tzinfo=ROME), paused=False
+    ) == ("catchup")
+    ran = datetime(2026, 11, 1, 3, 0, 5, tzinfo=ROME)
+    assert catch_up(monthly, last(ran), datetime(2026, 11, 20, tzinfo=ROME), paused=False) is None
+
+
 def test_a_backup_that_ran_at_its_time_is_not_repeated() -> None:
     today = datetime(2026, 12, 1, 2, 0, 1, tzinfo=ROME)
     assert catch_up(BACKUP, last(today), NOW, paused=False) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ferrero_daemon import cli
 from ferrero_daemon.checks.deep import database, fields, shapes
 from ferrero_daemon.checks.deep.findings import render
 from ferrero_daemon.checks.deep.vocabulary import Expectation
@@ -11,6 +12,7 @@ from ferrero_daemon.clients.box.access import FolderAccess
 from ferrero_daemon.clients.otmm import wire
 from ferrero_daemon.clients.otmm.inspect import Answer
 from ferrero_daemon.clients.otmm.model import FieldSpec, parse_domain, parse_model
+from ferrero_daemon.commands import check
 from ferrero_daemon.config import DamConfig, parse_settings
 from ferrero_daemon.domain.creativex_schema import EXTRACTION_SCHEMA, schema_problems
 from ferrero_daemon.errors import ConfigError
@@ -156,3 +158,19 @@ def test_a_search_answering_without_metadata_fails_instead_of_finding_nothing() 
         judge_status(ctx, "A5", Walk()).seen
         == "returned 0; no campaign at A5 now, nothing more to read"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "connections", "probes"),
+    [
+        ([], 30.0, 60.0),  # the defaults: a deep probe pages and walks, it gets longer
+        (["--timeout", "5"], 5.0, 5.0),  # an operator's own limit holds for both
+        (["--timeout", "90"], 90.0, 90.0),
+    ],
+)
+def test_check_deep_honours_the_timeout_it_is_given(
+    argv: list[str], connections: float, probes: float
+) -> None:
+    args = cli.build_parser().parse_args(["check", "--deep", *argv])
+    assert (check.connection_timeout(args), check.probe_timeout(args)) == (connections, probes)
+    assert "with --deep, 60 per probe" in check.TIMEOUT_HELP

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ferrero_daemon import cli
 from ferrero_daemon.config import effective_config, load_config, parse_settings
 from ferrero_daemon.cron import build_triggers
 from ferrero_daemon.errors import ConfigError
@@ -189,6 +190,64 @@ def test_a2_a3_moves_no_campaign_unless_told_and_names_the_choices(tmp_path: Pat
         {**tomllib.loads(example_text()), "jobs": {"a2_a3": {"move_to_a3": "every_master"}}}
     )
     assert minimal.jobs.a2_a3.schedule == "*/5 * * * *"
+
+
+def test_a_typo_elsewhere_does_not_make_relative_secret_files_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    etc = tmp_path / "etc"
+    (etc / "credentials").mkdir(parents=True)
+    secret = etc / "credentials" / "box.json"
+    secret.write_text(BOX_CONFIG)
+    secret.chmod(0o600)
+    text = example_text().replace(
+        'box_jwt_config = "/etc/ferrero-daemon/box-config.json"',
+        'box_jwt_config = "credentials/box.json"',  # relative to config.toml, as import-env writes
+    )
+    text = text.replace('timezone = "Europe/Rome"', 'timezone = "Europe/Nowhere"')
+    monkeypatch.chdir(tmp_path)  # an operator runs `config` from elsewhere
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(etc, text), env={})
+    assert [p.split(":")[0] for p in info.value.problems] == ["timezone"]
+
+
+def test_the_previous_releases_manual_keep_is_accepted_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "box.json"
+    secret.write_text(BOX_CONFIG)
+    secret.chmod(0o600)
+    text = secrets_config(tmp_path, secret).read_text()
+    text = text.replace("weekly_keep = 4\n", "weekly_keep = 4\nmanual_keep = 10\n")  # as shipped
+    env = {"FERRERO_DAM_CLIENT_SECRET": "s", "FERRERO_LLAMA_CLOUD_API_KEY": "k"}
+    env["FERRERO_SMTP_PASSWORD"] = "p"
+
+    config = load_config(write_config(tmp_path, text), env=env)
+
+    [notice] = config.notices
+    assert notice.startswith("backups.retention.manual_keep: no longer used, ignored")
+    assert "never pruned" in notice and "delete the line" in notice
+    assert "manual_keep" not in json.dumps(effective_config(config))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["config", "--config", str(config.path)]) == 0
+    assert f"warning: {notice}" in capsys.readouterr().err
+
+
+def test_the_webhook_urls_path_is_masked_in_the_effective_config(tmp_path: Path) -> None:
+    secret = tmp_path / "box.json"
+    secret.write_text(BOX_CONFIG)
+    secret.chmod(0o600)
+    text = secrets_config(tmp_path, secret).read_text()
+    text = text.replace('\nurl = ""', "\nurl = 'https://hook.eu1.make.com/x7k2secretpath?t=1'")
+    env = {"FERRERO_DAM_CLIENT_SECRET": "s", "FERRERO_LLAMA_CLOUD_API_KEY": "k"}
+    config = load_config(write_config(tmp_path, text), env={**env, "FERRERO_SMTP_PASSWORD": "p"})
+
+    shown = json.dumps(effective_config(config))
+
+    assert "x7k2secretpath" not in shown and "t=1" not in shown
+    assert effective_config(config)["webhook"]["url"] == "https://hook.eu1.make.com/********"
+    assert config.settings.webhook.url.endswith("/x7k2secretpath?t=1")  # used as it is
 
 
 def test_unknown_key_is_named(tmp_path: Path) -> None:

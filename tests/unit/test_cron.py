@@ -9,8 +9,8 @@ from ferrero_daemon.config import parse_settings
 from ferrero_daemon.cron import (
     LocalCronTrigger,
     day_of_week,
-    previous_fire_time,
 )
+from ferrero_daemon.domain.fire_times import fire_at_or_before
 from ferrero_daemon.errors import ConfigError
 from tests.configs import BASE_SETTINGS, deep_merge
 
@@ -56,11 +56,11 @@ def test_a_poll_keeps_running_through_the_repeated_hour() -> None:
     assert len(repeated) == 4  # 02:00, 02:30 summer time, then 02:00, 02:30 winter time
 
 
-def test_previous_fire_time_is_the_last_due_time() -> None:
+def test_the_last_fire_time_is_the_last_due_time() -> None:
     nightly = LocalCronTrigger("0 2 * * *", ROME)
     now = datetime(2026, 12, 1, 10, tzinfo=ROME)
-    assert previous_fire_time(nightly, now) == datetime(2026, 12, 1, 2, tzinfo=ROME)
-    assert previous_fire_time(nightly, datetime(2026, 12, 1, 1, tzinfo=ROME)) == datetime(
+    assert fire_at_or_before(nightly, now) == datetime(2026, 12, 1, 2, tzinfo=ROME)
+    assert fire_at_or_before(nightly, datetime(2026, 12, 1, 1, tzinfo=ROME)) == datetime(
         2026, 11, 30, 2, tzinfo=ROME
     )
 

@@ -86,3 +86,10 @@ def test_each_old_script_step_has_its_replacement_in_the_table() -> None:
 def test_the_go_no_go_gate_runs_the_deep_check() -> None:
     [body] = [b for t, b in sections() if "Pre-go-live validation" in t]
     assert "ferrero-daemon check --deep" in body
+
+
+def test_the_schema_version_shown_is_the_newest_migration() -> None:
+    schema = Path(__file__).resolve().parents[2] / "schema"
+    newest = max(int(f.name.split("_", 1)[0]) for f in schema.glob("[0-9]*_*.sql"))
+    shown = re.findall(r"schema version (\d+)", CUTOVER.read_text(encoding="utf-8"))
+    assert shown and {int(v) for v in shown} == {newest}

@@ -68,6 +68,29 @@ def test_a_cut_short_box_config_is_not_written() -> None:
     assert what == "--box-config" and why.startswith("is not valid JSON")
 
 
+def test_the_webhook_urls_path_is_written_but_never_printed() -> None:
+    url = "https://hook.eu1.make.com/x7k2secretpath"
+    found = translate({"CAMPAIGN_STATUS_WEBHOOK_URL": url}, BASE)
+    shown = dict(found.mapped)["CAMPAIGN_STATUS_WEBHOOK_URL"]
+    assert "x7k2secretpath" not in shown
+    assert shown == 'webhook.url = "https://hook.eu1.make.com/********"'
+    assert tomllib.loads(render(found, ".env"))["webhook"]["url"] == url
+
+
+def test_every_value_is_written_as_valid_toml_with_its_origin_comment() -> None:
+    env = {
+        "SMTP_FROM": "Ferrero Ops \x7f <ops@example.com>",  # a DEL pasted in by accident
+        "REPORT_EMAILS": "a@example.com, b@example.com",
+        "DB_PORT": "5437",
+    }
+    text = render(translate(env, BASE), ".env")
+    data = tomllib.loads(text)
+    assert data["smtp"]["sender"] == env["SMTP_FROM"]
+    assert data["recipients"]["reports"] == ["a@example.com", "b@example.com"]
+    assert data["database"]["port"] == 5437
+    assert "# SMTP_FROM" in text and "# REPORT_EMAILS" in text and "# DB_PORT" in text
+
+
 def test_missing_required_keys_are_commented_lines_that_config_will_name() -> None:
     found = translate({"ENV": "staging", "DAM_BASE_URL": "https://dam"}, BASE)
     text = render(found, ".env")

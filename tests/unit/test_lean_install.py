@@ -16,7 +16,7 @@ import ferrero_daemon.runtime.daemon, ferrero_daemon.commands.run, ferrero_daemo
 for job in ("a1_a2", "a2_a3", "a5_a6", "b1_b2", "creativex", "daily_report", "backup_daily"):
     from ferrero_daemon import jobs
     jobs.resolve(job)
-heavy = ("aiohttp", "aiosmtpd", "pgserver", "tomli_w")
+heavy = ("aiohttp", "aiosmtpd", "pgserver", "tomli_w")  # tomli_w: import-env's, on demand
 loaded = sorted(
     m for m in sys.modules
     if m.split(".")[0] in heavy
@@ -27,7 +27,7 @@ print(loaded)
 
 WITHOUT_EXTRA = """
 import sys
-for name in ("aiohttp", "aiosmtpd", "pgserver", "tomli_w"):
+for name in ("aiohttp", "aiosmtpd", "pgserver"):
     sys.modules[name] = None  # as if the [sandbox] extra were not installed
 from ferrero_daemon import cli
 sys.exit(cli.main(sys.argv[1:]))

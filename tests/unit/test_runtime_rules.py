@@ -1,9 +1,18 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from datetime import UTC, datetime
 
 from ferrero_daemon.runtime.control import Peer, allowed
-from ferrero_daemon.runtime.lease import decide, renew_interval
+from ferrero_daemon.runtime.lease import (
+    LeaseInfo,
+    Process,
+    decide,
+    holder_gone,
+    process_alive,
+    renew_interval,
+)
 from ferrero_daemon.runtime.notify import SystemdNotifier
 from ferrero_daemon.runtime.scheduler import Changes, plan
 from ferrero_daemon.runtime.stuck import is_stuck
@@ -53,3 +62,36 @@ def test_watchdog_pings_at_half_the_timeout_for_this_process_only() -> None:
     assert SystemdNotifier({**env, "WATCHDOG_PID": "1"}).watchdog_interval() is None
     assert SystemdNotifier({}).watchdog_interval() is None
     assert not SystemdNotifier({}).enabled
+
+
+def _lease(
+    holder: str = "alpha/41/abc", host: str | None = "h1", pid: int | None = 41, live: bool = True
+) -> LeaseInfo:
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    return LeaseInfo(holder, now, now, live, host, pid)
+
+
+def test_a_live_lease_is_taken_at_once_only_from_a_dead_process_of_this_host() -> None:
+    me = Process(host="h1", pid=99)
+    dead, alive = (lambda pid: False), (lambda pid: True)
+    assert holder_gone(_lease(), "beta/99/def", me, dead)
+    assert not holder_gone(_lease(), "beta/99/def", me, alive)
+    assert not holder_gone(_lease(host="h2"), "beta/99/def", me, dead)  # another host: wait
+    assert not holder_gone(_lease(host=None, pid=None), "beta/99/def", me, dead)  # old row
+    assert not holder_gone(_lease(holder="beta/99/def"), "beta/99/def", me, dead)  # ours
+    assert not holder_gone(
+        _lease(live=False), "beta/99/def", me, dead
+    )  # lease_claim takes that one
+
+
+def test_a_killed_process_is_dead_once_it_is_a_zombie_and_our_own_pid_is_not_the_holder() -> None:
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        assert process_alive(child.pid)
+        child.kill()
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # exited, not reaped
+        assert not process_alive(child.pid)  # a zombie holds no lease
+    finally:
+        child.wait()
+    assert not process_alive(child.pid)
+    assert not process_alive(os.getpid())  # the holder named us, but is not us

@@ -130,6 +130,20 @@ class BoxApiClient:
             marker = data.get("next_marker") or None
         return items
 
+    async def item_count(self, folder_id: str) -> int:
+        """The ``total_count`` of an offset-paged listing one item long (ref §3.2: marker
+        paging omits it)."""
+        what = f"item count of folder {folder_id}"
+        url = f"{self.api_url}/folders/{folder_id}/items"
+        params = {"fields": "id", "limit": "1", "offset": "0"}
+        response = await self.http.retried(
+            what, lambda: self.http.call("GET", url, what, params=params)
+        )
+        count = BOX.body(response, what).get("total_count")
+        if not isinstance(count, int):
+            raise TransientError(f"{what}: Box answered without a total_count")
+        return count
+
     async def file_info(self, file_id: str) -> BoxItem:
         what = f"info of file {file_id}"
         url = f"{self.api_url}/files/{file_id}"

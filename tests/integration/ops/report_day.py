@@ -309,8 +309,13 @@ async def seed(db: Database, backup_root: Path) -> None:
             utc("2026-10-23 17:00"),
             PREVIOUS_END,
         )
+    # The last backup check, as it records itself in the database. The backup root is
+    # the service user's alone (0700): an operator's `report` must not need to read it.
     backup_root.mkdir(parents=True, exist_ok=True)
-    (backup_root / "health.json").write_text(
-        json.dumps({"checked_at": "2026-10-25T07:00:00+00:00", "healthy": True, "checks": []}),
-        encoding="utf-8",
-    )
+    backup_root.chmod(0o700)
+    health = {"checked_at": "2026-10-25T07:00:00+00:00", "healthy": True, "checks": []}
+    async with db.connection() as conn:
+        await conn.execute(
+            "INSERT INTO workflow_state (workflow, key, value) VALUES ('backups', 'health', $1::jsonb)",
+            json.dumps(health),
+        )

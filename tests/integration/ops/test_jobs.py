@@ -15,6 +15,7 @@ from ferrero_daemon.backups.layout import Kind, Layout
 from ferrero_daemon.errors import ConfigError
 from ferrero_daemon.jobs import resolve
 from ferrero_daemon.services import Services
+from ferrero_daemon.store.state import StateStore
 from tests.fixtures.ops import Clock, RecordingNotifier, run_context
 
 
@@ -108,4 +109,5 @@ async def test_with_weekly_base_backups_off_the_weekly_job_refuses_and_check_doe
     assert notifier.emails == {}  # healthy without any weekly backup
     health = json.loads(Layout(settings.backups.root).health_file.read_text())
     assert health["healthy"]
+    assert await StateStore(services.db).get("backups", "health") == health  # what reports read
     assert 'weekly base backups are off (backups.weekly = "off")' in str(health["checks"])

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from ferrero_daemon.backups.health import Facts, KindFacts, Thresholds, assess
+from ferrero_daemon.backups.health import Facts, KindFacts, Thresholds, assess, next_weekly
 from ferrero_daemon.backups.manifest import RestoreTrial
+from ferrero_daemon.config import parse_settings
+from tests.configs import BASE_SETTINGS, deep_merge
 
 NOW = datetime(2026, 12, 1, 8, tzinfo=UTC)
 LIMITS = Thresholds(
@@ -75,6 +78,19 @@ def test_no_weekly_backup_is_fine_on_a_fresh_install_only() -> None:
     assert problems(facts(daily=old, weekly=KindFacts())) == [
         "no verified weekly backup exists; backups began 20.0 days ago (limit 8 days)"
     ]
+
+
+def test_a_fresh_install_is_told_when_its_first_weekly_is_due_by_the_schedule() -> None:
+    young = KindFacts(newest_at=NOW, count=1, sizes=(1,), first_at=NOW - timedelta(hours=2))
+    settings = parse_settings(deep_merge(BASE_SETTINGS, {"jobs": {"backup_weekly": {
+        "schedule": "30 4 * * 3"}}}))  # fmt: skip
+    due = next_weekly(settings, NOW)  # NOW is a Tuesday
+    assert due == datetime(2026, 12, 2, 4, 30, tzinfo=ZoneInfo("Europe/Rome"))
+    [check] = [c for c in assess(facts(daily=young, weekly=KindFacts(), weekly_due=due), LIMITS)
+               if c.name == "weekly_age"]  # fmt: skip
+    assert (
+        check.ok and check.message == "no weekly backup yet (the first is due 2026-12-02 04:30 CET)"
+    )
 
 
 def test_a_missing_weekly_is_overdue_even_when_seven_dailies_exist() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ferrero_daemon.backups import pgtools
 from ferrero_daemon.backups.pgtools import TOOLS, find_tools, libpq_env, pgpass_line, run_process
 from ferrero_daemon.config import DatabaseConfig
 from ferrero_daemon.errors import ConfigError
@@ -64,6 +65,24 @@ async def test_older_tools_are_refused_with_what_to_install(tmp_path: Path, monk
     with pytest.raises(ConfigError, match=r"postgresql-client-16.*backups.pg_bin_dir") as info:
         await find_tools(fake_tools(tmp_path / "bin", "15.8"), 16, {})
     assert "version 15, server is 16" in str(info.value)
+
+
+def test_psql_is_looked_up_where_the_backup_tools_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(pgtools, "DEBIAN_ROOT", tmp_path / "postgresql")
+    for major in ("15", "16"):  # Debian's client packages, psql not on PATH
+        (tmp_path / "postgresql" / major / "bin").mkdir(parents=True)
+        (tmp_path / "postgresql" / major / "bin" / "psql").write_text("")
+    assert pgtools.find_client("psql", None) == tmp_path / "postgresql" / "16" / "bin" / "psql"
+    assert pgtools.find_client("psql", fake_tools(tmp_path / "own", "17")) == (
+        tmp_path / "postgresql" / "16" / "bin" / "psql"  # the configured dir has no psql
+    )
+    monkeypatch.setattr(pgtools, "DEBIAN_ROOT", tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match=r"psql is not installed here: tried .*own") as info:
+        pgtools.find_client("psql", tmp_path / "own")
+    assert "Install postgresql-client" in str(info.value)
 
 
 def test_the_password_reaches_the_tools_only_through_a_private_pgpass(tmp_path: Path) -> None:
