@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -596,13 +596,21 @@ def _load_secret(
 
 
 def load_secrets(
-    settings: Settings, env: Mapping[str, str] | None = None, base: Path | None = None
+    settings: Settings,
+    env: Mapping[str, str] | None = None,
+    base: Path | None = None,
+    names: Collection[str] | None = None,
 ) -> tuple[Secrets, list[str]]:
-    """Load every secret; return them with the list of problems found."""
+    """Load the secrets named (every one by default); return them with the problems found.
+
+    A command loads only what it uses: ``status`` none, ``report`` only ``db_password``,
+    so an operator without the DAM, Box, SMTP or LlamaCloud secrets can still run it.
+    """
     env = os.environ if env is None else env
+    wanted = [n for n in SECRET_NAMES if names is None or n in names]
     values: dict[str, Secret] = {}
     problems: list[str] = []
-    for name in SECRET_NAMES:
+    for name in wanted:
         try:
             secret = _load_secret(name, settings.secrets, env, base)
         except (SecretFileError, OSError) as exc:
@@ -614,7 +622,9 @@ def load_secrets(
     if box is not None and (problem := box_config_problem(box.reveal())):
         problems.append(f"secrets.box_jwt_config: the value from {box.source} {problem}")
     problems.extend(
-        f"secrets.{n}: {_missing_secret_message(n)}" for n in _required(settings) if n not in values
+        f"secrets.{n}: {_missing_secret_message(n)}"
+        for n in _required(settings)
+        if n in wanted and n not in values
     )
     return Secrets(values), problems
 
@@ -701,19 +711,66 @@ def parse_settings(data: Mapping[str, Any]) -> Settings:
     return settings
 
 
-def config_path(explicit: str | Path | None = None) -> Path:
+def config_path(explicit: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path:
     if explicit:
         return Path(explicit)
-    return Path(os.environ.get("FERRERO_CONFIG") or DEFAULT_CONFIG_PATH)
+    env = os.environ if env is None else env
+    return Path(env.get("FERRERO_CONFIG") or DEFAULT_CONFIG_PATH)
 
 
-def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """Load, validate and attach secrets; raise ``ConfigError`` listing every problem."""
-    file = config_path(path)
+def read_section(path: Path, name: str) -> dict[str, Any]:
+    """One top-level table of the config, as data, even when another part of the file
+    is broken: a TOML syntax error elsewhere falls back to parsing this table alone.
+
+    Raises ``FileNotFoundError``/``PermissionError`` as they come; ``ConfigError`` when the
+    table itself cannot be read.
+    """
+    text = path.read_text(encoding="utf-8")
+    try:
+        section = tomllib.loads(text).get(name, {})
+    except tomllib.TOMLDecodeError as exc:
+        try:
+            section = tomllib.loads(_table_text(text, name)).get(name, {})
+        except tomllib.TOMLDecodeError:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {path}: {name} is not a table")
+    return section
+
+
+def _table_text(text: str, name: str) -> str:
+    """The lines of ``[name]`` up to the next table header."""
+    lines: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped.split("#", 1)[0].strip() == f"[{name}]"
+        if inside:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def load_config(
+    path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    secrets: Collection[str] | None = None,
+) -> Config:
+    """Load, validate and attach secrets; raise ``ConfigError`` listing every problem.
+
+    ``secrets`` names the secrets the caller uses (default: all of them); only those are
+    read, and only those may be missing or unreadable.
+    """
+    file = config_path(path, env)
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {file} does not exist; pass --config PATH") from None
+    except PermissionError:
+        raise ConfigError(
+            f"cannot read config file {file} (permission denied); run as root or pass --config"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {file} is not valid TOML: {exc}") from None
     data, notices = drop_obsolete(raw)
@@ -721,21 +778,25 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     try:
         settings = parse_settings(data)
     except ConfigError as exc:
-        secret_problems = _secret_file_problems(data, env, base=file.parent)
+        secret_problems = _secret_file_problems(data, env, base=file.parent, names=secrets)
         raise ConfigError(problems=[*exc.problems, *secret_problems]) from None
-    secrets, secret_problems = load_secrets(settings, env, base=file.parent)
+    loaded, secret_problems = load_secrets(settings, env, base=file.parent, names=secrets)
     problems.extend(secret_problems)
     if problems:
         raise ConfigError(problems=problems)
-    return Config(settings=settings, secrets=secrets, path=file, notices=tuple(notices))
+    return Config(settings=settings, secrets=loaded, path=file, notices=tuple(notices))
 
 
 def _secret_file_problems(
-    data: Mapping[str, Any], env: Mapping[str, str] | None, base: Path
+    data: Mapping[str, Any],
+    env: Mapping[str, str] | None,
+    base: Path,
+    names: Collection[str] | None = None,
 ) -> list[str]:
     """Report secret-file problems too when the rest of the config is invalid: each secret
-    looked up as ``load_secrets`` would (a relative path from the config file's directory;
-    the credentials directory and the environment first), so no problem is made up."""
+    the caller uses looked up as ``load_secrets`` would (a relative path from the config
+    file's directory; the credentials directory and the environment first), so no problem
+    is made up."""
     files = data.get("secrets")
     if not isinstance(files, dict):
         return []
@@ -743,6 +804,8 @@ def _secret_file_problems(
     paths = {n: Path(raw) for n, raw in files.items() if n in SECRET_NAMES and isinstance(raw, str)}
     problems = []
     for name in paths:
+        if names is not None and name not in names:
+            continue
         try:
             _load_secret(name, paths, env, base)
         except (SecretFileError, OSError) as exc:

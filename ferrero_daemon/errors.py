@@ -20,9 +20,16 @@ try again later, or set the item aside and tell someone.
     │   ├── IntegrityError       bytes arrived but their hash does not match
     │   └── InvalidInputError    an agency file, scorecard, metadata value or request we cannot use
     ├── BackupError              a backup, its verification or a restore failed (live DB untouched)
+    │   └── BackupLockedError    another backup, check or restore holds the lock (also a BusyError)
     ├── DryRunRefused            a dry run tried to change something (a bug in the workflow)
-    ├── JobBusyError             a run of this job is already in progress
+    ├── UsageError               a command was called wrongly: an unknown job, a missing argument
+    ├── BusyError                busy now, try again later
+    │   └── JobBusyError         a run of this job is already in progress
     └── ControlError             the control socket is unreachable or answered an error
+        ├── DaemonUnavailable    no daemon listens there, or this one cannot do it (the standby)
+        └── ControlDenied        the caller may not use the control socket
+
+``exits.py`` maps this tree onto the exit codes of the command line.
 
 The docstring of each class is its default message; its ``hint`` says what to do,
 and a raiser that knows better (which secret, which config key) passes its own
@@ -183,7 +190,25 @@ class DryRunRefused(FerreroError):
     hint = "a dry run tried to change something: a bug, please report it"
 
 
-class JobBusyError(FerreroError):
+class UsageError(FerreroError):
+    """The command was called wrongly; see `ferrero-daemon COMMAND --help`."""
+
+    hint = "see `ferrero-daemon COMMAND --help`"
+
+
+class BusyError(FerreroError):
+    """Busy now; try again later."""
+
+    hint = "try again in a moment"
+
+
+class BackupLockedError(BackupError, BusyError):
+    """Another backup, check or restore is running; try again when it is done."""
+
+    hint = "try again when the other backup, check or restore is done"
+
+
+class JobBusyError(BusyError):
     """A run of this job is already in progress; wait for it to finish."""
 
     hint = "wait for the running job to finish (`ferrero-daemon status`)"
@@ -193,6 +218,16 @@ class ControlError(FerreroError):
     """The daemon's control socket did not answer; is `ferrero-daemon run` active?"""
 
     hint = "is the daemon running? `systemctl status ferrero-daemon`"
+
+
+class DaemonUnavailable(ControlError):
+    """The daemon is not running; start it with `systemctl start ferrero-daemon`."""
+
+
+class ControlDenied(ControlError):
+    """Permission denied on the control socket; run as root or as a member of its group."""
+
+    hint = "run as root, or as a member of the control group ([control] group, ferrero-ops)"
 
 
 def describe(exc: BaseException) -> str:

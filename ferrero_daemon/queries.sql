@@ -160,6 +160,11 @@ UPDATE attention_items SET failure_reported_at = now() WHERE box_file_id = $1
 UPDATE attention_items SET resolved_at = now()
 WHERE box_file_id = $1 AND resolved_at IS NULL
 
+-- name: attention_open_all
+-- For `status`: every file still set aside, by the workflow (watched folder) it came from.
+SELECT workflow, file_name, set_aside_at FROM attention_items
+WHERE resolved_at IS NULL ORDER BY workflow, set_aside_at, box_file_id
+
 -- name: attention_open
 SELECT box_file_id, workflow, file_name, reason, sha1, set_aside_at, reported_at, attempts
 FROM attention_items WHERE workflow = $1 AND resolved_at IS NULL ORDER BY set_aside_at
@@ -362,6 +367,12 @@ SELECT DISTINCT ON (job) job, run_id, trigger, started_at, finished_at, outcome,
 FROM job_runs WHERE finished_at IS NOT NULL AND NOT dry_run
 ORDER BY job, started_at DESC
 
+-- name: runs_last_errors
+-- The newest real run of each job that ended with an error, whatever came after it.
+SELECT DISTINCT ON (job) job, run_id, outcome, finished_at, error
+FROM job_runs WHERE finished_at IS NOT NULL AND NOT dry_run AND error IS NOT NULL
+ORDER BY job, started_at DESC
+
 -- name: runs_interrupt_orphans
 -- Runs left 'running' by a daemon that died; called by the one lease holder only.
 UPDATE job_runs SET finished_at = now(), outcome = 'interrupted', error = $1
@@ -461,9 +472,14 @@ SELECT id, kind, dedupe_key, payload, created_at, attempts, next_attempt_at, sen
   FROM notification_outbox WHERE dedupe_key = $1
 
 -- name: outbox_stats
--- pending: still to be sent (not the rows given up: those wait for a requeue);
--- last_error: why the most recent of the failing ones failed.
+-- What waits to be delivered (`status`, the report). pending: still to be sent (not the
+-- rows given up: those wait for a requeue); last_error: why the most recent of the
+-- failing ones failed.
 SELECT count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL)                  AS pending,
+       count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL
+                          AND kind = 'email')                                      AS emails,
+       count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL
+                          AND kind = 'webhook')                                    AS webhooks,
        count(*) FILTER (WHERE sent_at IS NULL AND outcome IS NULL AND attempts > 0) AS failing,
        min(created_at) FILTER (WHERE sent_at IS NULL AND outcome IS NULL)           AS oldest_pending,
        count(*) FILTER (WHERE outcome = 'failed')                                   AS given_up,

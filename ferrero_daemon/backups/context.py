@@ -104,7 +104,7 @@ async def cli_context(config_path: str | None, lock_wait: float = 5.0) -> AsyncI
     Run as root, every file written under ``backups.root`` (the lock, the dump, its
     manifest, ``health.json``) is handed to ``runtime.service_user`` on the way out.
     """
-    config = load_config(config_path)
+    config = load_config(config_path, secrets=("db_password",))
     owner = cli_owner(config.settings.runtime.service_user)
     # The command prints its own summary; log lines (stderr) only for what went wrong.
     logs.configure("warning", config.settings.environment.value, config.secrets.all_values())

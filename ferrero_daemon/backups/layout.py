@@ -26,7 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from ferrero_daemon import logs
-from ferrero_daemon.errors import BackupError
+from ferrero_daemon.errors import BackupLockedError
 
 log = logs.get_logger(__name__)
 
@@ -158,7 +158,7 @@ async def _acquire(fd: int, path: Path, wait_seconds: float) -> None:
             return
         except BlockingIOError:
             if loop.time() >= deadline:
-                raise BackupError(
+                raise BackupLockedError(
                     f"another backup, check or restore holds {path}; try again when it is done"
                 ) from None
         await asyncio.sleep(_LOCK_POLL_SECONDS)

@@ -30,3 +30,20 @@ def table(found: Sequence[Entry], now: datetime) -> str:
         "  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
         for r in rows
     )
+
+
+def as_data(found: Sequence[Entry], now: datetime) -> list[dict[str, object]]:
+    """``backup list --json``: one object per backup, newest first."""
+    return [
+        {
+            "kind": e.kind.value,
+            "id": e.id,
+            "created_at": e.created_at.isoformat(),
+            "age_s": round((now - e.created_at).total_seconds()),
+            "size": e.size,
+            "valid": e.valid,
+            "state": e.state(),
+            "path": str(e.data),
+        }
+        for e in found
+    ]

@@ -19,7 +19,7 @@ from pathlib import Path
 from ferrero_daemon import logs
 from ferrero_daemon.clients import control as control_client
 from ferrero_daemon.clients.db import Database
-from ferrero_daemon.errors import BackupError, ControlError
+from ferrero_daemon.errors import BackupError, BusyError, ControlError
 from ferrero_daemon.jobs import JOBS
 from ferrero_daemon.store.pauses import Pauses
 
@@ -41,10 +41,11 @@ async def running_jobs(db: Database, jobs: Iterable[str]) -> list[str]:
 
 async def _ask_daemon(socket: Path, command: str, job: str, by: str) -> bool:
     """True when the running daemon did it; False when no daemon (or a standby) answers."""
-    payload = {"cmd": command, "job": job, "by": by}
+    control = control_client.ControlClient(socket)
+    ask = control.pause if command == "pause" else control.resume
     try:
-        await asyncio.to_thread(control_client.request, socket, payload, 10.0)
-    except ControlError as exc:
+        await asyncio.to_thread(ask, job, by, 10.0)
+    except (ControlError, BusyError) as exc:
         log.info("control_socket_unused", command=command, job=job, reason=str(exc))
         return False
     return True

@@ -1,7 +1,10 @@
 """The CLI side of the control socket: send one request, read one reply.
 
 A daemon that is not running, or a socket the caller may not open, becomes one
-``ControlError`` line, never a traceback.
+error line, never a traceback; the error's class decides the exit code
+(``exits.py``). Finding the socket needs no secret and survives a broken config:
+``--socket``, else ``$FERRERO_SOCKET``, else ``[control] socket_path`` of the config
+(read on its own, so a typo elsewhere in the file does not matter), else the default.
 """
 
 from __future__ import annotations
@@ -11,50 +14,94 @@ import getpass
 import json
 import os
 import socket
-import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from ferrero_daemon.config import ControlConfig, config_path
-from ferrero_daemon.errors import ControlError, JobBusyError
+from ferrero_daemon.clients.control_wire import (
+    PauseReply,
+    ReloadReply,
+    Request,
+    ResumeReply,
+    StatusReply,
+    TriggerReply,
+    WaitReply,
+    error_for,
+)
+from ferrero_daemon.config import ControlConfig, config_path, read_section
+from ferrero_daemon.errors import (
+    BusyError,
+    ConfigError,
+    ControlDenied,
+    ControlError,
+    DaemonUnavailable,
+)
+
+SOCKET_ENV = "FERRERO_SOCKET"
 
 
-def request(path: Path, payload: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
-    """The daemon's reply; ``ControlError`` (``JobBusyError`` when busy) if it says no."""
-    reply = _exchange(path, payload, timeout)
-    if reply.get("ok"):
+@dataclass(frozen=True)
+class ControlClient:
+    """One daemon's control socket; each method is one request and its typed reply."""
+
+    path: Path
+
+    def status(self, timeout: float = 15.0) -> StatusReply:
+        return cast(StatusReply, self._ask({"cmd": "status"}, timeout))
+
+    def trigger(self, job: str, *, dry_run: bool, by: str) -> TriggerReply:
+        request: Request = {"cmd": "trigger", "job": job, "dry_run": dry_run, "by": by}
+        return cast(TriggerReply, self._ask(request, 30.0))
+
+    def wait(self, run_id: str, timeout: float) -> WaitReply:
+        request: Request = {"cmd": "wait", "run_id": run_id, "timeout": timeout}
+        return cast(WaitReply, self._ask(request, timeout + 15))
+
+    def pause(self, job: str, by: str, timeout: float = 30.0) -> PauseReply:
+        return cast(PauseReply, self._ask({"cmd": "pause", "job": job, "by": by}, timeout))
+
+    def resume(self, job: str, by: str, timeout: float = 30.0) -> ResumeReply:
+        return cast(ResumeReply, self._ask({"cmd": "resume", "job": job, "by": by}, timeout))
+
+    def reload(self, *, wait: bool) -> ReloadReply:
+        return cast(ReloadReply, self._ask({"cmd": "reload", "wait": wait}, 120.0))
+
+    def _ask(self, request: Request, timeout: float) -> dict[str, Any]:
+        reply = _exchange(self.path, request, timeout)
+        if reply.get("ok") is not True:
+            raise error_for(reply)
+        reply.pop("ok")
         return reply
-    message = str(reply.get("error") or "the daemon refused the request")
-    if reply.get("kind") == "JobBusyError":
-        raise JobBusyError(message)
-    raise ControlError(message)
 
 
-def _exchange(path: Path, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+def _exchange(path: Path, payload: Request, timeout: float) -> dict[str, Any]:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         try:
             sock.connect(str(path))
         except (FileNotFoundError, ConnectionRefusedError):
-            raise ControlError(
+            raise DaemonUnavailable(
                 f"the daemon is not running (nothing listens on {path}); "
                 "start it with `systemctl start ferrero-daemon`"
             ) from None
         except PermissionError:
-            raise ControlError(
+            raise ControlDenied(
                 f"permission denied on {path}; run as root or as a member of the control group"
             ) from None
         try:
             sock.sendall(json.dumps(payload).encode() + b"\n")
             data = _read_line(sock)
         except TimeoutError:
-            raise ControlError(f"the daemon did not answer within {timeout:g} s") from None
+            raise BusyError(f"the daemon did not answer within {timeout:g} s; try again") from None
         except ConnectionError as exc:
             raise ControlError(f"the daemon closed the connection: {exc}") from None
     try:
-        reply: dict[str, Any] = json.loads(data)
+        reply = json.loads(data)
     except ValueError:
         raise ControlError("the daemon's answer is not JSON") from None
+    if not isinstance(reply, dict):
+        raise ControlError("the daemon's answer is not a JSON object")
     return reply
 
 
@@ -72,39 +119,54 @@ def _read_line(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
-def socket_path(config: str | None, explicit: str | None) -> Path:
-    """``--socket``, else ``control.socket_path`` of the config (no secrets needed), else
-    the default. Operators may use the CLI without being able to read any secret."""
+def socket_path(
+    config: str | None, explicit: str | None, env: Mapping[str, str] | None = None
+) -> Path:
+    """Where the daemon listens; needs no secret, and no valid config beyond ``[control]``."""
+    env = os.environ if env is None else env
     if explicit:
         return Path(explicit)
-    path = config_path(config)
+    if env.get(SOCKET_ENV):
+        return Path(env[SOCKET_ENV])
+    path = config_path(config, env)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, PermissionError) as exc:
+        section = read_section(path, "control")
+    except FileNotFoundError as exc:
         if config:
-            raise ControlError(
-                f"cannot read config file {path} ({exc.strerror}); pass --socket"
+            raise ConfigError(f"config file {path} does not exist; pass --socket") from exc
+        return ControlConfig().socket_path  # no config here: the default socket
+    except PermissionError:
+        if config:
+            raise ConfigError(
+                f"cannot read config file {path} (permission denied); pass --socket"
             ) from None
-        # An operator need not read the daemon's config: the default path then.
+        # An operator need not be able to read the daemon's config: the default then.
         return ControlConfig().socket_path
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ControlError(
-            f"cannot read {path} for the socket path: {exc}; pass --socket"
-        ) from None
-    control = data.get("control", {})
     try:
-        return ControlConfig.model_validate(control).socket_path
+        return ControlConfig.model_validate(section).socket_path
     except ValueError:
-        raise ControlError(f"{path}: [control] is invalid; run `ferrero-daemon config`") from None
+        raise ConfigError(
+            f"{path}: [control] is invalid; run `ferrero-daemon config`, or pass --socket"
+        ) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         metavar="PATH",
-        help="config file to read the socket path from (default: $FERRERO_CONFIG or /etc/ferrero-daemon/config.toml)",
+        help="config file to read the socket path from "
+        "(default: $FERRERO_CONFIG or /etc/ferrero-daemon/config.toml)",
     )
-    parser.add_argument("--socket", metavar="PATH", help="the control socket (overrides --config)")
+    parser.add_argument(
+        "--socket",
+        metavar="PATH",
+        help=f"the control socket (default: ${SOCKET_ENV}, else [control] socket_path)",
+    )
+
+
+def client(args: argparse.Namespace) -> ControlClient:
+    """The control client for a command's ``--config`` / ``--socket``."""
+    return ControlClient(socket_path(args.config, args.socket))
 
 
 def who() -> str:

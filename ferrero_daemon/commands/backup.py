@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 
 from ferrero_daemon.backups import catalog, health, listing
 from ferrero_daemon.backups.context import cli_context, utc_now
 from ferrero_daemon.backups.jobs import take
 from ferrero_daemon.backups.layout import Kind, Layout
-from ferrero_daemon.commands import Subparsers, add_config_argument
-from ferrero_daemon.config import load_config
+from ferrero_daemon.commands import Subparsers, add_config_argument, backup_settings, output
 from ferrero_daemon.domain.sizes import human_size
 
 
@@ -27,6 +27,7 @@ def register(sub: Subparsers) -> None:
         action.set_defaults(handler=lambda args, k=kind: asyncio.run(_take(args.config, k)))
     listed = actions.add_parser("list", help="every backup with its age, size and state")
     add_config_argument(listed)
+    listed.add_argument("--json", action="store_true", help="print the backups as JSON")
     listed.set_defaults(handler=_list)
     check = actions.add_parser("check", help="backup health; exit 1 when unhealthy")
     add_config_argument(check)
@@ -44,8 +45,12 @@ async def _take(config_path: str | None, kind: Kind) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    layout = Layout(load_config(args.config).settings.backups.root)
-    print(listing.table(catalog.entries(layout), utc_now()))
+    layout = Layout(backup_settings(args.config).root)
+    found, now = catalog.entries(layout), utc_now()
+    if args.json:
+        output.document({"root": str(layout.root), "backups": listing.as_data(found, now)})
+    else:
+        print(listing.table(found, now))
     return 0
 
 
@@ -53,7 +58,7 @@ async def _check(config_path: str | None, as_json: bool) -> int:
     async with cli_context(config_path) as ctx:
         result = await health.run_check(ctx)
     if as_json:
-        print(result.to_json())
+        output.document(json.loads(result.to_json()))
     else:
         for check in result.checks:
             print(f"{'ok  ' if check.ok else 'FAIL'}  {check.message}")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import sys
 
 from ferrero_daemon.checks.connections import (
     CheckOptions,
@@ -21,8 +19,10 @@ from ferrero_daemon.checks.connections import (
 from ferrero_daemon.checks.deep import findings
 from ferrero_daemon.checks.deep.findings import Finding
 from ferrero_daemon.checks.deep.runner import deep_check
-from ferrero_daemon.commands import Subparsers, add_config_argument
+from ferrero_daemon.commands import Subparsers, add_config_argument, output
 from ferrero_daemon.config import Config, load_config
+from ferrero_daemon.errors import UsageError
+from ferrero_daemon.exits import ExitCode
 
 CONNECTION_TIMEOUT = 30.0
 PROBE_TIMEOUT = 60.0  # a deep probe pages through searches and walks folders
@@ -63,7 +63,7 @@ def register(sub: Subparsers) -> None:
     parser.add_argument(
         "--campaign", metavar="ID", help="with --deep: plan this DAM campaign folder's delivery"
     )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help="the results as one JSON document")
     parser.add_argument("--timeout", type=float, metavar="SECONDS", help=TIMEOUT_HELP)
     parser.set_defaults(handler=run)
 
@@ -71,21 +71,20 @@ def register(sub: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     problem = _usage_problem(args)
     if problem:
-        print(f"ferrero-daemon check: {problem}", file=sys.stderr)
-        return 2
+        raise UsageError(problem)
     config = load_config(args.config)
     options = CheckOptions(args.auth_pfx, args.send_test_email, args.send_test_webhook)
     results = asyncio.run(_run(ConnectionChecks(config, options), connection_timeout(args)))
     deep = asyncio.run(_deep(config, args)) if args.deep else None
+    passed = all(r.ok for r in results) and (deep is None or findings.passed(deep))
     if args.json:
-        print(json.dumps(_as_json(results, deep), indent=2))
+        output.document(_as_json(results, deep, ok=passed))
     else:
         print(render(results))
         if deep is not None:
             print()
             print(findings.render(deep))
-    passed = all(r.ok for r in results) and (deep is None or findings.passed(deep))
-    return 0 if passed else 1
+    return ExitCode.OK if passed else ExitCode.FAILED
 
 
 def _usage_problem(args: argparse.Namespace) -> str:
@@ -96,11 +95,16 @@ def _usage_problem(args: argparse.Namespace) -> str:
     return ""
 
 
-def _as_json(results: list[CheckResult], deep: list[Finding] | None) -> object:
-    connections = [r.as_dict() for r in results]
-    if deep is None:
-        return connections
-    return {"connections": connections, "deep": [f.as_dict() for f in deep]}
+def _as_json(results: list[CheckResult], deep: list[Finding] | None, *, ok: bool) -> object:
+    """One shape with or without --deep: ``deep`` is null when it did not run."""
+    failed = sum(not r.ok for r in results)
+    return {
+        "ok": ok,
+        "passed": len(results) - failed,
+        "failed": failed,
+        "connections": [r.as_dict() for r in results],
+        "deep": None if deep is None else [f.as_dict() for f in deep],
+    }
 
 
 async def _run(checks: ConnectionChecks, timeout: float) -> list[CheckResult]:

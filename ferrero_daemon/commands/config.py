@@ -44,11 +44,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"ferrero-daemon config: {exc}", file=sys.stderr)
-        return 1
+    config = load_config(args.config)  # invalid: ConfigError, exit 78, every problem listed
     print(json.dumps(effective_config(config), indent=2, ensure_ascii=False))
     for notice in config.notices:
         print(f"warning: {notice}", file=sys.stderr)

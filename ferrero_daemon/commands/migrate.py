@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from ferrero_daemon.clients import db
-from ferrero_daemon.commands import Subparsers, add_config_argument
+from ferrero_daemon.commands import DB_SECRETS, Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
 from ferrero_daemon.store.migrations import migrate
 
@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _migrate(path: str | None) -> int:
-    database = await db.connect(load_config(path), min_size=1)
+    database = await db.connect(load_config(path, secrets=DB_SECRETS), min_size=1)
     try:
         applied = await migrate(database)
         version = await database.fetchval("schema_version")

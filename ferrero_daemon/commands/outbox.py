@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from ferrero_daemon.clients import db
-from ferrero_daemon.commands import Subparsers, add_config_argument
+from ferrero_daemon.commands import DB_SECRETS, Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
 from ferrero_daemon.outbox.queue import Outbox
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _requeue(path: str | None, keys: Sequence[str]) -> int:
-    database = await db.connect(load_config(path), min_size=1)
+    database = await db.connect(load_config(path, secrets=DB_SECRETS), min_size=1)
     try:
         requeued = await Outbox(database).requeue(datetime.now(UTC), keys or None)
     finally:

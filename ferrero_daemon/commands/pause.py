@@ -18,7 +18,6 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = control_client.socket_path(args.config, args.socket)
-    control_client.request(path, {"cmd": "pause", "job": args.job, "by": control_client.who()})
+    control_client.client(args).pause(args.job, control_client.who())
     print(f"{args.job}: paused (a run in progress finishes; `trigger` still works)")
     return 0

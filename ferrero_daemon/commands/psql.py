@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from ferrero_daemon.backups.pgtools import find_client, libpq_env
-from ferrero_daemon.commands import Subparsers, add_config_argument
+from ferrero_daemon.commands import DB_SECRETS, Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
 
 
@@ -42,7 +42,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_config(args.config, secrets=DB_SECRETS)  # the database's password only
     settings = config.settings
     psql = str(find_client("psql", settings.backups.pg_bin_dir))
     with tempfile.TemporaryDirectory(prefix="ferrero-psql-") as scratch:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients import db as dbclient
 from ferrero_daemon.clients.mail import Mailer
 from ferrero_daemon.clients.types import Email
-from ferrero_daemon.commands import Subparsers, add_config_argument
+from ferrero_daemon.commands import DB_SECRETS, Subparsers, add_config_argument, output
 from ferrero_daemon.config import Config, load_config
 from ferrero_daemon.report import daily, document, periods, weekly
 from ferrero_daemon.report.gather import gather
@@ -89,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
     if args.to and not args.send:
         args.report_parser.error("--to goes with --send: report --send --to ADDR")
     request = Request(args.date, args.week, args.as_json, args.send, tuple(args.to))
-    return asyncio.run(_report(load_config(args.config), request))
+    # Printing needs the database only; a copy by mail needs the SMTP secret too.
+    secrets = (*DB_SECRETS, "smtp_password") if args.send else DB_SECRETS
+    return asyncio.run(_report(load_config(args.config, secrets=secrets), request))
 
 
 async def _report(config: Config, request: Request, now: datetime | None = None) -> int:
@@ -97,17 +98,17 @@ async def _report(config: Config, request: Request, now: datetime | None = None)
     now = now or datetime.now(UTC)
     database = await dbclient.connect(config, min_size=1)
     try:
-        output = await _build(database, config, request, now)
+        built = await _build(database, config, request, now)
     finally:
         await database.close()
     if request.as_json:
-        print(json.dumps(output.document, ensure_ascii=False, indent=2))
+        output.document(built.document)
     else:
-        print(output.text, end="")
+        print(built.text, end="")
     if request.send:
-        sent_to = await _send(config, output.mail, request.to)
+        sent_to = await _send(config, built.mail, request.to)
         # stdout holds the report (or exactly one JSON document); this goes beside it.
-        print(f"sent {output.mail.subject!r} to {', '.join(sent_to)}", file=sys.stderr)
+        print(f"sent {built.mail.subject!r} to {', '.join(sent_to)}", file=sys.stderr)
     return 0
 
 

@@ -10,8 +10,16 @@ from ferrero_daemon.backups import catalog, listing
 from ferrero_daemon.backups.context import cli_context, utc_now
 from ferrero_daemon.backups.layout import Kind, Layout
 from ferrero_daemon.backups.restore import restore
-from ferrero_daemon.commands import Subparsers, add_config_argument
+from ferrero_daemon.commands import (
+    DB_SECRETS,
+    Subparsers,
+    add_config_argument,
+    backup_settings,
+    output,
+)
 from ferrero_daemon.config import load_config
+from ferrero_daemon.errors import UsageError
+from ferrero_daemon.exits import ExitCode
 
 
 def register(sub: Subparsers) -> None:
@@ -22,6 +30,7 @@ def register(sub: Subparsers) -> None:
     add_config_argument(parser)
     parser.add_argument("backup_id", nargs="?", metavar="ID", help="backup ID (see --list)")
     parser.add_argument("--list", action="store_true", help="list the backups one can restore")
+    parser.add_argument("--json", action="store_true", help="with --list: the backups as JSON")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument(
         "--no-safety", action="store_true", help="skip the safety dump of the live database"
@@ -30,27 +39,39 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    if args.list or not args.backup_id:
-        layout = Layout(config.settings.backups.root)
-        logical = catalog.entries(layout, [k for k in Kind if k.logical])
-        print(listing.table(logical, utc_now()))
-        return 0 if args.list else 2
-    database = config.settings.database.name
+    if args.list:
+        return _list(args.config, as_json=args.json)
+    if not args.backup_id:
+        raise UsageError(
+            "name the backup to restore: `ferrero-daemon restore ID` "
+            "(the IDs: `ferrero-daemon restore --list`)"
+        )
+    if args.json:
+        raise UsageError("--json goes with --list; a restore prints its steps as text")
+    database = load_config(args.config, secrets=DB_SECRETS).settings.database.name
     if not args.yes and not _confirm(database, args.backup_id):
         print("restore cancelled; nothing was changed", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     return asyncio.run(_restore(args.config, args.backup_id, not args.no_safety))
+
+
+def _list(config: str | None, *, as_json: bool) -> int:
+    layout = Layout(backup_settings(config).root)
+    logical = catalog.entries(layout, [k for k in Kind if k.logical])
+    now = utc_now()
+    if as_json:
+        output.document({"root": str(layout.root), "backups": listing.as_data(logical, now)})
+    else:
+        print(listing.table(logical, now))
+    return ExitCode.OK
 
 
 def _confirm(database: str, backup_id: str) -> bool:
     if not sys.stdin.isatty():
-        print(
-            "ferrero-daemon restore: refusing to replace the database without confirmation; "
-            "pass --yes",
-            file=sys.stderr,
+        raise UsageError(
+            "refusing to replace the database without confirmation (no terminal to ask on); "
+            "pass --yes"
         )
-        return False
     answer = input(
         f"Replace database {database!r} with backup {backup_id}? The current contents are "
         "kept as a safety dump and a renamed database. Type 'yes' to go on: "

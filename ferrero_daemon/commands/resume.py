@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from zoneinfo import ZoneInfo
 
 from ferrero_daemon.clients import control as control_client
 from ferrero_daemon.commands import Subparsers
+from ferrero_daemon.runtime.status_view import when
 
 
 def register(sub: Subparsers) -> None:
@@ -16,9 +18,7 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = control_client.socket_path(args.config, args.socket)
-    reply = control_client.request(
-        path, {"cmd": "resume", "job": args.job, "by": control_client.who()}
-    )
-    print(f"{args.job}: resumed, next run {reply.get('next_run') or '-'}")
+    reply = control_client.client(args).resume(args.job, control_client.who())
+    zone = ZoneInfo(reply["timezone"])
+    print(f"{args.job}: resumed, next run {when(reply['next_run'], zone)} ({zone.key})")
     return 0

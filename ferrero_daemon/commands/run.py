@@ -9,7 +9,9 @@ where ``journalctl -u ferrero-daemon -p err`` finds it, even when the configurat
 too broken to say which log level it wants. A configuration or schema problem exits
 78 (``EX_CONFIG``): the unit's ``RestartPreventExitStatus=78`` then stops systemd from
 restarting a daemon that cannot start until someone edits the config or runs
-``migrate``. Anything else (the database not up yet) exits 1, and systemd retries.
+``migrate``. Anything else exits with its code of the one table (``exits.py``): 69 for a
+database not up yet, 75 when another daemon owns the control socket (nothing of it is
+touched); systemd retries those.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from ferrero_daemon import logs
 from ferrero_daemon.commands import Subparsers, add_config_argument
 from ferrero_daemon.config import load_config
 from ferrero_daemon.errors import ConfigError, FerreroError, SchemaError
+from ferrero_daemon.exits import ExitCode, for_error
 from ferrero_daemon.jobs import JOBS
 
 if TYPE_CHECKING:  # the runtime is imported when the daemon starts, not for every command
     from ferrero_daemon.runtime.daemon import ServicesOpener
 
-EX_CONFIG = 78  # sysexits.h: fix the configuration (or migrate the schema); do not restart
-EX_FAILED = 1
+EX_CONFIG = ExitCode.CONFIG  # fix the configuration (or migrate the schema); do not restart
+EX_FAILED = ExitCode.FAILED
 
 log = logs.get_logger(__name__)
 
@@ -52,7 +55,12 @@ def startup_failed(exc: BaseException) -> int:
         )
         log.error("startup_failed", reason=reason, problems=problems, hint=hint, exit_code=code)
         return code
-    if isinstance(exc, FerreroError | OSError):
+    if isinstance(exc, FerreroError):
+        code = for_error(exc)
+        reason = "busy" if code == ExitCode.TEMPFAIL else "unavailable"
+        log.error("startup_failed", reason=reason, error=str(exc), exit_code=code)
+        return code
+    if isinstance(exc, OSError):
         log.error("startup_failed", reason="unavailable", error=str(exc), exit_code=EX_FAILED)
         return EX_FAILED
     log.error("startup_failed", reason="bug", exc_info=exc, exit_code=EX_FAILED)

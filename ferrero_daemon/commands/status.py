@@ -1,12 +1,15 @@
-"""``ferrero-daemon status``: every job, its schedule, last and next run, what is running."""
+"""``ferrero-daemon status``: what the running daemon is doing, as a table or ``--json``.
+
+Needs no secret and no valid config beyond ``[control]``: members of the socket's
+group run it without root.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 
 from ferrero_daemon.clients import control as control_client
-from ferrero_daemon.commands import Subparsers
+from ferrero_daemon.commands import Subparsers, output
 from ferrero_daemon.runtime.status_view import render
 
 
@@ -18,8 +21,9 @@ def register(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = control_client.socket_path(args.config, args.socket)
-    reply = control_client.request(path, {"cmd": "status"}, timeout=15)
-    reply.pop("ok", None)
-    print(json.dumps(reply, indent=2) if args.json else render(reply))
+    reply = control_client.client(args).status()
+    if args.json:
+        output.document(reply)
+    else:
+        print(render(reply))
     return 0

@@ -50,6 +50,8 @@ class OutboxStats:
     oldest_pending: datetime | None
     given_up: int = 0  # failed for good: waiting for an operator's requeue
     last_error: str | None = None  # why the most recent failing one failed
+    emails: int = 0  # of pending, mails
+    webhooks: int = 0  # of pending, webhook events
 
 
 def email_payload(message: Email) -> dict[str, Any]:
@@ -97,13 +99,7 @@ class Outbox:
     async def stats(self) -> OutboxStats:
         row = await self._db.fetchrow("outbox_stats")
         assert row is not None
-        return OutboxStats(
-            row["pending"],
-            row["failing"],
-            row["oldest_pending"],
-            row["given_up"],
-            row["last_error"],
-        )
+        return OutboxStats(**dict(row))
 
     async def requeue(self, now: datetime, keys: Sequence[str] | None = None) -> list[str]:
         """Rows failed for good (all, or those of ``keys``) are due again at ``now``."""

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ferrero_daemon import logs
@@ -79,6 +80,8 @@ class Daemon:
         self._lease: Lease | None = None
         self._renewed = time.monotonic()
         self.control: ControlServer | None = None
+        self.started_at = datetime.now(UTC)
+        self._started = time.monotonic()
         self.runner = Runner(
             lambda: self.services,
             registry,
@@ -99,7 +102,16 @@ class Daemon:
         return self._lease
 
     async def serve(self) -> int:
-        """Run until SIGTERM (or ``stop()``); return the exit code."""
+        """Run until SIGTERM (or ``stop()``); return the exit code.
+
+        The control socket's path is claimed first: a second daemon started by mistake
+        refuses (``BusyError``) before it opens, changes or removes anything.
+        """
+        from ferrero_daemon.runtime.handlers import Handlers
+
+        control = self.config.settings.control
+        self.control = ControlServer(control.socket_path, control.group, Handlers(self).handle)
+        self.control.claim()
         try:
             await self._start()
             await self._stop.wait()
@@ -121,6 +133,10 @@ class Daemon:
         self._closers.add(task)
         task.add_done_callback(self._closers.discard)
 
+    @property
+    def uptime_s(self) -> float:
+        return time.monotonic() - self._started
+
     def status_line(self) -> str:
         if self.role == "active":
             line = f"active: {len(self.triggers)} jobs scheduled, {len(self.runner.active)} running"
@@ -139,11 +155,7 @@ class Daemon:
         settings = self.config.settings
         self._lease = Lease(self.services.db, self.holder, settings.runtime.lease_seconds)
         signals.install(asyncio.get_running_loop(), reload=self.request_reload, stop=self.stop)
-        from ferrero_daemon.runtime.handlers import Handlers
-
-        self.control = ControlServer(
-            settings.control.socket_path, settings.control.group, Handlers(self).handle
-        )
+        assert self.control is not None, "claimed in serve()"
         await self.control.start()
         await self._lease_tick()
         self._loop(self._lease_loop())

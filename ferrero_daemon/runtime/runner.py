@@ -17,18 +17,18 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 
 from ferrero_daemon import logs
+from ferrero_daemon.clients.control_wire import RunResult as WireRunResult
 from ferrero_daemon.clients.dryrun import (
     ReadOnlyBox,
     ReadOnlyDam,
     ReadOnlyDatabase,
     RecordingNotifier,
 )
-from ferrero_daemon.errors import ControlError, JobBusyError, describe
+from ferrero_daemon.errors import BusyError, JobBusyError, UsageError, describe
 from ferrero_daemon.jobs import JobFunction, RunContext, RunReport, Trigger
 from ferrero_daemon.outbox.alerts import Alerts, Origin
 from ferrero_daemon.runtime.stuck import is_stuck
@@ -55,7 +55,7 @@ class RunResult:
     problems: tuple[str, ...] = ()
     error: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> WireRunResult:
         return {
             "run_id": self.run_id,
             "job": self.job,
@@ -78,22 +78,9 @@ class ActiveRun:
     max_minutes: float
     stuck_reported: bool = False
 
-    def describe(self) -> dict[str, Any]:
-        progress = self.context.progress
-        return {
-            "run_id": self.context.run_id,
-            "trigger": self.context.trigger,
-            "dry_run": self.context.dry_run,
-            "started_at": self.started_at.isoformat(),
-            "elapsed_s": round(time.monotonic() - self.started_monotonic, 1),
-            "stuck": self.stuck_reported,
-            "progress": {
-                "done": progress.done,
-                "total": progress.total,
-                "bytes": progress.bytes,
-                "current": progress.current,
-            },
-        }
+    @property
+    def elapsed_s(self) -> float:
+        return round(time.monotonic() - self.started_monotonic, 1)
 
 
 def new_run_id(now: datetime) -> str:
@@ -145,17 +132,19 @@ class Runner:
     def start(self, job: str, trigger: Trigger, *, dry_run: bool = False) -> ActiveRun:
         """Start a run now; ``JobBusyError`` when one of this job is still going."""
         if self._closed:
-            raise ControlError(self._closed)
+            raise BusyError(self._closed)
         if job not in self._registry:
-            raise ControlError(
+            raise UsageError(
                 f"unknown job {job!r}; known jobs: {', '.join(sorted(self._registry))}"
             )
-        if (busy := self._active.get(job)) is not None:
-            raise JobBusyError(
-                f"job {job} is already running (run {busy.context.run_id}, "
-                f"started {busy.started_at:%H:%M:%S} UTC); try again when it has finished"
-            )
         services = self._services()
+        if (busy := self._active.get(job)) is not None:
+            zone = services.config.settings.zone
+            raise JobBusyError(
+                f"job {job} is already running (run {busy.context.run_id}, started "
+                f"{busy.started_at.astimezone(zone):%H:%M:%S} {zone.key}); "
+                "try again when it has finished"
+            )
         now = services.clock()
         context = RunContext(job, new_run_id(now), trigger, dry_run, services.clock)
         # A fresh Context: nothing bound by the caller (a socket request) leaks into the run.
@@ -172,7 +161,7 @@ class Runner:
         """The scheduler's entry point: a busy job is refused loudly, then skipped."""
         try:
             active = self.start(job, trigger)
-        except (JobBusyError, ControlError) as exc:
+        except (BusyError, UsageError) as exc:
             log.warning("run_refused", job=job, trigger=trigger, reason=str(exc))
             return None
         return await asyncio.shield(active.task)

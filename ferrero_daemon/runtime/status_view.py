@@ -78,13 +78,97 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str] = COLUMNS) -> str
 
 
 def render(status: Mapping[str, Any]) -> str:
+    """The status as an operator reads it; every time in the daemon's zone, named on top."""
     zone = ZoneInfo(status.get("timezone") or "UTC")
+    lines = [*_head(status, zone)]
+    if status.get("reload_error"):
+        lines.append(f"last reload refused, still on the previous config: {status['reload_error']}")
+    if status.get("database_error"):
+        lines.append(f"DATABASE: {status['database_error']}")
+    lines += ["", table([_row(job, zone) for job in status["jobs"]])]
+    lines += _last_errors(status["jobs"], zone)
+    lines += _outbox(status.get("outbox"), zone)
+    lines += _set_aside(status.get("set_aside"), zone)
+    return "\n".join(lines)
+
+
+def zone_name(zone: ZoneInfo, at: datetime | None = None) -> str:
+    """``Europe/Rome (CET, UTC+01:00)``: the zone, and what it is now."""
+    moment = (at or datetime.now(zone)).astimezone(zone)
+    offset = moment.strftime("%z")
+    return f"{zone.key} ({moment.tzname()}, UTC{offset[:3]}:{offset[3:]})"
+
+
+def _head(status: Mapping[str, Any], zone: ZoneInfo) -> list[str]:
     head = f"ferrero-daemon {status['role']} ({status['holder']}), {status['state']}"
     if status["role"] == "standby":
         active = status.get("active_holder") or "none (the lease is free)"
         head += f"; the active daemon is {active}"
-    lines = [head, f"times in {zone.key}"]
-    if status.get("reload_error"):
-        lines.append(f"last reload refused, still on the previous config: {status['reload_error']}")
-    lines += ["", table([_row(job, zone) for job in status["jobs"]])]
-    return "\n".join(lines)
+    lines = [head]
+    if status.get("pid"):
+        lines.append(
+            f"version {status.get('version', '?')}, pid {status['pid']}, "
+            f"up {duration(status.get('uptime_s'))} (since {when(status.get('started_at'), zone)})"
+        )
+    lines.append(f"times in {zone_name(zone)}")
+    return lines
+
+
+def _last_errors(jobs: Sequence[Mapping[str, Any]], zone: ZoneInfo) -> list[str]:
+    rows = [
+        [
+            job["job"],
+            when(error.get("at"), zone),
+            error.get("outcome", "-"),
+            one_line(error["error"]),
+        ]
+        for job in jobs
+        if (error := job.get("last_error"))
+    ]
+    if not rows:
+        return ["", "last errors: none"]
+    return [
+        "",
+        "last errors:",
+        *("  " + line for line in table(rows, ("JOB", "AT", "OUTCOME", "ERROR")).splitlines()[1:]),
+    ]
+
+
+def _outbox(outbox: Mapping[str, Any] | None, zone: ZoneInfo) -> list[str]:
+    if outbox is None:
+        return []
+    if not outbox["pending"]:
+        return ["outbox: nothing waiting"]
+    line = (
+        f"outbox: {outbox['pending']} waiting ({outbox['emails']} mails, "
+        f"{outbox['webhooks']} webhook events), oldest {duration(outbox['oldest_age_s'])} "
+        f"(since {when(outbox['oldest_at'], zone)})"
+    )
+    if outbox["failing"]:
+        line += (
+            f"; {outbox['failing']} failing, last error: {one_line(outbox['last_error'] or '-')}"
+        )
+    if outbox.get("given_up"):
+        line += f"; {outbox['given_up']} given up (`ferrero-daemon outbox requeue` once fixed)"
+    return [line]
+
+
+def _set_aside(folders: Sequence[Mapping[str, Any]] | None, zone: ZoneInfo) -> list[str]:
+    if folders is None:
+        return []
+    if not folders:
+        return ["set aside: none open"]
+    lines = ["set aside (open, waiting for someone to fix or move them back):"]
+    for folder in folders:
+        names = ", ".join(folder["files"]) + (
+            " …" if folder["count"] > len(folder["files"]) else ""
+        )
+        lines.append(
+            f"  {folder['path']}: {folder['count']} since {when(folder['oldest_at'], zone)}: {names}"
+        )
+    return lines
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -98,6 +98,9 @@ class DaemonProcess:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=self._log,
             stderr=self._log,
+            # Its own session: a Ctrl-C on the terminal reaches the sandbox, which then
+            # stops the daemon in order (SIGTERM), not both at once.
+            start_new_session=True,
         )
         if wait_ready:
             await self.wait_ready(timeout)

@@ -38,8 +38,13 @@ class Emulator(Protocol):
 
 
 def create(
-    name: str, host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None
+    name: str,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    data_dir: Path | None = None,
+    **options: Any,
 ) -> Emulator:
+    """One emulator; ``options`` are its own (``otmm``: ``mtls=True``)."""
     module = importlib.import_module(f"ferrero_daemon.sandbox.{EMULATORS[name]}")
-    emulator: Emulator = module.create(host=host, port=port, data_dir=data_dir)
+    emulator: Emulator = module.create(host=host, port=port, data_dir=data_dir, **options)
     return emulator

@@ -11,6 +11,7 @@ line; the first failed step stops the run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import json
@@ -90,9 +91,15 @@ class Cli:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "ferrero_daemon", *args, "--config", str(self.config),
             env=self.env, stdout=asyncio.subprocess.PIPE, stderr=stderr,
-            stdin=asyncio.subprocess.DEVNULL,
+            stdin=asyncio.subprocess.DEVNULL, start_new_session=True,  # Ctrl-C is the sandbox's
         )  # fmt: skip
-        out, err = await process.communicate()
+        try:
+            out, err = await process.communicate()
+        except BaseException:  # the sandbox is stopping (a signal): no command outlives it
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+            raise
         text = out.decode(errors="replace")
         errors = (err or b"").decode(errors="replace")
         self.transcript.append(f"$ ferrero-daemon {' '.join(args)}\n{text}{errors}")
@@ -108,8 +115,16 @@ class Cli:
 class Lifecycle:
     stack: SandboxStack
     cli: Cli
+    keep_running: bool = False
     daemon: DaemonProcess | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        """Stop the daemon if one runs (the end, Ctrl-C, SIGTERM, ``sandbox --stop``)."""
+        if self.daemon is not None:
+            daemon, self.daemon = self.daemon, None
+            await daemon.stop()
+        self.stack.daemon_pid_file.unlink(missing_ok=True)
 
     # -- emulators, typed ------------------------------------------------------------
     @property
@@ -165,6 +180,7 @@ class Lifecycle:
 
     # -- the steps ---------------------------------------------------------------------
     def steps(self) -> list[tuple[str, Callable[[], Awaitable[str]]]]:
+        kept = [("daemon running for you (READY=1)", self.start_daemon)]
         return [
             ("configuration is valid", self.validate_config),
             ("schema migrated", self.migrate),
@@ -186,6 +202,7 @@ class Lifecycle:
             ("report --json counts each thing once", self.report),
             ("reload on SIGHUP", self.reload),
             ("clean stop on SIGTERM", self.stop_daemon),
+            *(kept if self.keep_running else []),
         ]
 
     async def validate_config(self) -> str:
@@ -196,8 +213,10 @@ class Lifecycle:
         return (await self.cli("migrate")).strip().splitlines()[-1]
 
     async def check(self) -> str:
-        out = await self.cli("check", "--send-test-email", "--send-test-webhook")
-        return out.strip().splitlines()[-1]
+        out = await self.cli("check", "--auth-pfx", "--send-test-email", "--send-test-webhook")
+        if not any(line.startswith("✓ DAM mTLS") for line in out.splitlines()):
+            raise StepFailed(f"`check --auth-pfx` did not pass the DAM mTLS check:\n{out}")
+        return out.strip().splitlines()[-1] + " (DAM mTLS with the .pfx included)"
 
     async def seed(self) -> str:
         f = self.fields
@@ -266,6 +285,8 @@ class Lifecycle:
         log = self.stack.workdir / "daemon.log"
         self.daemon = DaemonProcess(self.stack.config_path, self.stack.daemon_env(), log)
         await self.daemon.start(timeout=90)
+        assert self.daemon.process is not None
+        self.stack.daemon_pid_file.write_text(f"{self.daemon.process.pid}\n", encoding="utf-8")
         ready = next(m for m in self.daemon.notify.messages if m.get("READY") == "1")
         return ready.get("STATUS", "ready")
 
@@ -440,9 +461,23 @@ class Lifecycle:
         assert self.daemon is not None
         code = await self.daemon.stop(timeout=60)
         self.daemon = None
+        self.stack.daemon_pid_file.unlink(missing_ok=True)
         if code != 0:
             raise StepFailed(f"the daemon exited {code} on SIGTERM")
-        return f"exit 0; {len(self.smtp.messages)} mails and {len(self.webhook.posts)} webhook events in all"
+        mails = len(self.smtp.messages)
+        files = (
+            sorted(self.stack.mail_dir.glob("*.eml")),
+            sorted(self.stack.mail_dir.glob("*.html")),
+        )
+        if not mails or len(files[0]) != mails or len(files[1]) != mails:
+            raise StepFailed(
+                f"{mails} mails, but {len(files[0])} .eml and {len(files[1])} .html files "
+                f"in {self.stack.mail_dir}"
+            )
+        return (
+            f"exit 0; {mails} mails (each as .eml and .html in {self.stack.mail_dir}) and "
+            f"{len(self.webhook.posts)} webhook events in all"
+        )
 
 
 async def play(lifecycle: Lifecycle, report: Callable[[StepResult], None]) -> list[StepResult]:
@@ -458,6 +493,4 @@ async def play(lifecycle: Lifecycle, report: Callable[[StepResult], None]) -> li
         report(result)
         if not ok:
             break
-    if lifecycle.daemon is not None:
-        await lifecycle.daemon.stop()
     return results

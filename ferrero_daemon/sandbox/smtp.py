@@ -2,8 +2,9 @@
 
 aiosmtpd does the protocol; this module adds a throw-away certificate (``pki.py``),
 one account (LOGIN and PLAIN), a mailbox of every accepted message (parsed: sender,
-recipients, subject, text and HTML parts) and faults: the next N deliveries answered
-with a 4xx or 5xx. Used in-process (``async with SmtpEmulator() as smtp``) and by
+recipients, subject, text and HTML parts), optionally written to ``mail_dir`` as
+``NNN-subject.eml`` (open it in a mail program) and ``.html`` (open it in a browser), and
+faults: the next N deliveries answered with a 4xx or 5xx. Used in-process (``async with SmtpEmulator() as smtp``) and by
 ``ferrero-daemon emulate smtp``. The admin interface is Python methods only: SMTP
 has no side door for it, and a test or the sandbox runs in the same process.
 """
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from html import escape
 from pathlib import Path
 from typing import Any, Self
 
@@ -88,6 +91,23 @@ def parse_message(envelope: Envelope, login: str | None) -> StoredMessage:
     )
 
 
+def write_files(directory: Path, number: int, message: StoredMessage) -> tuple[Path, Path]:
+    """``NNN-subject.eml`` (the message as sent) and ``NNN-subject.html`` (its HTML part,
+    or its text in a ``<pre>``), so a person can read what the daemon mailed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", message.subject).strip("-")[:60] or "no-subject"
+    stem = directory / f"{number:03d}-{slug}"
+    eml, html = stem.with_suffix(".eml"), stem.with_suffix(".html")
+    eml.write_bytes(message.raw)
+    body = message.html or f"<pre>{escape(message.text or '')}</pre>"
+    head = (
+        f"<!-- From: {escape(message.sender)} | To: {escape(message.to)} | "
+        f"Subject: {escape(message.subject)} -->\n"
+    )
+    html.write_text(head + body, encoding="utf-8")
+    return eml, html
+
+
 class _Handler:
     def __init__(self, emulator: SmtpEmulator) -> None:
         self._emulator = emulator
@@ -109,6 +129,7 @@ class SmtpEmulator:
         *,
         username: str = DEFAULT_USER,
         password: str = DEFAULT_PASSWORD,
+        mail_dir: Path | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.username, self.password = username, password
@@ -119,6 +140,7 @@ class SmtpEmulator:
         self.ca_file = self.pki.write_ca(self.data_dir / "smtp-ca.pem")
         self._tls = self.pki.server_context(self.data_dir)
         self.messages: list[StoredMessage] = []
+        self.mail_dir = mail_dir
         self.auth_failures = 0
         self._faults: list[_SmtpFault] = []
         self._server: asyncio.Server | None = None
@@ -180,7 +202,10 @@ class SmtpEmulator:
                 self._faults.pop(0)
             return f"{fault.code} {fault.text}"
         login = session.auth_data if isinstance(session.auth_data, str) else None
-        self.messages.append(parse_message(envelope, login))
+        message = parse_message(envelope, login)
+        self.messages.append(message)
+        if self.mail_dir is not None:
+            write_files(self.mail_dir, len(self.messages), message)
         async with self._arrived:
             self._arrived.notify_all()
         return "250 2.0.0 Ok: queued"

@@ -3,7 +3,10 @@
 ``SandboxStack`` starts an embedded PostgreSQL (the ``pgserver`` wheel, Unix socket
 only) and the OTMM, Box, LlamaCloud, SMTP and webhook emulators on 127.0.0.1, then
 writes a complete ``config.toml`` for a daemon and its secrets as a systemd
-credentials directory (0600 files), exactly as production would have them.
+credentials directory (0600 files), exactly as production would have them, and
+``env.sh``: ``source`` it and every ``ferrero-daemon`` command talks to the sandbox.
+The DAM emulator serves mutual TLS beside OAuth2 (so ``check --auth-pfx`` passes), and
+every mail is also written to ``mail/`` as ``.eml`` and ``.html``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import copy
 import getpass
 import os
+import shlex
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
@@ -25,6 +30,7 @@ import tomli_w
 from ferrero_daemon.backups.scratch import quote
 from ferrero_daemon.jobs import JOBS
 from ferrero_daemon.sandbox.emulators import EMULATORS, Emulator, create
+from ferrero_daemon.sandbox.smtp import SmtpEmulator
 
 EMULATOR_ORDER = ("otmm", "box", "llamacloud", "smtp", "webhook")
 
@@ -75,6 +81,19 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return out
 
 
+def env_script(env: dict[str, str]) -> str:
+    """``source`` it: the sandbox's config and secrets (and this ``ferrero-daemon``)."""
+    lines = [
+        "# Written by `ferrero-daemon sandbox`: `source` this file, then every",
+        "# ferrero-daemon command (status, trigger, check, backup, report…) uses the sandbox.",
+        *(f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())),
+    ]
+    bin_dir = Path(sys.executable).parent
+    if (bin_dir / "ferrero-daemon").exists():
+        lines.append(f'export PATH={shlex.quote(str(bin_dir))}:"$PATH"')
+    return "\n".join(lines) + "\n"
+
+
 @dataclass
 class SandboxStack:
     workdir: Path
@@ -95,6 +114,18 @@ class SandboxStack:
     def socket_path(self) -> Path:
         return self.workdir / "control.sock"
 
+    @property
+    def env_file(self) -> Path:
+        return self.workdir / "env.sh"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.workdir / "mail"
+
+    @property
+    def daemon_pid_file(self) -> Path:
+        return self.workdir / "daemon.pid"
+
     def daemon_env(self) -> dict[str, str]:
         return {
             "CREDENTIALS_DIRECTORY": str(self.credentials_dir),
@@ -108,7 +139,10 @@ class SandboxStack:
         await self.postgres.create_database()
         for name in EMULATOR_ORDER:
             assert name in EMULATORS
-            emulator = create(name, data_dir=self.workdir / name)
+            options: dict[str, Any] = {"mtls": True} if name == "otmm" else {}
+            emulator = create(name, data_dir=self.workdir / name, **options)
+            if isinstance(emulator, SmtpEmulator):
+                emulator.mail_dir = self.mail_dir
             await emulator.start()
             self._stack.push_async_callback(emulator.stop)
             self.emulators[name] = emulator
@@ -172,6 +206,7 @@ class SandboxStack:
                 path = self.credentials_dir / name
                 path.write_text(value, encoding="utf-8")
                 path.chmod(0o600)
+        self.env_file.write_text(env_script(self.daemon_env()), encoding="utf-8")
 
     def remove(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -28,6 +28,13 @@ class FailedTry:
     unreported: bool  # nobody has been told yet that it cannot be set aside
 
 
+@dataclass(frozen=True)
+class OpenItem:
+    workflow: str
+    file_name: str
+    set_aside_at: datetime
+
+
 class AttentionStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -57,6 +64,10 @@ class AttentionStore:
 
     async def failure_reported(self, box_file_id: str) -> None:
         await self._db.execute("attention_failure_reported", box_file_id)
+
+    async def open_all(self) -> list[OpenItem]:
+        """Every file still set aside, by workflow, oldest first."""
+        return [OpenItem(**dict(r)) for r in await self._db.fetch("attention_open_all")]
 
     async def resolve(self, box_file_id: str) -> bool:
         """True when the file was set aside and now is not."""

@@ -26,6 +26,15 @@ class FinishedRun:
         return (self.finished_at - self.started_at).total_seconds()
 
 
+@dataclass(frozen=True)
+class RunError:
+    job: str
+    run_id: str
+    outcome: str
+    finished_at: datetime
+    error: str
+
+
 class JobRuns:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -64,6 +73,11 @@ class JobRuns:
         """The last finished real run of each job."""
         rows = await self._db.fetch("runs_latest")
         return {r["job"]: from_row(FinishedRun, r) for r in rows}
+
+    async def last_errors(self) -> dict[str, RunError]:
+        """The newest real run of each job that ended with an error."""
+        rows = await self._db.fetch("runs_last_errors")
+        return {r["job"]: RunError(**dict(r)) for r in rows}
 
     async def interrupt_orphans(self, reason: str) -> list[tuple[str, str]]:
         """Mark runs a dead daemon left 'running' as interrupted; return (run_id, job)."""

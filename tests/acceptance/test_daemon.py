@@ -29,6 +29,12 @@ def job(reply: dict, name: str) -> dict:
     return next(j for j in reply["jobs"] if j["job"] == name)
 
 
+def job_rows(table: str) -> dict[str, str]:
+    """The rows of the job table in ``status``'s text, by job."""
+    lines = table.split("\nJOB ", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    return {line.split()[0]: line for line in lines}
+
+
 def release(pg: PgServer, database: str) -> None:
     sql(pg, database, f"NOTIFY {RELEASE_CHANNEL}")
 
@@ -69,8 +75,15 @@ def test_ready_watchdog_and_triggered_runs_report_their_outcome(
 
     table = daemon.cli("status")
     assert table.returncode == 0
-    rows = {line.split()[0]: line for line in table.stdout.splitlines()[3:]}
+    assert daemon.proc is not None
+    lines = table.stdout.splitlines()
+    assert lines[1].startswith("version ") and f", pid {daemon.proc.pid}, up " in lines[1]
+    assert lines[2].startswith("times in Europe/Rome (")
+    rows = job_rows(table.stdout)
     assert "(manual)  succeeded" in rows["a2_a3"] and "(manual)  failed" in rows["a5_a6"]
+    errors = table.stdout.split("last errors:\n", 1)[1].splitlines()
+    assert errors[0].split()[0] == "a5_a6"
+    assert errors[0].endswith("failed   RuntimeError: the test job fails on purpose")
 
 
 def test_a_busy_job_is_refused_and_status_shows_the_running_progress(
@@ -158,7 +171,7 @@ def test_sighup_applies_a_new_schedule_and_refuses_an_invalid_config(
     )
 
     sync = daemon.cli("reload", "--wait")
-    assert sync.returncode == 1 and "jobs.a1_a2.schedule" in sync.stderr
+    assert sync.returncode == 78 and "jobs.a1_a2.schedule" in sync.stderr
 
 
 def test_a_standby_takes_over_after_kill_9_of_the_active_daemon(make_daemon: MakeDaemon) -> None:
@@ -169,7 +182,7 @@ def test_a_standby_takes_over_after_kill_9_of_the_active_daemon(make_daemon: Mak
     standby = status(beta)
     assert standby["role"] == "standby" and standby["active_holder"].startswith("alpha/")
     refused = beta.cli("trigger", "a2_a3")
-    assert refused.returncode == 1 and "is the standby" in refused.stderr
+    assert refused.returncode == 69 and "is the standby" in refused.stderr
 
     alpha.signal(signal.SIGKILL)
     alpha.wait_exit()
@@ -186,7 +199,7 @@ def test_a_daemon_that_is_not_running_gets_one_line(
     )
     daemon = DaemonProcess(config, tmp_path / "none.sock", tmp_path / "n", env={})
     out = daemon.cli("status")
-    assert out.returncode == 1
+    assert out.returncode == 69
     assert out.stderr.strip().splitlines() == [
         f"ferrero-daemon status: the daemon is not running (nothing listens on {tmp_path / 'none.sock'}); "
         "start it with `systemctl start ferrero-daemon`"

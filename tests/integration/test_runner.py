@@ -183,7 +183,7 @@ async def test_a_run_past_its_maximum_is_reported_stuck_once(
         assert await runner.check_stuck() == []
     assert [e["event"] for e in captured if e["log_level"] == "error"] == ["run_stuck"]
     assert [m.subject for _, m in notifier.emails] == ["Problem: job a1_a2"]
-    assert active.describe()["stuck"] is True
+    assert active.stuck_reported is True
     await release(database)
     await active.task
 

@@ -4,7 +4,10 @@ Routes: ``POST /otdsws/oauth2/token`` (client credentials), ``/otmmapi/v6/sessio
 search (``otmm_search``), folders and assets (``otmm_api``), contents, imports, jobs and
 check-in (``otmm_transfer``). Seeding and inspection: the Python methods below and the
 same under ``/_admin/`` (``otmm_admin``). With ``mtls_dir`` the server speaks TLS only
-and demands a client certificate signed by its own test CA (``sandbox/pki.py``).
+and demands a client certificate signed by its own test CA (``sandbox/pki.py``); with
+``mtls_alongside`` too, the plain port stays for OAuth2 and a second, TLS-only port
+demands the certificate, as an installation with OAuth2 on ``dam.base_url`` and mutual
+TLS on ``dam.mtls_base_url`` (what the sandbox runs, so ``check --auth-pfx`` passes).
 
     async with OtmmEmulator() as otmm:
         campaign = otmm.create_campaign("Nutella Xmas", {status_field: "A1"})
@@ -62,6 +65,7 @@ class OtmmEmulator(EmulatorServer):
         job_polls: int = 2,
         token_lifetime: int = 3600,
         mtls_dir: Path | None = None,
+        mtls_alongside: bool = False,
     ) -> None:
         self.fields = fields or DamFields()
         self._tmp = tempfile.TemporaryDirectory(prefix="otmm-emulator-")
@@ -71,7 +75,10 @@ class OtmmEmulator(EmulatorServer):
         self.mtls_dir = mtls_dir
         self.client_pfx: Path | None = None
         self.client_pfx_password = ""
-        super().__init__(host, port, data_dir, self._mtls_context(mtls_dir))
+        context = self._mtls_context(mtls_dir)
+        self._alongside = context if mtls_alongside else None
+        self.mtls_port = 0
+        super().__init__(host, port, data_dir, None if mtls_alongside else context)
         self.store = Store(default_fields(self.fields), job_polls=job_polls)
         self.auth = Authenticator()
         self.auth.token_lifetime = token_lifetime
@@ -91,6 +98,9 @@ class OtmmEmulator(EmulatorServer):
         self.pki.write_ca(directory / "ca.pem")
         self.client_pfx_password = secrets.token_urlsafe(12)
         self.client_pfx = self.pki.client_pfx(directory / "client.pfx", self.client_pfx_password)
+        password_file = directory / "client.pfx.password"
+        password_file.write_text(self.client_pfx_password, encoding="utf-8")
+        password_file.chmod(0o600)
         return self.pki.server_context(directory, require_client_cert=True)
 
     # -- wiring -------------------------------------------------------------
@@ -103,6 +113,24 @@ class OtmmEmulator(EmulatorServer):
         self.transfer.add_routes(app)
         MetadataApi(self.api).add_routes(app)
         AdminApi(self).add_routes(app)
+
+    async def start(self) -> str:
+        url = await super().start()
+        if self._alongside is not None:
+            assert self._runner is not None
+            site = web.TCPSite(self._runner, self.host, 0, ssl_context=self._alongside)
+            await site.start()
+            server = site._server
+            assert server is not None
+            self.mtls_port = (getattr(server, "sockets", None) or [])[0].getsockname()[1]
+        return url
+
+    @property
+    def mtls_url(self) -> str | None:
+        """Where a client presents its certificate (``None``: mutual TLS is off)."""
+        if self._alongside is not None:
+            return f"https://{self.host}:{self.mtls_port}"
+        return self.base_url if self.mtls_dir is not None else None
 
     async def stop(self) -> None:
         await super().stop()
@@ -169,8 +197,8 @@ class OtmmEmulator(EmulatorServer):
         }
         if self.mtls_dir is not None:
             dam |= {
-                "auth_mode": "mtls",
-                "mtls_base_url": f"{self.base_url}/otmmapi",
+                "auth_mode": "oauth2" if self._alongside is not None else "mtls",
+                "mtls_base_url": f"{self.mtls_url}/otmmapi",
                 "mtls_cert_path": str(self.client_pfx),
                 "ca_bundle": str(self.mtls_dir / "ca.pem"),
             }
@@ -315,8 +343,13 @@ class OtmmEmulator(EmulatorServer):
         return SERVICE_USER
 
 
-def create(host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None) -> OtmmEmulator:
-    """For ``ferrero-daemon emulate otmm``."""
+def create(
+    host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None, *, mtls: bool = False
+) -> OtmmEmulator:
+    """For ``ferrero-daemon emulate otmm [--mtls]`` and the sandbox (mutual TLS on)."""
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
-    return OtmmEmulator(host, port, data_dir)
+    if not mtls:
+        return OtmmEmulator(host, port, data_dir)
+    pki = (data_dir or Path(tempfile.mkdtemp(prefix="otmm-mtls-"))) / "mtls"
+    return OtmmEmulator(host, port, data_dir, mtls_dir=pki, mtls_alongside=True)

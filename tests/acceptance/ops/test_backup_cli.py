@@ -25,8 +25,11 @@ def config_file(tmp_path: Path, pg: PgServer, pg_database: str) -> Path:
     return configs.write_toml(tmp_path / "config.toml", data)
 
 
-def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **{f"FERRERO_{k.upper()}": v for k, v in configs.TEST_SECRETS.items()}}
+def cli(config: Path, *args: str, secrets: bool = True) -> subprocess.CompletedProcess[str]:
+    """The CLI; ``secrets=False``: an operator's shell without the DAM/Box/LlamaCloud ones."""
+    env = {k: v for k, v in os.environ.items() if k != "CREDENTIALS_DIRECTORY"}
+    if secrets:
+        env.update({f"FERRERO_{k.upper()}": v for k, v in configs.TEST_SECRETS.items()})
     return subprocess.run(
         [sys.executable, "-m", "ferrero_daemon", *args, "--config", str(config)],
         cwd=ROOT,
@@ -45,31 +48,45 @@ def test_backup_list_check_and_restore_from_the_command_line(config_file: Path) 
     assert "daily backup" in taken.stdout and "written and verified" in taken.stdout
     backup_id = taken.stdout.split()[2]
 
-    listed = cli(config_file, "backup", "list")
-    assert listed.returncode == 0
+    # Read-only commands: no DAM, Box, SMTP or LlamaCloud secret needed.
+    listed = cli(config_file, "backup", "list", secrets=False)
+    assert listed.returncode == 0, listed.stderr
     assert f"daily  {backup_id}" in listed.stdout and "verified" in listed.stdout
+    [entry] = json.loads(cli(config_file, "backup", "list", "--json", secrets=False).stdout)[
+        "backups"
+    ]
+    assert (entry["kind"], entry["id"], entry["valid"]) == ("daily", backup_id, True)
 
     healthy = cli(config_file, "backup", "check")
     assert healthy.returncode == 0, healthy.stdout
     assert healthy.stdout.strip().endswith("backups are healthy")
+    assert json.loads(cli(config_file, "backup", "check", "--json").stdout)["healthy"] is True
 
-    printed = cli(config_file, "report", "--date", "2026-12-01")
+    printed = cli(config_file, "report", "--date", "2026-12-01", secrets=False)
     assert printed.returncode == 0, printed.stderr
     assert printed.stdout.startswith("Ferrero automation: daily report 2026-12-01\n")
     backups = next(line for line in printed.stdout.splitlines() if line.startswith("Backups:"))
     assert backups.startswith("Backups: healthy (checked ") and backups.endswith(
         (" CET)", " CEST)")
     )
+    figures = cli(config_file, "report", "--date", "2026-12-01", "--json", secrets=False)
+    assert json.loads(figures.stdout)["zone"] == "Europe/Rome", figures.stderr
 
-    refused = cli(config_file, "restore", backup_id)  # no terminal, no --yes
-    assert refused.returncode == 1
+    refused = cli(config_file, "restore", backup_id)  # no terminal, no --yes: a usage error
+    assert refused.returncode == 64
     assert "pass --yes" in refused.stderr
+    assert cli(config_file, "restore").returncode == 64  # no ID, no --list
 
     restored = cli(config_file, "restore", backup_id, "--yes")
     assert restored.returncode == 0, restored.stderr
     assert f"restored backup daily/{backup_id}" in restored.stdout
     assert "kept as " in restored.stdout
-    assert "safety" in cli(config_file, "restore", "--list").stdout
+    assert "safety" in cli(config_file, "restore", "--list", secrets=False).stdout
+    kinds = {
+        b["kind"]
+        for b in json.loads(cli(config_file, "restore", "--list", "--json").stdout)["backups"]
+    }
+    assert kinds == {"daily", "safety"}
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can hand files to another user")
