@@ -39,7 +39,7 @@ async def scanned_world(
         try:
             yield world
             if world.daemon.running:  # what the socket says, raw, goes into the scan too
-                await world.ask_socket({"cmd": "status"})
+                await world.status()
         finally:
             await world.daemon.stop()
             (tmp_path / "daemon.log").write_text("".join(world.daemon.lines))

@@ -37,8 +37,8 @@ async def test_the_scan_looks_everywhere_the_daemon_writes(world: World) -> None
     await world.daemon.start()
     assert (await world.daemon.trigger("a1_a2")).code == 0
     await world.outbox_settled()
-    status = await world.ask_socket({"cmd": "status"})
-    assert status["ok"]
+    status = await world.status()
+    assert status["role"] == "active" and status["database_error"] is None
 
     places = {hit.split(":")[0] for hit in planted.scan(await world.exposed())}
     assert {p.split(" ")[0] for p in places} >= {"daemon", "mail", "webhook", "table", "Box"}

@@ -26,7 +26,8 @@ from typing import Any
 
 import asyncpg
 
-from ferrero_daemon.clients import control
+from ferrero_daemon.clients.control import ControlClient
+from ferrero_daemon.clients.control_wire import StatusReply
 from ferrero_daemon.jobs import JOBS
 from ferrero_daemon.sandbox.box.auth import BoxApp
 from ferrero_daemon.sandbox.box.server import BoxEmulator
@@ -216,10 +217,10 @@ class World:
                     self.daemon.advance_clock(ahead + 1)
                 await self.daemon.wait_log("outbox_delivered", after=mark, timeout=timeout)
 
-    async def ask_socket(self, request: dict[str, Any]) -> dict[str, Any]:
-        """One request on the control socket, as the CLI sends it; the reply is kept."""
-        path = Path(self.settings["control"]["socket_path"])
-        reply = await asyncio.to_thread(control.request, path, request)
+    async def status(self) -> StatusReply:
+        """``status`` on the control socket, as the CLI asks it; the reply is kept."""
+        client = ControlClient(Path(self.settings["control"]["socket_path"]))
+        reply = await asyncio.to_thread(client.status)
         self.socket_replies.append(json.dumps(reply))
         return reply
 
