@@ -38,7 +38,7 @@ from harness import (
     rss_mb,
 )
 
-from ferrero_daemon.clients import control
+from ferrero_daemon.clients.control import ControlClient
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.sandbox.daemon_process import NotifyListener
 from ferrero_daemon.sandbox.emulators import create
@@ -209,25 +209,24 @@ class BenchDaemon:
             self._log.close()
         self.notify.close()
 
-    async def request(self, payload: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
-        return await asyncio.to_thread(control.request, self.stack.socket_path, payload, timeout)
+    @property
+    def control(self) -> ControlClient:
+        return ControlClient(self.stack.socket_path)
 
     async def run(self, job: str, *, dry_run: bool = False) -> dict[str, Any]:
         """Trigger ``job`` and wait for its result (as ``trigger --wait`` does)."""
-        request = {"cmd": "trigger", "job": job, "by": "bench", "dry_run": dry_run}
-        started = await self.request(request)
+        started = await asyncio.to_thread(self.control.trigger, job, dry_run=dry_run, by="bench")
         run_id = started["run"]["run_id"]
         while True:
-            reply = await self.request({"cmd": "wait", "run_id": run_id, "timeout": 25}, 60)
+            reply = await asyncio.to_thread(self.control.wait, run_id, 25)
             if reply["done"]:
-                result: dict[str, Any] = reply["result"]
-                return result
+                return dict(reply["result"])
 
     async def quiet(self, timeout: float = 600.0) -> None:
         """Wait until no job runs (the start-up polls and catch-ups are over)."""
         async with asyncio.timeout(timeout):
             while True:
-                status = await self.request({"cmd": "status"})
+                status = await asyncio.to_thread(self.control.status)
                 if not any(job["running"] for job in status["jobs"]):
                     return
                 await asyncio.sleep(0.5)
