@@ -13,9 +13,9 @@ from datetime import datetime
 
 from asyncpg import Record
 
-from ferrero_daemon.clients.db import Database
 from ferrero_daemon.domain.campaigns import Campaign
 from ferrero_daemon.domain.status_event import CampaignFigures
+from ferrero_daemon.store import Store
 from ferrero_daemon.store.rows import from_row
 
 
@@ -47,10 +47,7 @@ def _row(record: Record) -> CampaignRow:
     )
 
 
-class CampaignStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class CampaignStore(Store):
     async def seen(self, c: Campaign) -> CampaignRow:
         """Record what the DAM says of a campaign now; return the row."""
         record = await self._db.fetchrow(
