@@ -362,7 +362,7 @@ class AgencyUploads(Workflow):
         campaigns = CampaignStore(self.s.db)
         a2 = self.settings.dam.statuses.a2
         for campaign in await campaigns.due_a3(a2, every_master=when == "every_master"):
-            await self.status.advance(campaign.campaign_id, campaign.label)
+            await self.status.advance(campaign.id, campaign.label)
 
     def _email(self, events: list[SummaryEvent]) -> Email:
         uploads = [_upload(e) for e in events if e.event != UNCHANGED]
