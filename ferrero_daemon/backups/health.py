@@ -158,13 +158,9 @@ def check_counts(f: Facts, t: Thresholds) -> Check | None:
         return None  # check_daily_age already says there is none
     days = (f.now - f.daily.first_at).days + 1 if f.daily.first_at else 1
     wanted = min(t.floor, days)
-    ok = f.daily.count >= wanted
-    return Check(
-        "retained",
-        ok,
-        f"{f.daily.count} verified daily and {f.weekly.count} weekly backups retained"
-        + ("" if ok else f" (at least {wanted} daily expected)"),
-    )
+    said = f"{f.daily.count} verified daily and {f.weekly.count} weekly backups retained"
+    short = f" (at least {wanted} daily expected)"
+    return _at_least("retained", f.daily.count, wanted, said, short)
 
 
 def check_last_runs(f: Facts, t: Thresholds) -> list[Check]:
@@ -193,13 +189,10 @@ def check_size(f: Facts, t: Thresholds) -> Check | None:
     if len(f.daily.sizes) < 2:
         return None
     newest, median = f.daily.sizes[0], statistics.median(f.daily.sizes[1:8])
-    ok = newest >= median * (1 - t.size_drop_percent / 100)
-    return Check(
-        "daily_size",
-        ok,
-        f"newest daily backup is {newest:,} bytes; recent median {median:,.0f} bytes"
-        + ("" if ok else f" (dropped by more than {t.size_drop_percent:g} %)"),
-    )
+    floor = median * (1 - t.size_drop_percent / 100)
+    said = f"newest daily backup is {newest:,} bytes; recent median {median:,.0f} bytes"
+    short = f" (dropped by more than {t.size_drop_percent:g} %)"
+    return _at_least("daily_size", newest, floor, said, short)
 
 
 def check_test_restore(f: Facts, _t: Thresholds) -> Check | None:
@@ -213,13 +206,16 @@ def check_test_restore(f: Facts, _t: Thresholds) -> Check | None:
 
 
 def check_disk(f: Facts, _t: Thresholds) -> Check:
-    ok = f.free_bytes >= f.needed_bytes
-    return Check(
-        "free_disk",
-        ok,
-        f"{f.free_bytes / GB:.1f} GB free for backups"
-        + ("" if ok else f", {f.needed_bytes / GB:.1f} GB needed for the next one"),
-    )
+    said = f"{f.free_bytes / GB:.1f} GB free for backups"
+    short = f", {f.needed_bytes / GB:.1f} GB needed for the next one"
+    return _at_least("free_disk", f.free_bytes, f.needed_bytes, said, short)
+
+
+def _at_least(name: str, measured: float, least: float, said: str, short: str) -> Check:
+    """A check that a measure reaches its floor: what was measured, and when it falls
+    short, what was expected (``short``)."""
+    ok = measured >= least
+    return Check(name, ok, said if ok else said + short)
 
 
 def assess(facts: Facts, thresholds: Thresholds) -> list[Check]:

@@ -99,7 +99,9 @@ def b1_b2(dam: DamConfig) -> Transition:
 
 
 @dataclass(frozen=True)
-class Campaign:
+class CampaignFacts:
+    """What the DAM says a campaign is, as the daemon reads it and records it."""
+
     id: str
     number: str
     name: str
@@ -107,11 +109,17 @@ class Campaign:
     brand: str
     market: str
     status: str
-    metadata: Metadata
 
     @property
     def label(self) -> str:
         return " ".join(part for part in (self.number, self.name) if part) or self.id
+
+
+@dataclass(frozen=True)
+class Campaign(CampaignFacts):
+    """A campaign folder read from the DAM, with all its metadata."""
+
+    metadata: Metadata
 
 
 def same_code(value: str, expected: str) -> bool:

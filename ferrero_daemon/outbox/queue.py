@@ -20,6 +20,7 @@ from ferrero_daemon import logs
 from ferrero_daemon.clients.db import Database
 from ferrero_daemon.clients.types import Email
 from ferrero_daemon.domain.status_event import CampaignStatusChanged
+from ferrero_daemon.store import Store
 from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.templates import render
 
@@ -63,11 +64,8 @@ def email_payload(message: Email) -> dict[str, Any]:
     }
 
 
-class Outbox:
+class Outbox(Store):
     """Queues notifications (implements ``Notifier``)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     def within(self, tx: Database) -> Outbox:
         return Outbox(tx)

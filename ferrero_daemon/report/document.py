@@ -19,6 +19,7 @@ from ferrero_daemon.domain.mails import DailyReportMail
 from ferrero_daemon.domain.report_figures import (
     DONE,
     NOTED,
+    Figures,
     Totals,
     WorkflowFigures,
     describe,
@@ -38,13 +39,17 @@ def _rate(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def workflow_json(w: WorkflowFigures) -> dict[str, Any]:
+def workflow_counts(w: WorkflowFigures) -> dict[str, int]:
+    """A workflow's count of each thing it does or notes, then of done, set aside, failed:
+    a day of the weekly report shows these; the daily report more."""
     kinds = (*DONE[w.workflow], *NOTED[w.workflow])
+    counts = {kind: w.counts[kind] for kind in kinds}
+    return {**counts, "done": w.done, "set_aside": w.set_aside, "failed": w.failed}
+
+
+def workflow_json(w: WorkflowFigures) -> dict[str, Any]:
     return {
-        **{kind: w.counts[kind] for kind in kinds},
-        "done": w.done,
-        "set_aside": w.set_aside,
-        "failed": w.failed,
+        **workflow_counts(w),
         "recovered": w.recovered,
         "success_rate": _rate(w.success_rate),
         "runs": w.runs,
@@ -63,6 +68,18 @@ def totals_json(t: Totals) -> dict[str, Any]:
         "campaigns": t.campaigns,
         "success_rate": _rate(t.success_rate),
     }
+
+
+def figures_json(figures: Figures) -> dict[str, Any]:
+    return {
+        "workflows": {w.workflow: workflow_json(w) for w in figures.workflows},
+        "total": totals_json(figures.totals),
+    }
+
+
+def head_json(kind: str, period: Period, zone: tzinfo) -> dict[str, Any]:
+    """What opens every report document: its kind, zone and period."""
+    return {"report": kind, "zone": str(zone), **period_json(period, zone)}
 
 
 def period_json(period: Period, zone: tzinfo) -> dict[str, Any]:
@@ -107,11 +124,8 @@ def state_json(state: State, zone: tzinfo) -> dict[str, Any]:
 def as_json(report: DailyReport) -> dict[str, Any]:
     zone = report.zone
     return {
-        "report": "daily",
-        "zone": str(zone),
-        **period_json(report.period, zone),
-        "workflows": {w.workflow: workflow_json(w) for w in report.figures.workflows},
-        "total": totals_json(report.figures.totals),
+        **head_json("daily", report.period, zone),
+        **figures_json(report.figures),
         **state_json(report.state, zone),
     }
 

@@ -22,10 +22,8 @@ from ferrero_daemon.domain.local_time import local_label
 from ferrero_daemon.domain.mails import WeeklyReportMail
 from ferrero_daemon.domain.report_figures import (
     DONE,
-    NOTED,
     Figures,
     Running,
-    WorkflowFigures,
     describe,
     percent,
     running_totals,
@@ -97,15 +95,10 @@ def outstanding(report: WeeklyReport) -> list[str]:
 
 
 def _day_json(day: Day, running: Running, zone: tzinfo) -> dict[str, Any]:
-    def flow(w: WorkflowFigures) -> dict[str, Any]:
-        kinds = (*DONE[w.workflow], *NOTED[w.workflow])
-        counts = {kind: w.counts[kind] for kind in kinds}
-        return {**counts, "done": w.done, "set_aside": w.set_aside, "failed": w.failed}
-
     return {
         "date": document.day_of(day.period, zone),
         **document.period_json(day.period, zone),
-        "workflows": {w.workflow: flow(w) for w in day.figures.workflows},
+        "workflows": {w.workflow: document.workflow_counts(w) for w in day.figures.workflows},
         "total": document.totals_json(day.figures.totals),
         "running": {
             "done": running.done,
@@ -119,12 +112,9 @@ def _day_json(day: Day, running: Running, zone: tzinfo) -> dict[str, Any]:
 def as_json(report: WeeklyReport) -> dict[str, Any]:
     zone = report.zone
     return {
-        "report": "weekly",
-        "zone": str(zone),
-        **document.period_json(report.period, zone),
+        **document.head_json("weekly", report.period, zone),
         "days": [_day_json(d, r, zone) for d, r in zip(report.days, report.running, strict=True)],
-        "workflows": {w.workflow: document.workflow_json(w) for w in report.week.workflows},
-        "total": document.totals_json(report.week.totals),
+        **document.figures_json(report.week),
         "issues_resolved": report.resolved,
         "outstanding_issues": outstanding(report),
         **document.state_json(report.state, zone),

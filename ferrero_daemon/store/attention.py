@@ -7,7 +7,7 @@ from datetime import datetime
 
 from asyncpg import Record
 
-from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store import Store
 from ferrero_daemon.store.rows import from_row
 
 
@@ -35,10 +35,7 @@ class OpenItem:
     set_aside_at: datetime
 
 
-class AttentionStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class AttentionStore(Store):
     async def set_aside(self, item: AttentionItem) -> None:
         await self._db.execute(
             "attention_set_aside",

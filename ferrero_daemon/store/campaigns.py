@@ -13,44 +13,33 @@ from datetime import datetime
 
 from asyncpg import Record
 
-from ferrero_daemon.clients.db import Database
-from ferrero_daemon.domain.campaigns import Campaign
+from ferrero_daemon.domain.campaigns import Campaign, CampaignFacts
 from ferrero_daemon.domain.status_event import CampaignFigures
+from ferrero_daemon.store import Store
 from ferrero_daemon.store.rows import from_row
 
 
 @dataclass(frozen=True)
-class CampaignRow:
-    campaign_id: str
-    number: str
-    name: str
-    type: str
-    brand: str
-    market: str
-    status: str
+class CampaignRow(CampaignFacts):
+    """What the daemon recorded of a campaign, and the status change it has in flight."""
+
     box_folder_id: str | None
     pending_status: str | None
     status_changed_at: datetime | None
-
-    @property
-    def label(self) -> str:
-        return " ".join(part for part in (self.number, self.name) if part) or self.campaign_id
 
 
 def _row(record: Record) -> CampaignRow:
     return from_row(
         CampaignRow,
         record,
+        id=record["campaign_id"],
         number=record["campaign_number"],
         name=record["campaign_name"],
         type=record["campaign_type"],
     )
 
 
-class CampaignStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class CampaignStore(Store):
     async def seen(self, c: Campaign) -> CampaignRow:
         """Record what the DAM says of a campaign now; return the row."""
         record = await self._db.fetchrow(

@@ -11,8 +11,8 @@ from typing import Any
 
 from asyncpg import Record
 
-from ferrero_daemon.clients.db import Database
 from ferrero_daemon.domain.values import Metadata
+from ferrero_daemon.store import Store
 from ferrero_daemon.store.rows import from_row
 
 
@@ -77,10 +77,7 @@ def _derivative(row: Record) -> Derivative:
     return from_row(Derivative, row)
 
 
-class DerivativeStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class DerivativeStore(Store):
     async def master(self, tracking_id: str) -> Master | None:
         row = await self._db.fetchrow("returns_master_by_tracking_id", tracking_id)
         if row is None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store import Store
 
 EventOutcome = Literal["ok", "failed", "skipped", "intent"]
 
@@ -26,10 +26,7 @@ class AssetEvent:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
-class EventStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class EventStore(Store):
     async def record(self, e: AssetEvent) -> int:
         event_id: int = await self._db.fetchval(
             "event_record",

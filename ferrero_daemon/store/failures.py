@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 
-from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store import Store
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,7 @@ class FileFailure:
     run_id: str
 
 
-class FailureStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class FailureStore(Store):
     async def record(self, failure: FileFailure) -> int:
         """Count this run's failure (once per run); return the runs it has failed in."""
         runs: int = await self._db.fetchval("file_failure_record", *astuple(failure))

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ferrero_daemon.clients.db import Database
 from ferrero_daemon.domain.report_periods import Period
+from ferrero_daemon.store import Store
 
 
-class ReportPeriods:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class ReportPeriods(Store):
     async def last(self) -> Period | None:
         row = await self._db.fetchrow("report_period_last")
         return None if row is None else Period(row["period_start"], row["period_end"])

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store import Store
 from ferrero_daemon.store.rows import from_row
 
 
@@ -35,10 +35,7 @@ class RunError:
     error: str
 
 
-class JobRuns:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class JobRuns(Store):
     async def start(
         self, run_id: str, job: str, trigger: str, *, dry_run: bool, instance: str
     ) -> datetime:

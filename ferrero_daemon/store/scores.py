@@ -9,8 +9,8 @@ from typing import Any
 
 from asyncpg import Record
 
-from ferrero_daemon.clients.db import Database
 from ferrero_daemon.domain.derivatives import StoredScore
+from ferrero_daemon.store import Store
 from ferrero_daemon.store.rows import from_row
 
 
@@ -31,10 +31,7 @@ def _score(row: Record) -> StoredScore:
     return from_row(StoredScore, row)
 
 
-class ScoreStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class ScoreStore(Store):
     async def pdf_known(self, pdf_sha256: str) -> bool:
         known: bool = await self._db.fetchval("score_pdf_known", pdf_sha256)
         return known

@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ferrero_daemon.clients.db import Database
+from ferrero_daemon.store import Store
 
 
-class StateStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class StateStore(Store):
     async def get(self, scope: str, key: str) -> Any:
         raw = await self._db.fetchval("state_get", scope, key)
         return None if raw is None else json.loads(raw)

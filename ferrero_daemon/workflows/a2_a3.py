@@ -62,7 +62,7 @@ from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.status_change import StatusChange
 from ferrero_daemon.workflows.streams import counted, peek
 from ferrero_daemon.workflows.summary import Summary
-from ferrero_daemon.workflows.workflow import Workflow
+from ferrero_daemon.workflows.workflow import Workflow, run_event
 
 log = logs.get_logger(__name__)
 
@@ -333,11 +333,10 @@ class AgencyUploads(Workflow):
         cx = self.settings.creativex
         name = plan.name
         country, language = market_key(name.country, name.language)
-        return AssetEvent(
-            workflow=self.run_ctx.job,
-            event=event,
+        return run_event(
+            self.run_ctx,
+            event,
             outcome=outcome,
-            run_id=self.run_ctx.run_id,
             campaign_id=plan.master.campaign_id,
             tracking_id=name.tracking_id,
             dam_asset_id=asset.id if asset else None,
@@ -363,7 +362,7 @@ class AgencyUploads(Workflow):
         campaigns = CampaignStore(self.s.db)
         a2 = self.settings.dam.statuses.a2
         for campaign in await campaigns.due_a3(a2, every_master=when == "every_master"):
-            await self.status.advance(campaign.campaign_id, campaign.label)
+            await self.status.advance(campaign.id, campaign.label)
 
     def _email(self, events: list[SummaryEvent]) -> Email:
         uploads = [_upload(e) for e in events if e.event != UNCHANGED]

@@ -31,14 +31,14 @@ from ferrero_daemon.services import Services
 from ferrero_daemon.store.announcements import SummaryEvent
 from ferrero_daemon.store.campaigns import CampaignStore
 from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
-from ferrero_daemon.store.events import AssetEvent, EventStore
+from ferrero_daemon.store.events import EventStore
 from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.workflows import dam_lookup
 from ferrero_daemon.workflows.failures import attempt
 from ferrero_daemon.workflows.status_change import StatusChange
 from ferrero_daemon.workflows.streams import counted, once
 from ferrero_daemon.workflows.summary import Summary
-from ferrero_daemon.workflows.workflow import Workflow
+from ferrero_daemon.workflows.workflow import Workflow, run_event
 
 log = logs.get_logger(__name__)
 
@@ -203,10 +203,9 @@ class Rejections(Workflow):
         async with self.s.db.transaction() as tx:
             await DerivativeStore(tx).rejection_sent(d.id, approval, rejection.comment)
             await EventStore(tx).record(
-                AssetEvent(
-                    workflow=self.run_ctx.job,
-                    event="rejection_sent",
-                    run_id=self.run_ctx.run_id,
+                run_event(
+                    self.run_ctx,
+                    "rejection_sent",
                     campaign_id=campaign.id,
                     tracking_id=d.tracking_id,
                     dam_asset_id=rejection.asset.id,

@@ -32,14 +32,14 @@ from ferrero_daemon.services import Services
 from ferrero_daemon.store.announcements import SummaryEvent
 from ferrero_daemon.store.attention import AttentionStore
 from ferrero_daemon.store.derivatives import Derivative, DerivativeStore
-from ferrero_daemon.store.events import AssetEvent, EventStore
+from ferrero_daemon.store.events import EventStore
 from ferrero_daemon.store.failures import FailureStore
 from ferrero_daemon.store.rows import from_row
 from ferrero_daemon.store.scores import NewScore, ScoreStore
 from ferrero_daemon.workflows.failures import attempt
 from ferrero_daemon.workflows.set_aside import SetAside
 from ferrero_daemon.workflows.summary import Summary
-from ferrero_daemon.workflows.workflow import Workflow
+from ferrero_daemon.workflows.workflow import Workflow, run_event
 
 log = logs.get_logger(__name__)
 
@@ -167,10 +167,9 @@ class Scoring(Workflow):
         async with self.s.db.transaction() as tx:
             score_id = await ScoreStore(tx).store(new)
             await EventStore(tx).record(
-                AssetEvent(
-                    workflow=self.run_ctx.job,
-                    event="score_stored",
-                    run_id=self.run_ctx.run_id,
+                run_event(
+                    self.run_ctx,
+                    "score_stored",
                     tracking_id=tid,
                     box_file_id=item.id,
                     detail={
@@ -205,13 +204,7 @@ class Scoring(Workflow):
             await AttentionStore(tx).resolve(item.id)
             await FailureStore(tx).clear(item.id)
             await EventStore(tx).record(
-                AssetEvent(
-                    workflow=self.run_ctx.job,
-                    event=event,
-                    run_id=self.run_ctx.run_id,
-                    box_file_id=item.id,
-                    detail={"file": item.name},
-                )
+                run_event(self.run_ctx, event, box_file_id=item.id, detail={"file": item.name})
             )
 
     async def _write_late_scores(self) -> None:
@@ -228,13 +221,9 @@ class Scoring(Workflow):
         if score is None or score.id == d.creativex_score_id or d.dam_asset_id is None:
             return
         settings = self.s.config.settings
+        said = {"file": d.original_filename, "dam_asset_id": d.dam_asset_id, "score_id": score.id}
         if self.run_ctx.dry_run:
-            log.info(
-                "would_write_score",
-                file=d.original_filename,
-                dam_asset_id=d.dam_asset_id,
-                score_id=score.id,
-            )
+            log.info("would_write_score", **said)
             return
         await self.s.dam.update_asset_metadata(
             d.dam_asset_id, score_fields(settings.dam, settings.creativex, score)
@@ -242,10 +231,9 @@ class Scoring(Workflow):
         async with self.s.db.transaction() as tx:
             await DerivativeStore(tx).score_written(d.id, score.cqs_pct, score.id)
             await EventStore(tx).record(
-                AssetEvent(
-                    workflow=self.run_ctx.job,
-                    event="score_written_to_dam",
-                    run_id=self.run_ctx.run_id,
+                run_event(
+                    self.run_ctx,
+                    "score_written_to_dam",
                     campaign_id=d.campaign_id,
                     tracking_id=d.tracking_id,
                     dam_asset_id=d.dam_asset_id,
@@ -257,12 +245,7 @@ class Scoring(Workflow):
                 )
             )
         self.report.count("scores_written_to_dam")
-        log.info(
-            "score_written_to_dam",
-            file=d.original_filename,
-            dam_asset_id=d.dam_asset_id,
-            score_id=score.id,
-        )
+        log.info("score_written_to_dam", **said)
 
     def _email(self, events: list[SummaryEvent]) -> Email:
         stored = [_stored(e.detail) for e in events if e.event == "score_stored"]

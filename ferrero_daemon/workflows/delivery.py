@@ -167,7 +167,7 @@ class Delivery:
         return [], f"its sub-folder {sub!r} (missing in DAM folder {campaign.id})"
 
     async def _mail(self, campaign: CampaignRow) -> Email:
-        masters = await self._masters.for_campaign(campaign.campaign_id)
+        masters = await self._masters.for_campaign(campaign.id)
         delivered = [m for m in masters if m.delivered]
         env = self.services.config.settings.environment.value
         return build_mail(self.transition, campaign, delivered, env, self.run.now())

@@ -59,7 +59,7 @@ def build_mail(
 
 def _campaign(c: CampaignRow) -> CampaignInfo:
     return CampaignInfo(
-        id=c.campaign_id,
+        id=c.id,
         number=c.number,
         name=c.name,
         type=c.type,

@@ -55,6 +55,7 @@ from ferrero_daemon.store.failures import FailureStore, FileFailure
 from ferrero_daemon.workflows.failures import RemoteError, failure_reason
 from ferrero_daemon.workflows.strays import NOTICED, Strays
 from ferrero_daemon.workflows.summary import Summary
+from ferrero_daemon.workflows.workflow import run_event
 
 log = logs.get_logger(__name__)
 SET_ASIDE = "file_set_aside"
@@ -298,13 +299,7 @@ class SetAside:
 
     def _event(self, event: str, entry: AttentionItem, error: str = "") -> AssetEvent:
         detail = {"file": entry.file_name, "reason": entry.reason, "error": error}
-        return AssetEvent(
-            workflow=self._workflow,
-            event=event,
-            run_id=self.run.run_id,
-            box_file_id=entry.box_file_id,
-            detail=detail,
-        )
+        return run_event(self.run, event, box_file_id=entry.box_file_id, detail=detail)
 
     async def announce(self) -> None:
         """Queue the one mail of everything this run (and any crashed run before it)

@@ -76,12 +76,12 @@ class StatusChange:
         await self._record(campaign_id)
 
     async def _recover(self, row: CampaignRow) -> None:
-        status = await self._dam_status(row.campaign_id)
+        status = await self._dam_status(row.id)
         if same_code(status, self.move.target):
-            log.info("campaign_status_change_recovered", campaign=row.campaign_id)
-            await self._record(row.campaign_id)
+            log.info("campaign_status_change_recovered", campaign=row.id)
+            await self._record(row.id)
         elif not same_code(status, self.move.source):
-            await self._moved_meanwhile(row.campaign_id, row.label, status)
+            await self._moved_meanwhile(row.id, row.label, status)
 
     async def _record(self, campaign_id: str) -> None:
         m, db = self.move, self.services.db
@@ -105,10 +105,10 @@ class StatusChange:
         log.info("campaign_status_changed", campaign=campaign_id, old=m.source, new=m.target)
 
     async def _webhook_event(self, row: CampaignRow) -> CampaignStatusChanged:
-        figures = await CampaignStore(self.services.db).figures(row.campaign_id)
+        figures = await CampaignStore(self.services.db).figures(row.id)
         return CampaignStatusChanged(
             workflow=self.move.workflow,
-            campaign_id=row.campaign_id,
+            campaign_id=row.id,
             campaign_number=row.number,
             campaign_name=row.name,
             campaign_type=row.type,

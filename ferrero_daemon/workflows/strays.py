@@ -32,9 +32,10 @@ from ferrero_daemon.domain.values import BoxItem
 from ferrero_daemon.errors import PermanentError, TransientError
 from ferrero_daemon.jobs import RunContext
 from ferrero_daemon.services import Services
-from ferrero_daemon.store.events import AssetEvent, EventStore
+from ferrero_daemon.store.events import EventStore
 from ferrero_daemon.store.notices import NoticeStore
 from ferrero_daemon.store.state import StateStore
+from ferrero_daemon.workflows.workflow import run_event
 
 log = logs.get_logger(__name__)
 NOTICED = "file_noticed"
@@ -125,10 +126,9 @@ class Strays:
             if not await self._notices(tx).first(folder.id, item):
                 return
             await EventStore(tx).record(
-                AssetEvent(
-                    workflow=self.run.job,
-                    event=NOTICED,
-                    run_id=self.run.run_id,
+                run_event(
+                    self.run,
+                    NOTICED,
                     box_file_id=item.id,
                     detail={"file": item.name, "reason": reason},
                 )

@@ -7,9 +7,11 @@ report the runtime records. (The delivery jobs are ``delivery.Delivery``.)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 from ferrero_daemon.jobs import RunContext, RunReport
 from ferrero_daemon.services import Services
+from ferrero_daemon.store.events import AssetEvent
 
 
 class Workflow(ABC):
@@ -31,3 +33,8 @@ class Workflow(ABC):
     @abstractmethod
     async def run(self) -> None:
         """The job's steps."""
+
+
+def run_event(run: RunContext, event: str, **fields: Any) -> AssetEvent:
+    """An asset event of a run: its job names the workflow, and it carries the run's ID."""
+    return AssetEvent(workflow=run.job, event=event, run_id=run.run_id, **fields)

@@ -35,7 +35,7 @@ from ferrero_daemon.sandbox.box.content import (
 from ferrero_daemon.sandbox.box.roles import ROLE_RIGHTS
 from ferrero_daemon.sandbox.box.shapes import full, store_errors
 from ferrero_daemon.sandbox.box.store import Change, File, Folder, Store
-from ferrero_daemon.sandbox.box.uploads import UploadSettings
+from ferrero_daemon.sandbox.box.uploads import Uploads, UploadSettings
 from ferrero_daemon.sandbox.http import EmulatorServer, json_response
 
 READ_LIMIT = 64 * 1024 * 1024
@@ -68,6 +68,9 @@ class BoxAdmin(EmulatorServer):
         # Large received files are spooled when there is a data dir, else hashed only.
         self._spool_dir = (data_dir / "received") if data_dir else None
         self._memory_limit = memory_limit
+        # What the API has under way: open upload sessions, issued download links.
+        self.uploads = Uploads(self.store, self.upload_settings, self.new_receiver)
+        self.downloads: dict[str, tuple[str, int]] = {}
         self.folder_ids = {
             key: self.store.create_folder("0", name).id for key, name in FOLDER_NAMES.items()
         }

@@ -25,8 +25,8 @@ from typing import Any
 from aiohttp import web
 
 from ferrero_daemon.sandbox.box.admin import BoxAdmin
-from ferrero_daemon.sandbox.box.auth import BoxApp, TokenRequestError
-from ferrero_daemon.sandbox.box.content import DEFAULT_MEMORY_LIMIT, ContentNotRetainedError
+from ferrero_daemon.sandbox.box.auth import TokenRequestError
+from ferrero_daemon.sandbox.box.content import ContentNotRetainedError
 from ferrero_daemon.sandbox.box.roles import collaboration
 from ferrero_daemon.sandbox.box.shapes import (
     USER,
@@ -39,7 +39,7 @@ from ferrero_daemon.sandbox.box.shapes import (
     store_errors,
 )
 from ferrero_daemon.sandbox.box.store import DESCRIPTION_LIMIT, File, Item
-from ferrero_daemon.sandbox.box.uploads import Uploads, UploadSettings, origin
+from ferrero_daemon.sandbox.box.uploads import origin
 from ferrero_daemon.sandbox.http import Handler, json_response, write_stream
 
 MAX_LIMIT = 1000
@@ -50,22 +50,6 @@ class BoxEmulator(BoxAdmin):
     """Box's Content API on one loopback port: API at ``/2.0``, uploads at ``/api/2.0``."""
 
     name = "box"
-
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        data_dir: Path | None = None,
-        *,
-        settings: UploadSettings | None = None,
-        memory_limit: int = DEFAULT_MEMORY_LIMIT,
-        app: BoxApp | None = None,
-    ) -> None:
-        super().__init__(
-            host, port, data_dir, settings=settings, memory_limit=memory_limit, app=app
-        )
-        self.uploads = Uploads(self.store, self.upload_settings, self.new_receiver)
-        self._downloads: dict[str, tuple[str, int]] = {}
 
     # -- routes -----------------------------------------------------------------
     def routes(self, app: web.Application) -> None:
@@ -227,11 +211,11 @@ class BoxEmulator(BoxAdmin):
         file = self.store.file(request.match_info["id"])
         self.store.require(file, "download")
         token = secrets.token_urlsafe(24)
-        self._downloads[token] = (file.id, file.version_number)
+        self.downloads[token] = (file.id, file.version_number)
         return web.Response(status=302, headers={"Location": f"{origin(request)}/dl/{token}"})
 
     async def content(self, request: web.Request) -> web.StreamResponse:
-        file_id, _version = self._downloads.get(request.match_info["token"], ("", None))
+        file_id, _version = self.downloads.get(request.match_info["token"], ("", None))
         item = self.store.items.get(file_id)
         if not isinstance(item, File):
             return not_found("download link")
