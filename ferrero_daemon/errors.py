@@ -214,6 +214,12 @@ class JobBusyError(BusyError):
     hint = "wait for the running job to finish (`ferrero-daemon status`)"
 
 
+class MissingExtra(FerreroError):
+    """The command needs an optional extra that this install does not have."""
+
+    hint = "install the extra the message names (production installs need none)"
+
+
 class ControlError(FerreroError):
     """The daemon's control socket did not answer; is `ferrero-daemon run` active?"""
 

@@ -18,6 +18,7 @@ from ferrero_daemon.errors import (
     ControlDenied,
     DaemonUnavailable,
     FerreroError,
+    MissingExtra,
     RateLimitedError,
     SchemaError,
     TransientError,
@@ -42,7 +43,7 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.FAILED: "it ran and failed: a check, a job run, a backup, a restore, unhealthy backups",
     ExitCode.PARTIAL: "trigger --wait: the run finished, but some of its items failed (partial)",
     ExitCode.USAGE: "usage: a wrong argument, an unknown job or command (argparse's own errors included)",
-    ExitCode.UNAVAILABLE: "unavailable: the daemon is not running (or is the standby), a system (database, DAM, Box, SMTP) is unreachable",
+    ExitCode.UNAVAILABLE: "unavailable: the daemon is not running (or is the standby), a system (database, DAM, Box, SMTP) is unreachable, or the command's extra is not installed (sandbox, emulate)",
     ExitCode.TEMPFAIL: "busy, try again later: the job is running, another backup holds the lock, another daemon owns the control socket, the daemon is stopping or did not answer",
     ExitCode.NOPERM: "permission denied: not root, the daemon's user or a member of the control group",
     ExitCode.CONFIG: "configuration: config.toml invalid, a secret missing, the schema not current (run migrate), credentials refused",
@@ -60,6 +61,7 @@ _BY_ERROR: tuple[tuple[type[FerreroError], ExitCode], ...] = (
     (SchemaError, ExitCode.CONFIG),
     (AuthError, ExitCode.CONFIG),
     (TransientError, ExitCode.UNAVAILABLE),
+    (MissingExtra, ExitCode.UNAVAILABLE),
 )
 
 

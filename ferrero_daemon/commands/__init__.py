@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ferrero_daemon.config import BackupConfig, config_path, format_validation_error, read_section
-from ferrero_daemon.errors import ConfigError, FerreroError
+from ferrero_daemon.errors import ConfigError, MissingExtra
 
 Subparsers = Any  # argparse._SubParsersAction is private; its public use is add_parser()
 
@@ -35,7 +35,7 @@ def require_sandbox_extra(command: str) -> None:
     """The emulators and the embedded PostgreSQL are an extra, absent from production."""
     missing = [name for name in SANDBOX_MODULES if importlib.util.find_spec(name) is None]
     if missing:
-        raise FerreroError(
+        raise MissingExtra(
             f"`{command}` needs the sandbox extra, which is not installed here "
             f"({', '.join(missing)} missing); install it with: "
             "pip install 'ferrero-daemon[sandbox]'"
