@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ferrero_daemon.exits import ExitCode
+
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 120.0  # generous: the suite runs on two shared cores
 
@@ -201,8 +203,12 @@ class LiveDaemon:
             )
         return result
 
-    async def trigger(self, job: str, ok: tuple[int, ...] | None = (0, 1, 2)) -> CliResult:
-        """``trigger JOB --wait``: 0 succeeded, 2 partial, 1 failed."""
+    async def trigger(
+        self,
+        job: str,
+        ok: tuple[int, ...] | None = (ExitCode.OK, ExitCode.FAILED, ExitCode.PARTIAL),
+    ) -> CliResult:
+        """``trigger JOB --wait``: 0 succeeded, 3 partial, 1 failed (``exits.py``)."""
         return await self.cli("trigger", job, "--wait", ok=ok)
 
     def clock_offset(self) -> float:

@@ -172,19 +172,23 @@ class World:
                 found.append(match.group(1))
         return found
 
-    async def until_given_up(self, kind: str, timeout: float = 120.0) -> int:
-        """Let the daemon's clock run from retry to retry until the outbox gives up a
-        ``kind`` row; the number of tries it made."""
+    async def retried(self, kind: str, tries: int, timeout: float = 120.0) -> list[int]:
+        """Let the daemon's clock run from retry to retry while ``kind`` rows keep failing,
+        for ``tries`` more outbox passes; the gaps between the tries, in seconds."""
+        gaps: list[int] = []
         async with asyncio.timeout(timeout):
-            while not (given_up := self.daemon.find("outbox_given_up", kind=kind)):
+            for _ in range(tries):
                 (due,) = await self.sql(
                     "SELECT min(next_attempt_at) AS at FROM notification_outbox "
-                    "WHERE sent_at IS NULL AND outcome IS DISTINCT FROM 'failed'"
+                    "WHERE sent_at IS NULL AND kind = $1 AND outcome IS NULL",
+                    kind,
                 )
+                ahead = (due["at"] - self.daemon.now()).total_seconds()
+                gaps.append(round(ahead))
                 mark = len(self.daemon.events)
-                self.daemon.advance_clock((due["at"] - self.daemon.now()).total_seconds() + 1)
+                self.daemon.advance_clock(ahead + 1)
                 await self.daemon.wait_log("outbox_delivered", after=mark)
-        return int(given_up[0]["attempts"])
+        return gaps
 
     def webhook_events(self) -> Counter[str]:
         """How many times each event (by its outbox key) arrived."""
